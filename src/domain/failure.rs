@@ -1,0 +1,69 @@
+//! What is failing now, across every kind of source, in one shape.
+
+use chrono::{DateTime, Utc};
+
+use super::{Health, QueryRecord, ReplicationTask, WorkflowRun};
+
+/// Which item a failure is about, so the UI can jump to it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ItemRef {
+    Replication { id: String },
+    WorkflowRun { dag_id: String, run_id: String },
+    Query { id: i64 },
+}
+
+/// One unhealthy item: what, why, since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub item: ItemRef,
+    pub health: Health,
+    /// What the operator calls it ("orders-nightly-full-load", "dbt_build").
+    pub title: String,
+    pub reason: String,
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Failure {
+    /// The failure of a replication task, if it has one.
+    pub fn of_task(task: &ReplicationTask) -> Option<Failure> {
+        Some(Failure {
+            reason: task.problem()?,
+            item: ItemRef::Replication {
+                id: task.id.clone(),
+            },
+            health: task.health(),
+            title: task.id.clone(),
+            since: task.since(),
+        })
+    }
+
+    /// The failure of a workflow run, if it has one.
+    pub fn of_run(run: &WorkflowRun) -> Option<Failure> {
+        Some(Failure {
+            reason: run.problem()?,
+            item: ItemRef::WorkflowRun {
+                dag_id: run.dag_id.clone(),
+                run_id: run.run_id.clone(),
+            },
+            health: run.health(),
+            title: run.dag_id.clone(),
+            since: run.since(),
+        })
+    }
+
+    /// The failure of a query, if it has one.
+    pub fn of_query(query: &QueryRecord) -> Option<Failure> {
+        Some(Failure {
+            reason: query.problem()?,
+            item: ItemRef::Query { id: query.query_id },
+            health: query.health(),
+            title: format!("query {} {}", query.query_id, query.title()),
+            since: query.ended_at.or(query.started_at),
+        })
+    }
+
+    /// Sorts failures newest first; failures with no time go last.
+    pub fn sort_newest_first(failures: &mut [Failure]) {
+        failures.sort_by(|a, b| b.since.cmp(&a.since).then_with(|| a.title.cmp(&b.title)));
+    }
+}

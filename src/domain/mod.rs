@@ -1,0 +1,22 @@
+//! Vendor-neutral types of the platform and the rules that tell their health.
+//!
+//! Nothing here does I/O or knows a vendor SDK: adapters map their responses into these
+//! types, the demo platform builds them directly, and the UI only reads them.
+
+pub mod failure;
+pub mod health;
+pub mod pipeline;
+pub mod replication;
+pub mod spend;
+pub mod warehouse;
+pub mod workflow;
+
+pub use failure::Failure;
+pub use health::{Health, HealthCounts};
+pub use pipeline::{PipelineDefinition, StageDefinition, StageSelector, StageStatus};
+pub use replication::{
+    MigrationType, ReplicationTask, TableState, TableStatistics, TaskStats, TaskStatus,
+};
+pub use spend::{DailySpend, SpendSeries};
+pub use warehouse::{QueryRecord, QueryStatus};
+pub use workflow::{RunState, TaskInstance, TaskState, WorkflowRun};

@@ -1,0 +1,155 @@
+//! Spend: daily amounts by service, summed as decimals.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+/// The spend of one day, by service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailySpend {
+    pub date: NaiveDate,
+    /// (service, amount), in no particular order; a service may be absent on a day.
+    pub by_service: Vec<(String, Decimal)>,
+    /// True while the provider still estimates the day (its data is not final).
+    pub estimated: bool,
+}
+
+impl DailySpend {
+    /// The day's total over every service.
+    pub fn total(&self) -> Decimal {
+        self.by_service.iter().map(|(_, amount)| *amount).sum()
+    }
+}
+
+/// Daily spend over a period, oldest day first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SpendSeries {
+    /// The currency unit ("USD").
+    pub unit: String,
+    pub days: Vec<DailySpend>,
+}
+
+impl SpendSeries {
+    /// The total of the whole series.
+    pub fn total(&self) -> Decimal {
+        self.days.iter().map(DailySpend::total).sum()
+    }
+
+    /// The last `n` days of the series.
+    pub fn last_days(&self, n: usize) -> &[DailySpend] {
+        &self.days[self.days.len().saturating_sub(n)..]
+    }
+
+    /// Totals by service over the given days, largest first (ties by name).
+    pub fn totals_by_service(days: &[DailySpend]) -> Vec<(String, Decimal)> {
+        let mut totals: Vec<(String, Decimal)> = Vec::new();
+        for day in days {
+            for (service, amount) in &day.by_service {
+                match totals.iter_mut().find(|(s, _)| s == service) {
+                    Some((_, total)) => *total += *amount,
+                    None => totals.push((service.clone(), *amount)),
+                }
+            }
+        }
+        totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        totals
+    }
+
+    /// Month to date up to `today` (inclusive) against the same days of the month before.
+    pub fn month_to_date(&self, today: NaiveDate) -> MonthToDate {
+        let first = today.with_day(1).unwrap_or(today);
+        let prev_first = first
+            .pred_opt()
+            .and_then(|d| d.with_day(1))
+            .unwrap_or(first);
+        // The same number of days into last month, capped at its length.
+        let prev_end = prev_first
+            .checked_add_days(chrono::Days::new(u64::from(today.day0())))
+            .filter(|d| d.month() == prev_first.month())
+            .unwrap_or_else(|| first.pred_opt().unwrap_or(first));
+        let sum = |from: NaiveDate, to: NaiveDate| -> Decimal {
+            self.days
+                .iter()
+                .filter(|d| d.date >= from && d.date <= to)
+                .map(DailySpend::total)
+                .sum()
+        };
+        MonthToDate {
+            current: sum(first, today),
+            previous: sum(prev_first, prev_end),
+            days: today.day(),
+        }
+    }
+}
+
+/// Month-to-date spend against the same days of the previous month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthToDate {
+    pub current: Decimal,
+    pub previous: Decimal,
+    /// How many days of the month are counted.
+    pub days: u32,
+}
+
+impl MonthToDate {
+    /// The change in percent, when last month had any spend.
+    pub fn change_percent(&self) -> Option<Decimal> {
+        if self.previous.is_zero() {
+            None
+        } else {
+            Some(
+                ((self.current - self.previous) * Decimal::ONE_HUNDRED / self.previous).round_dp(1),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn day(date: &str, amounts: &[(&str, &str)]) -> DailySpend {
+        DailySpend {
+            date: NaiveDate::from_str(date).unwrap(),
+            by_service: amounts.iter().map(|(s, a)| (s.to_string(), d(a))).collect(),
+            estimated: false,
+        }
+    }
+
+    #[test]
+    fn sums_are_exact() {
+        let series = SpendSeries {
+            unit: "USD".into(),
+            days: vec![
+                day("2026-11-01", &[("S3", "0.1000000001"), ("DMS", "0.2")]),
+                day("2026-11-02", &[("S3", "0.2000000002")]),
+            ],
+        };
+        assert_eq!(series.total(), d("0.5000000003"));
+        let by_service = SpendSeries::totals_by_service(&series.days);
+        assert_eq!(by_service[0], ("S3".to_string(), d("0.3000000003")));
+    }
+
+    #[test]
+    fn month_to_date_compares_the_same_days() {
+        let series = SpendSeries {
+            unit: "USD".into(),
+            days: vec![
+                day("2026-10-01", &[("S3", "10")]),
+                day("2026-10-02", &[("S3", "10")]),
+                day("2026-10-03", &[("S3", "99")]),
+                day("2026-11-01", &[("S3", "15")]),
+                day("2026-11-02", &[("S3", "15")]),
+            ],
+        };
+        let mtd = series.month_to_date(NaiveDate::from_str("2026-11-02").unwrap());
+        assert_eq!(mtd.current, d("30"));
+        assert_eq!(mtd.previous, d("20"));
+        assert_eq!(mtd.change_percent(), Some(d("50.0")));
+        assert_eq!(mtd.days, 2);
+    }
+}

@@ -1,0 +1,170 @@
+//! The ports: one async trait per kind of source, each answering in domain types or a
+//! [`SourceError`] that says what kind of failure it was.
+//!
+//! Adapters (AWS, self-managed Airflow) and the demo platform implement these; the
+//! pollers and the runtime only ever see the traits.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{
+    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, WorkflowRun,
+};
+
+/// The four kinds of source the console reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    Replication,
+    Workflow,
+    Warehouse,
+    Cost,
+}
+
+impl SourceKind {
+    /// Every kind, in tab order.
+    pub const ALL: [SourceKind; 4] = [
+        SourceKind::Replication,
+        SourceKind::Workflow,
+        SourceKind::Warehouse,
+        SourceKind::Cost,
+    ];
+
+    /// The name used in config files (`[intervals] replication = 15`).
+    pub fn config_name(self) -> &'static str {
+        match self {
+            SourceKind::Replication => "replication",
+            SourceKind::Workflow => "workflow",
+            SourceKind::Warehouse => "warehouse",
+            SourceKind::Cost => "cost",
+        }
+    }
+
+    /// The name of the service behind it, as the operator says it.
+    pub fn service_name(self) -> &'static str {
+        match self {
+            SourceKind::Replication => "DMS",
+            SourceKind::Workflow => "Airflow",
+            SourceKind::Warehouse => "Redshift",
+            SourceKind::Cost => "Cost",
+        }
+    }
+}
+
+/// What kind of failure a source call met; decides the hint shown to the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Missing, invalid or expired credentials.
+    Auth,
+    /// The caller is not allowed to do this.
+    Permission,
+    /// The service asked us to slow down.
+    Throttled,
+    /// The endpoint could not be reached (network, DNS, timeout).
+    Unreachable,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The service answered with something we could not read.
+    BadResponse,
+    /// The service refused the request as it stands (invalid state, bad parameter).
+    Rejected,
+}
+
+/// A failed source call: its kind, a one-line cause, and a hint for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SourceError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl SourceError {
+    /// A new error of the given kind.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        SourceError {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same error with a hint of what to do about it.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " ({hint})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of a source call.
+pub type SourceResult<T> = Result<T, SourceError>;
+
+/// Replication tasks (DMS).
+#[async_trait]
+pub trait ReplicationSource: Send + Sync {
+    /// Every replication task in scope, with its latest statistics.
+    async fn tasks(&self) -> SourceResult<Vec<ReplicationTask>>;
+    /// Per-table statistics of one task, by its identifier.
+    async fn table_statistics(&self, task_id: &str) -> SourceResult<Vec<TableStatistics>>;
+}
+
+/// Workflow runs (Airflow).
+#[async_trait]
+pub trait WorkflowSource: Send + Sync {
+    /// Recent runs of every workflow, newest first.
+    async fn runs(&self) -> SourceResult<Vec<WorkflowRun>>;
+    /// The task instances of one run.
+    async fn task_instances(&self, dag_id: &str, run_id: &str) -> SourceResult<Vec<TaskInstance>>;
+}
+
+/// Warehouse query health (Redshift).
+#[async_trait]
+pub trait WarehouseSource: Send + Sync {
+    /// Recent and active queries: the failed, the running, the queued and the slow.
+    async fn queries(&self) -> SourceResult<Vec<QueryRecord>>;
+}
+
+/// Spend (Cost Explorer).
+#[async_trait]
+pub trait CostSource: Send + Sync {
+    /// Daily spend by service from `start` to `end` (exclusive).
+    async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries>;
+}
+
+/// The platform's notion of "now": the wall clock for real platforms, a simulated clock for
+/// the demo (which may run faster than real time).
+pub trait PlatformClock: Send + Sync {
+    /// The current time on the platform.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl PlatformClock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Everything one environment's console reads, behind the traits.
+#[derive(Clone)]
+pub struct Sources {
+    pub replication: Arc<dyn ReplicationSource>,
+    pub workflow: Arc<dyn WorkflowSource>,
+    pub warehouse: Arc<dyn WarehouseSource>,
+    pub cost: Arc<dyn CostSource>,
+    pub clock: Arc<dyn PlatformClock>,
+}
