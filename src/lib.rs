@@ -1,3 +1,18 @@
+//! opsdeck: a terminal operations console for a cloud data platform on AWS — DMS
+//! replication, Airflow DAG runs, Redshift query health and Cost Explorer spend in one
+//! keyboard-driven screen.
+//!
+//! Layers (see docs/architecture.md): `domain` (types and health rules) ← `source` (the
+//! traits) ← `demo` (and the AWS adapters); `app` (the pure state machine) ← `ui` (pure
+//! rendering); `poll` and `runtime` wire them together; `cli` starts it all.
+
 pub mod app;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod logging;
+pub mod poll;
+pub mod runtime;
 pub mod source;
+pub mod term;
+pub mod ui;

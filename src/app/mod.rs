@@ -1,3 +1,24 @@
 //! The pure state machine of the console: model, messages, `update`, effects.
+//!
+//! Nothing here does I/O, awaits or draws: the runtime feeds messages in and carries the
+//! returned effects out, and the UI renders the model.
 
+pub mod command;
 pub mod keys;
+pub mod model;
+pub mod msg;
+pub mod resource;
+pub mod tab;
+pub mod update;
+pub mod view;
+
+pub use keys::{Action, Key, KeyCode, Keymap};
+pub use model::{Detail, Environment, Mode, Model, ModelInit, Notice};
+pub use msg::{DetailPayload, Effect, Msg, Payload};
+pub use resource::{Freshness, Resource};
+pub use tab::Tab;
+pub use update::update;
+pub use view::{Listed, ServiceSpend, Sort, TableView};
+
+#[cfg(test)]
+mod tests;

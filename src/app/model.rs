@@ -1,0 +1,309 @@
+//! The console's whole state: what each source said, what the operator is looking at.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::keys::Keymap;
+use super::resource::Resource;
+use super::tab::Tab;
+use super::view::{Listed, ServiceSpend, TableView};
+use crate::domain::{
+    Failure, PipelineDefinition, QueryRecord, ReplicationTask, SpendSeries, TableStatistics,
+    TaskInstance, WorkflowRun,
+};
+use crate::source::SourceKind;
+
+/// Days of spend the Cost tab shows.
+pub const COST_DAYS: usize = 30;
+
+/// Which environment the console is looking at, for the header.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Environment {
+    pub name: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// True on the embedded demo platform: the header says DEMO plainly.
+    pub demo: bool,
+}
+
+/// What the keyboard is talking to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// Typing a filter after `/`.
+    Filter { input: String },
+    /// Typing a command after `:`.
+    Command { input: String },
+    /// The help overlay.
+    Help,
+}
+
+/// The item a detail view is about, and what was fetched for it.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    Task {
+        id: String,
+        tables: Resource<Vec<TableStatistics>>,
+        scroll: usize,
+    },
+    Run {
+        dag_id: String,
+        run_id: String,
+        instances: Resource<Vec<TaskInstance>>,
+        scroll: usize,
+    },
+    Query {
+        id: i64,
+        scroll: usize,
+    },
+}
+
+impl Detail {
+    /// The scroll offset of the detail's body.
+    pub fn scroll_mut(&mut self) -> &mut usize {
+        match self {
+            Detail::Task { scroll, .. }
+            | Detail::Run { scroll, .. }
+            | Detail::Query { scroll, .. } => scroll,
+        }
+    }
+}
+
+/// A one-line message in the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+/// Everything the model needs at start.
+#[derive(Debug, Clone)]
+pub struct ModelInit {
+    pub environment: Environment,
+    pub keymap: Keymap,
+    pub pipelines: Vec<PipelineDefinition>,
+    pub theme_name: String,
+    pub themes: Vec<String>,
+    /// The background polling interval of each source.
+    pub intervals: HashMap<SourceKind, Duration>,
+    pub now: DateTime<Utc>,
+    pub platform_now: DateTime<Utc>,
+}
+
+/// The console's state. Only `update` changes it; rendering only reads it.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub environment: Environment,
+    pub tab: Tab,
+    pub mode: Mode,
+    pub detail: Option<Detail>,
+    pub keymap: Keymap,
+    pub pipelines: Vec<PipelineDefinition>,
+    pub theme_name: String,
+    /// Theme names offered by `:theme` completion.
+    pub themes: Vec<String>,
+    pub tasks: Resource<Vec<ReplicationTask>>,
+    pub runs: Resource<Vec<WorkflowRun>>,
+    pub queries: Resource<Vec<QueryRecord>>,
+    pub spend: Resource<SpendSeries>,
+    /// What is failing now across all sources, derived from the data above.
+    pub failures: Vec<Failure>,
+    /// Spend by service over the Cost tab's period, derived from `spend`.
+    pub service_spend: Vec<ServiceSpend>,
+    /// One table view per tab, in [`Tab::ALL`] order.
+    pub views: [TableView; 5],
+    pub now: DateTime<Utc>,
+    pub platform_now: DateTime<Utc>,
+    /// Terminal size, for paging.
+    pub size: (u16, u16),
+    pub notice: Option<Notice>,
+    pub quit: bool,
+}
+
+impl Model {
+    /// A model with no data yet.
+    pub fn new(init: ModelInit) -> Self {
+        let interval = |kind| {
+            init.intervals
+                .get(&kind)
+                .copied()
+                .unwrap_or(Duration::from_secs(30))
+        };
+        let view = |sort: super::view::Sort| TableView::new(sort.column, sort.descending);
+        Model {
+            environment: init.environment,
+            tab: Tab::Overview,
+            mode: Mode::Normal,
+            detail: None,
+            keymap: init.keymap,
+            pipelines: init.pipelines,
+            theme_name: init.theme_name,
+            themes: init.themes,
+            tasks: Resource::new(interval(SourceKind::Replication)),
+            runs: Resource::new(interval(SourceKind::Workflow)),
+            queries: Resource::new(interval(SourceKind::Warehouse)),
+            spend: Resource::new(interval(SourceKind::Cost)),
+            failures: Vec::new(),
+            service_spend: Vec::new(),
+            views: [
+                view(Failure::DEFAULT_SORT),
+                view(ReplicationTask::DEFAULT_SORT),
+                view(WorkflowRun::DEFAULT_SORT),
+                view(QueryRecord::DEFAULT_SORT),
+                view(ServiceSpend::DEFAULT_SORT),
+            ],
+            now: init.now,
+            platform_now: init.platform_now,
+            size: (80, 24),
+            notice: None,
+            quit: false,
+        }
+    }
+
+    /// The table view of a tab.
+    pub fn view(&self, tab: Tab) -> &TableView {
+        &self.views[tab.index()]
+    }
+
+    /// The table view of a tab, to change.
+    pub fn view_mut(&mut self, tab: Tab) -> &mut TableView {
+        &mut self.views[tab.index()]
+    }
+
+    /// How many rows a page of a table holds at the current terminal size.
+    pub fn page_rows(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(8)).max(1)
+    }
+
+    /// The key of each tab's selected item, to find it again after new data arrives.
+    pub fn selection_keys(&self) -> [Option<String>; 5] {
+        Tab::ALL.map(|tab| self.selected_key(tab))
+    }
+
+    fn selected_key(&self, tab: Tab) -> Option<String> {
+        let view = self.view(tab);
+        match tab {
+            Tab::Overview => view.selected_key(&self.failures),
+            Tab::Dms => view.selected_key(self.tasks.data.as_deref().unwrap_or(&[])),
+            Tab::Airflow => view.selected_key(self.runs.data.as_deref().unwrap_or(&[])),
+            Tab::Redshift => view.selected_key(self.queries.data.as_deref().unwrap_or(&[])),
+            Tab::Cost => view.selected_key(&self.service_spend),
+        }
+    }
+
+    /// Re-derives the failure list and the spend table, and re-sorts every view, keeping
+    /// each selection on the item it was on (`keys` from [`Model::selection_keys`] taken
+    /// before the data changed).
+    pub fn rederive(&mut self, keys: [Option<String>; 5]) {
+        let mut failures: Vec<Failure> = Vec::new();
+        if let Some(tasks) = &self.tasks.data {
+            failures.extend(tasks.iter().filter_map(Failure::of_task));
+        }
+        if let Some(runs) = &self.runs.data {
+            failures.extend(latest_runs(runs).into_iter().filter_map(Failure::of_run));
+        }
+        if let Some(queries) = &self.queries.data {
+            failures.extend(queries.iter().filter_map(Failure::of_query));
+        }
+        self.failures = failures;
+        self.service_spend = self
+            .spend
+            .data
+            .as_ref()
+            .map(|s| service_spend(s, COST_DAYS))
+            .unwrap_or_default();
+        for (tab, key) in Tab::ALL.into_iter().zip(keys) {
+            self.rebuild_with(tab, key);
+        }
+    }
+
+    /// Re-filters and re-sorts one tab's rows after its filter or sort changed.
+    pub fn rebuild_view(&mut self, tab: Tab) {
+        let key = self.selected_key(tab);
+        self.rebuild_with(tab, key);
+    }
+
+    fn rebuild_with(&mut self, tab: Tab, key: Option<String>) {
+        let view = &mut self.views[tab.index()];
+        match tab {
+            Tab::Overview => view.rebuild(&self.failures, key),
+            Tab::Dms => view.rebuild(self.tasks.data.as_deref().unwrap_or(&[]), key),
+            Tab::Airflow => view.rebuild(self.runs.data.as_deref().unwrap_or(&[]), key),
+            Tab::Redshift => view.rebuild(self.queries.data.as_deref().unwrap_or(&[]), key),
+            Tab::Cost => view.rebuild(&self.service_spend, key),
+        }
+    }
+
+    /// The replication task a detail or selection names.
+    pub fn task(&self, id: &str) -> Option<&ReplicationTask> {
+        self.tasks.data.as_ref()?.iter().find(|t| t.id == id)
+    }
+
+    /// The workflow run a detail or selection names.
+    pub fn run(&self, dag_id: &str, run_id: &str) -> Option<&WorkflowRun> {
+        self.runs
+            .data
+            .as_ref()?
+            .iter()
+            .find(|r| r.dag_id == dag_id && r.run_id == run_id)
+    }
+
+    /// The query a detail or selection names.
+    pub fn query(&self, id: i64) -> Option<&QueryRecord> {
+        self.queries
+            .data
+            .as_ref()?
+            .iter()
+            .find(|q| q.query_id == id)
+    }
+
+    /// The number of rows a tab's table has before filtering.
+    pub fn item_count(&self, tab: Tab) -> usize {
+        match tab {
+            Tab::Overview => self.failures.len(),
+            Tab::Dms => self.tasks.data.as_ref().map_or(0, Vec::len),
+            Tab::Airflow => self.runs.data.as_ref().map_or(0, Vec::len),
+            Tab::Redshift => self.queries.data.as_ref().map_or(0, Vec::len),
+            Tab::Cost => self.service_spend.len(),
+        }
+    }
+}
+
+/// The newest run of each workflow: an old failure that a later run fixed is not "failing now".
+pub fn latest_runs(runs: &[WorkflowRun]) -> Vec<&WorkflowRun> {
+    let mut latest: Vec<&WorkflowRun> = Vec::new();
+    for run in runs {
+        match latest.iter_mut().find(|r| r.dag_id == run.dag_id) {
+            Some(slot) => {
+                if (run.logical_date, run.started_at) > (slot.logical_date, slot.started_at) {
+                    *slot = run;
+                }
+            }
+            None => latest.push(run),
+        }
+    }
+    latest
+}
+
+/// Totals and shares by service over the last `days` of a series.
+pub fn service_spend(series: &SpendSeries, days: usize) -> Vec<ServiceSpend> {
+    let window = series.last_days(days);
+    let totals = SpendSeries::totals_by_service(window);
+    let grand: Decimal = totals.iter().map(|(_, t)| *t).sum();
+    totals
+        .into_iter()
+        .map(|(service, total)| ServiceSpend {
+            share: if grand.is_zero() {
+                Decimal::ZERO
+            } else {
+                (total * Decimal::ONE_HUNDRED / grand).round_dp(1)
+            },
+            service,
+            total,
+        })
+        .collect()
+}

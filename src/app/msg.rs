@@ -1,0 +1,89 @@
+//! Messages into the state machine and the effects it asks the runtime to carry out.
+
+use chrono::{DateTime, Utc};
+
+use super::keys::Key;
+use crate::domain::{
+    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, WorkflowRun,
+};
+use crate::source::{SourceError, SourceKind};
+
+/// What a source fetch brought back.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Tasks(Vec<ReplicationTask>),
+    Runs(Vec<WorkflowRun>),
+    Queries(Vec<QueryRecord>),
+    Spend(SpendSeries),
+}
+
+impl Payload {
+    /// The source kind this payload belongs to.
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            Payload::Tasks(_) => SourceKind::Replication,
+            Payload::Runs(_) => SourceKind::Workflow,
+            Payload::Queries(_) => SourceKind::Warehouse,
+            Payload::Spend(_) => SourceKind::Cost,
+        }
+    }
+}
+
+/// What a detail fetch brought back.
+#[derive(Debug, Clone)]
+pub enum DetailPayload {
+    TableStatistics {
+        task_id: String,
+        result: Result<Vec<TableStatistics>, SourceError>,
+    },
+    TaskInstances {
+        dag_id: String,
+        run_id: String,
+        result: Result<Vec<TaskInstance>, SourceError>,
+    },
+}
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key was pressed.
+    Key(Key),
+    /// The terminal changed size.
+    Resize { width: u16, height: u16 },
+    /// Time passed: the wall clock and the platform's clock.
+    Tick {
+        now: DateTime<Utc>,
+        platform_now: DateTime<Utc>,
+    },
+    /// A poller sent a request.
+    FetchStarted(SourceKind),
+    /// A poller's request finished.
+    Fetched {
+        kind: SourceKind,
+        fetched_at: DateTime<Utc>,
+        result: Result<Payload, SourceError>,
+    },
+    /// A detail request finished.
+    DetailFetched(DetailPayload),
+    /// The runtime loaded a theme asked for with `:theme` (or could not).
+    ThemeLoaded(Result<String, String>),
+    /// A signal asked the console to stop.
+    Quit,
+}
+
+/// Work the runtime does for the state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Fetch a source now, whatever its timer says.
+    Refresh(SourceKind),
+    /// The visible tab changed: poll this source faster (none for the Overview).
+    Focus(Option<SourceKind>),
+    /// Fetch the table statistics of a replication task.
+    FetchTableStatistics { task_id: String },
+    /// Fetch the task instances of a workflow run.
+    FetchTaskInstances { dag_id: String, run_id: String },
+    /// Load and apply a theme by name.
+    LoadTheme(String),
+    /// Leave the console.
+    Quit,
+}

@@ -1,0 +1,460 @@
+//! `update`: the only place the model changes.
+
+use super::command::{self, Command};
+use super::keys::{Action, Key, KeyCode};
+use super::model::{Detail, Mode, Model, Notice};
+use super::msg::{DetailPayload, Effect, Msg, Payload};
+use super::resource::Resource;
+use super::tab::Tab;
+use crate::domain::failure::ItemRef;
+use crate::source::SourceKind;
+
+/// Applies one message to the model and returns the work the runtime must do.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Resize { width, height } => {
+            model.size = (width, height);
+            Vec::new()
+        }
+        Msg::Tick { now, platform_now } => {
+            model.now = now;
+            model.platform_now = platform_now;
+            Vec::new()
+        }
+        Msg::FetchStarted(kind) => {
+            set_loading(model, kind);
+            Vec::new()
+        }
+        Msg::Fetched {
+            kind,
+            fetched_at,
+            result,
+        } => {
+            on_fetched(model, kind, fetched_at, result);
+            Vec::new()
+        }
+        Msg::DetailFetched(payload) => {
+            on_detail(model, payload);
+            Vec::new()
+        }
+        Msg::ThemeLoaded(Ok(name)) => {
+            model.notice = Some(info(format!("theme {name}")));
+            model.theme_name = name;
+            Vec::new()
+        }
+        Msg::ThemeLoaded(Err(error)) => {
+            model.notice = Some(error_notice(error));
+            Vec::new()
+        }
+        Msg::Quit => quit(model),
+    }
+}
+
+fn info(text: String) -> Notice {
+    Notice {
+        text,
+        is_error: false,
+    }
+}
+
+fn error_notice(text: String) -> Notice {
+    Notice {
+        text,
+        is_error: true,
+    }
+}
+
+fn quit(model: &mut Model) -> Vec<Effect> {
+    model.quit = true;
+    vec![Effect::Quit]
+}
+
+fn set_loading(model: &mut Model, kind: SourceKind) {
+    match kind {
+        SourceKind::Replication => model.tasks.loading = true,
+        SourceKind::Workflow => model.runs.loading = true,
+        SourceKind::Warehouse => model.queries.loading = true,
+        SourceKind::Cost => model.spend.loading = true,
+    }
+}
+
+fn on_fetched(
+    model: &mut Model,
+    kind: SourceKind,
+    fetched_at: chrono::DateTime<chrono::Utc>,
+    result: Result<Payload, crate::source::SourceError>,
+) {
+    fn apply<T>(
+        resource: &mut Resource<T>,
+        at: chrono::DateTime<chrono::Utc>,
+        result: Result<Payload, crate::source::SourceError>,
+        take: impl FnOnce(Payload) -> Option<T>,
+    ) {
+        match result {
+            Ok(payload) => match take(payload) {
+                Some(data) => resource.apply(at, Ok(data)),
+                // A payload of the wrong kind is a wiring bug; keep the old data.
+                None => resource.loading = false,
+            },
+            Err(error) => resource.apply(at, Err(error)),
+        }
+    }
+    let keys = model.selection_keys();
+    match kind {
+        SourceKind::Replication => apply(&mut model.tasks, fetched_at, result, |p| match p {
+            Payload::Tasks(t) => Some(t),
+            _ => None,
+        }),
+        SourceKind::Workflow => apply(&mut model.runs, fetched_at, result, |p| match p {
+            Payload::Runs(r) => Some(r),
+            _ => None,
+        }),
+        SourceKind::Warehouse => apply(&mut model.queries, fetched_at, result, |p| match p {
+            Payload::Queries(q) => Some(q),
+            _ => None,
+        }),
+        SourceKind::Cost => apply(&mut model.spend, fetched_at, result, |p| match p {
+            Payload::Spend(s) => Some(s),
+            _ => None,
+        }),
+    }
+    model.rederive(keys);
+}
+
+fn on_detail(model: &mut Model, payload: DetailPayload) {
+    let now = model.now;
+    match (payload, model.detail.as_mut()) {
+        (
+            DetailPayload::TableStatistics { task_id, result },
+            Some(Detail::Task { id, tables, .. }),
+        ) if *id == task_id => tables.apply(now, result),
+        (
+            DetailPayload::TaskInstances {
+                dag_id,
+                run_id,
+                result,
+            },
+            Some(Detail::Run {
+                dag_id: d,
+                run_id: r,
+                instances,
+                ..
+            }),
+        ) if *d == dag_id && *r == run_id => instances.apply(now, result),
+        // The operator has moved on: a late answer for another item is dropped.
+        _ => {}
+    }
+}
+
+fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    // Ctrl-C always leaves, whatever the mode and the keymap say.
+    if key == Key::ctrl('c') {
+        return quit(model);
+    }
+    match model.mode.clone() {
+        Mode::Normal => on_action_key(model, key),
+        Mode::Help => {
+            match model.keymap.action(key) {
+                Some(Action::Quit) => return quit(model),
+                Some(Action::Back | Action::Help) => model.mode = Mode::Normal,
+                _ => {}
+            }
+            Vec::new()
+        }
+        Mode::Filter { input } => on_filter_key(model, input, key),
+        Mode::Command { input } => on_command_key(model, input, key),
+    }
+}
+
+fn on_filter_key(model: &mut Model, mut input: String, key: Key) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            model.mode = Mode::Normal;
+            set_filter(model, String::new());
+        }
+        KeyCode::Enter => model.mode = Mode::Normal,
+        KeyCode::Backspace => {
+            input.pop();
+            set_filter(model, input.clone());
+            model.mode = Mode::Filter { input };
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            input.push(c);
+            set_filter(model, input.clone());
+            model.mode = Mode::Filter { input };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn set_filter(model: &mut Model, filter: String) {
+    let tab = model.tab;
+    let view = model.view_mut(tab);
+    view.filter = filter;
+    model.rebuild_view(tab);
+}
+
+fn on_command_key(model: &mut Model, mut input: String, key: Key) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => model.mode = Mode::Normal,
+        KeyCode::Enter => {
+            model.mode = Mode::Normal;
+            return run_command(model, &input);
+        }
+        KeyCode::Tab => {
+            model.mode = Mode::Command {
+                input: command::complete(&input, &model.themes),
+            }
+        }
+        KeyCode::Backspace => {
+            if input.pop().is_none() {
+                model.mode = Mode::Normal;
+            } else {
+                model.mode = Mode::Command { input };
+            }
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            input.push(c);
+            model.mode = Mode::Command { input };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
+    match command::parse(input) {
+        Ok(Command::Quit) => quit(model),
+        Ok(Command::Help) => {
+            model.mode = Mode::Help;
+            Vec::new()
+        }
+        Ok(Command::Tab(tab)) => switch_tab(model, tab),
+        Ok(Command::Theme(Some(name))) => vec![Effect::LoadTheme(name)],
+        Ok(Command::Theme(None)) => {
+            model.notice = Some(info(format!(
+                "theme {} (available: {})",
+                model.theme_name,
+                model.themes.join(", ")
+            )));
+            Vec::new()
+        }
+        Err(message) => {
+            model.notice = Some(error_notice(message));
+            Vec::new()
+        }
+    }
+}
+
+fn switch_tab(model: &mut Model, tab: Tab) -> Vec<Effect> {
+    model.detail = None;
+    if model.tab == tab {
+        return Vec::new();
+    }
+    model.tab = tab;
+    vec![Effect::Focus(tab.source())]
+}
+
+fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    let Some(action) = model.keymap.action(key) else {
+        return Vec::new();
+    };
+    model.notice = None;
+    match action {
+        Action::Quit => return quit(model),
+        Action::Help => model.mode = Mode::Help,
+        Action::CommandMode => {
+            model.mode = Mode::Command {
+                input: String::new(),
+            }
+        }
+        Action::Filter => {
+            let input = model.view(model.tab).filter.clone();
+            model.mode = Mode::Filter { input };
+        }
+        Action::NextTab => return switch_tab(model, model.tab.next()),
+        Action::PrevTab => return switch_tab(model, model.tab.prev()),
+        Action::TabOverview => return switch_tab(model, Tab::Overview),
+        Action::TabDms => return switch_tab(model, Tab::Dms),
+        Action::TabAirflow => return switch_tab(model, Tab::Airflow),
+        Action::TabRedshift => return switch_tab(model, Tab::Redshift),
+        Action::TabCost => return switch_tab(model, Tab::Cost),
+        Action::Up => move_selection(model, -1),
+        Action::Down => move_selection(model, 1),
+        Action::PageUp => move_selection(model, -(model.page_rows() as isize)),
+        Action::PageDown => move_selection(model, model.page_rows() as isize),
+        Action::Top => move_selection(model, isize::MIN / 2),
+        Action::Bottom => move_selection(model, isize::MAX / 2),
+        Action::Open => return open(model),
+        Action::Back => back(model),
+        Action::Refresh => return refresh(model),
+        Action::SortNext => sort(model, true),
+        Action::SortReverse => sort(model, false),
+    }
+    Vec::new()
+}
+
+fn move_selection(model: &mut Model, delta: isize) {
+    if let Some(detail) = model.detail.as_mut() {
+        let scroll = detail.scroll_mut();
+        *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize;
+        return;
+    }
+    let tab = model.tab;
+    model.view_mut(tab).move_by(delta);
+}
+
+fn back(model: &mut Model) {
+    if model.detail.take().is_some() {
+        return;
+    }
+    let tab = model.tab;
+    if !model.view(tab).filter.is_empty() {
+        set_filter(model, String::new());
+    }
+}
+
+fn sort(model: &mut Model, next_column: bool) {
+    if model.detail.is_some() {
+        return;
+    }
+    let tab = model.tab;
+    let columns = columns_of(tab);
+    let view = model.view_mut(tab);
+    if next_column {
+        view.sort.column = (view.sort.column + 1) % columns.len();
+    } else {
+        view.sort.descending = !view.sort.descending;
+    }
+    let notice = format!(
+        "sorted by {} {}",
+        columns[view.sort.column].to_lowercase(),
+        if view.sort.descending { "↓" } else { "↑" }
+    );
+    model.rebuild_view(tab);
+    model.notice = Some(info(notice));
+}
+
+/// The column titles of a tab's table.
+pub fn columns_of(tab: Tab) -> &'static [&'static str] {
+    use super::view::{Listed, ServiceSpend};
+    use crate::domain::{Failure, QueryRecord, ReplicationTask, WorkflowRun};
+    match tab {
+        Tab::Overview => Failure::COLUMNS,
+        Tab::Dms => ReplicationTask::COLUMNS,
+        Tab::Airflow => WorkflowRun::COLUMNS,
+        Tab::Redshift => QueryRecord::COLUMNS,
+        Tab::Cost => ServiceSpend::COLUMNS,
+    }
+}
+
+fn refresh(model: &mut Model) -> Vec<Effect> {
+    let mut effects: Vec<Effect> = match model.tab.source() {
+        Some(kind) => vec![Effect::Refresh(kind)],
+        None => [
+            SourceKind::Replication,
+            SourceKind::Workflow,
+            SourceKind::Warehouse,
+        ]
+        .into_iter()
+        .map(Effect::Refresh)
+        .collect(),
+    };
+    effects.extend(detail_fetch(model));
+    effects
+}
+
+/// The fetch that fills the open detail view, if it needs one.
+fn detail_fetch(model: &mut Model) -> Option<Effect> {
+    match model.detail.as_mut()? {
+        Detail::Task { id, tables, .. } => {
+            tables.loading = true;
+            Some(Effect::FetchTableStatistics {
+                task_id: id.clone(),
+            })
+        }
+        Detail::Run {
+            dag_id,
+            run_id,
+            instances,
+            ..
+        } => {
+            instances.loading = true;
+            Some(Effect::FetchTaskInstances {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            })
+        }
+        Detail::Query { .. } => None,
+    }
+}
+
+fn open(model: &mut Model) -> Vec<Effect> {
+    if model.detail.is_some() {
+        return Vec::new();
+    }
+    let tab = model.tab;
+    let Some(index) = model.view(tab).selected_index() else {
+        return Vec::new();
+    };
+    let detail_interval = std::time::Duration::from_secs(30);
+    model.detail = match tab {
+        Tab::Overview => return jump_to(model, model.failures[index].item.clone()),
+        Tab::Dms => model.tasks.data.as_ref().map(|tasks| Detail::Task {
+            id: tasks[index].id.clone(),
+            tables: Resource::new(detail_interval),
+            scroll: 0,
+        }),
+        Tab::Airflow => model.runs.data.as_ref().map(|runs| Detail::Run {
+            dag_id: runs[index].dag_id.clone(),
+            run_id: runs[index].run_id.clone(),
+            instances: Resource::new(detail_interval),
+            scroll: 0,
+        }),
+        Tab::Redshift => model.queries.data.as_ref().map(|queries| Detail::Query {
+            id: queries[index].query_id,
+            scroll: 0,
+        }),
+        Tab::Cost => None,
+    };
+    detail_fetch(model).into_iter().collect()
+}
+
+/// Goes to the tab of a failing item and selects it there, clearing a filter that hides it.
+fn jump_to(model: &mut Model, item: ItemRef) -> Vec<Effect> {
+    let (tab, index) = match &item {
+        ItemRef::Replication { id } => (
+            Tab::Dms,
+            model
+                .tasks
+                .data
+                .as_ref()
+                .and_then(|t| t.iter().position(|t| &t.id == id)),
+        ),
+        ItemRef::WorkflowRun { dag_id, run_id } => (
+            Tab::Airflow,
+            model.runs.data.as_ref().and_then(|r| {
+                r.iter()
+                    .position(|r| &r.dag_id == dag_id && &r.run_id == run_id)
+            }),
+        ),
+        ItemRef::Query { id } => (
+            Tab::Redshift,
+            model
+                .queries
+                .data
+                .as_ref()
+                .and_then(|q| q.iter().position(|q| q.query_id == *id)),
+        ),
+    };
+    let effects = switch_tab(model, tab);
+    if let Some(index) = index
+        && !model.view_mut(tab).select_item(index)
+    {
+        set_filter(model, String::new());
+        model.view_mut(tab).select_item(index);
+    }
+    effects
+}

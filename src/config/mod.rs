@@ -1,0 +1,245 @@
+//! The configuration file: theme, polling intervals, key bindings and pipelines.
+//!
+//! Read from `$XDG_CONFIG_HOME/opsdeck/config.toml` or `--config FILE`; every key is
+//! optional. Errors name the file, the line and the key (see [`ConfigError`]).
+
+pub(crate) mod diagnostic;
+mod error;
+mod paths;
+mod raw;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::Spanned;
+
+use crate::app::keys::{Action, Key};
+use crate::domain::{PipelineDefinition, StageDefinition, StageSelector};
+use crate::source::SourceKind;
+
+pub use error::ConfigError;
+pub(crate) use error::Located;
+pub use paths::Paths;
+
+use raw::{RawConfig, RawKeys, RawPipeline, RawPolling, RawStage};
+
+/// Everything the configuration file can set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    /// The theme to start with: a built-in or a user theme in the config dir's `themes/`.
+    pub theme: Option<String>,
+    /// How often each source is asked.
+    pub polling: Polling,
+    /// Rebound actions, in file order, for [`Keymap::with_overrides`](crate::app::keys::Keymap::with_overrides).
+    pub keys: Vec<(Action, Vec<Key>)>,
+    /// The pipelines the overview follows, in file order.
+    pub pipelines: Vec<PipelineDefinition>,
+}
+
+/// Polling intervals (`[polling]`, in seconds in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Polling {
+    /// Background interval of the replication (DMS) source.
+    pub replication: Duration,
+    /// Background interval of the workflow (Airflow) source.
+    pub workflow: Duration,
+    /// Background interval of the warehouse (Redshift) source.
+    pub warehouse: Duration,
+    /// Background interval of the cost source (Cost Explorer bills per request).
+    pub cost: Duration,
+    /// Interval of the visible tab's source, never slower than its background interval.
+    pub visible: Duration,
+    /// Cap of the exponential backoff after errors.
+    pub max_backoff: Duration,
+}
+
+impl Default for Polling {
+    fn default() -> Self {
+        Polling {
+            replication: Duration::from_secs(30),
+            workflow: Duration::from_secs(30),
+            warehouse: Duration::from_secs(60),
+            cost: Duration::from_secs(6 * 60 * 60),
+            visible: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Polling {
+    /// The background interval of a source.
+    pub fn interval(&self, kind: SourceKind) -> Duration {
+        match kind {
+            SourceKind::Replication => self.replication,
+            SourceKind::Workflow => self.workflow,
+            SourceKind::Warehouse => self.warehouse,
+            SourceKind::Cost => self.cost,
+        }
+    }
+
+    /// The interval of a source while its tab is visible: `visible`, unless the
+    /// background interval is already faster.
+    pub fn visible_interval(&self, kind: SourceKind) -> Duration {
+        self.visible.min(self.interval(kind))
+    }
+
+    fn from_raw(raw: RawPolling) -> Polling {
+        let default = Polling::default();
+        let or = |value: Option<raw::Seconds>, fallback: Duration| {
+            value.map_or(fallback, |s| Duration::from_secs(s.0))
+        };
+        Polling {
+            replication: or(raw.replication, default.replication),
+            workflow: or(raw.workflow, default.workflow),
+            warehouse: or(raw.warehouse, default.warehouse),
+            cost: or(raw.cost, default.cost),
+            visible: or(raw.visible, default.visible),
+            max_backoff: or(raw.max_backoff, default.max_backoff),
+        }
+    }
+}
+
+impl Config {
+    /// Parses a config file's text; `origin` names the file in error messages.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig =
+            diagnostic::deserialize(text).map_err(|d| ConfigError::from_diagnostic(origin, d))?;
+        let line = |span: std::ops::Range<usize>| Some(diagnostic::line_of(text, span.start));
+        Ok(Config {
+            theme: raw.theme.map(|name| name.0),
+            polling: Polling::from_raw(raw.polling),
+            keys: keys(raw.keys, origin, &line)?,
+            pipelines: pipelines(raw.pipeline, origin, &line)?,
+        })
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// The user's config file if it exists, with its path; otherwise the defaults.
+    pub fn load_default() -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = Paths::discover()?.config_file;
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok((Config::parse(&text, &path)?, Some(path))),
+            Err(cause) if cause.kind() == io::ErrorKind::NotFound => Ok((Config::default(), None)),
+            Err(cause) => Err(ConfigError::Read { path, cause }),
+        }
+    }
+}
+
+type LineOf<'a> = dyn Fn(std::ops::Range<usize>) -> Option<usize> + 'a;
+
+/// The `[keys]` table; a key given to two actions in the file is a mistake worth naming.
+fn keys(
+    raw: RawKeys,
+    origin: &Path,
+    line: &LineOf<'_>,
+) -> Result<Vec<(Action, Vec<Key>)>, ConfigError> {
+    let mut taken: HashMap<Key, Action> = HashMap::new();
+    let mut bindings = Vec::with_capacity(raw.0.len());
+    for (action, list) in raw.0 {
+        let span = list.span();
+        let mut keys = Vec::new();
+        for name in list.into_inner().0 {
+            match taken.insert(name.key, action) {
+                Some(other) if other != action => {
+                    return Err(ConfigError::at(
+                        origin,
+                        line(span),
+                        format!(
+                            "key `{}` is bound to both `{}` and `{}` in [keys]",
+                            name.text,
+                            action_name(other),
+                            action_name(action)
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+            if !keys.contains(&name.key) {
+                keys.push(name.key);
+            }
+        }
+        bindings.push((action, keys));
+    }
+    Ok(bindings)
+}
+
+/// An action's name in the config file (`next_tab`).
+fn action_name(action: Action) -> String {
+    match toml::Value::try_from(action) {
+        Ok(toml::Value::String(name)) => name,
+        _ => format!("{action:?}"),
+    }
+}
+
+/// The `[[pipeline]]` tables, each with at least one stage and one selector per stage.
+fn pipelines(
+    raw: Vec<Spanned<RawPipeline>>,
+    origin: &Path,
+    line: &LineOf<'_>,
+) -> Result<Vec<PipelineDefinition>, ConfigError> {
+    let mut pipelines: Vec<PipelineDefinition> = Vec::with_capacity(raw.len());
+    for spanned in raw {
+        let at = line(spanned.span());
+        let pipeline = spanned.into_inner();
+        let name = pipeline.name.0;
+        if pipelines.iter().any(|p| p.name == name) {
+            return Err(ConfigError::at(
+                origin,
+                at,
+                format!("pipeline `{name}` is defined twice"),
+            ));
+        }
+        if pipeline.stage.is_empty() {
+            return Err(ConfigError::at(
+                origin,
+                at,
+                format!("pipeline `{name}` has no stages; add [[pipeline.stage]] tables"),
+            ));
+        }
+        let mut stages: Vec<StageDefinition> = Vec::with_capacity(pipeline.stage.len());
+        for spanned in pipeline.stage {
+            let at = line(spanned.span());
+            let stage = stage(spanned.into_inner())
+                .map_err(|message| ConfigError::at(origin, at, message))?;
+            if stages.iter().any(|s| s.name == stage.name) {
+                return Err(ConfigError::at(
+                    origin,
+                    at,
+                    format!("pipeline `{name}` has two stages named `{}`", stage.name),
+                ));
+            }
+            stages.push(stage);
+        }
+        pipelines.push(PipelineDefinition { name, stages });
+    }
+    Ok(pipelines)
+}
+
+/// One stage; the error is the message without its location.
+fn stage(raw: RawStage) -> Result<StageDefinition, String> {
+    let name = raw.name.0;
+    let selector = match (raw.replication, raw.dag) {
+        (Some(pattern), None) => StageSelector::Replication { pattern: pattern.0 },
+        (None, Some(dag)) => StageSelector::Workflow { dag_id: dag.0 },
+        _ => {
+            return Err(format!(
+                "pipeline stage `{name}` needs exactly one of `replication` or `dag`"
+            ));
+        }
+    };
+    Ok(StageDefinition { name, selector })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+use super::*;
+
+fn parse(text: &str) -> Config {
+    Config::parse(text, Path::new("config.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn err(text: &str) -> String {
+    match Config::parse(text, Path::new("config.toml")) {
+        Ok(config) => panic!("parsed: {config:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn empty_text_gives_the_defaults() {
+    assert_eq!(parse(""), Config::default());
+    assert_eq!(parse("# nothing\n\n"), Config::default());
+}
+
+#[test]
+fn polling_keeps_defaults_for_missing_keys() {
+    let config = parse("[polling]\nreplication = 10\n");
+    assert_eq!(config.polling.replication, Duration::from_secs(10));
+    assert_eq!(config.polling.cost, Polling::default().cost);
+}
+
+#[test]
+fn visible_interval_is_never_slower_than_the_background_one() {
+    let polling = parse("[polling]\nreplication = 3\nvisible = 5\n").polling;
+    assert_eq!(
+        polling.visible_interval(SourceKind::Replication),
+        Duration::from_secs(3)
+    );
+    assert_eq!(
+        polling.visible_interval(SourceKind::Cost),
+        Duration::from_secs(5)
+    );
+    assert_eq!(
+        polling.interval(SourceKind::Warehouse),
+        Duration::from_secs(60)
+    );
+}
+
+#[test]
+fn keys_take_a_string_or_a_list_in_file_order() {
+    let config = parse("[keys]\nrefresh = [\"ctrl-r\", \"f5\"]\nquit = \"x\"\n");
+    assert_eq!(
+        config.keys,
+        vec![
+            (
+                Action::Refresh,
+                vec![Key::ctrl('r'), "f5".parse().unwrap_or(Key::char('?'))]
+            ),
+            (Action::Quit, vec![Key::char('x')]),
+        ]
+    );
+}
+
+#[test]
+fn an_empty_list_unbinds_an_action() {
+    assert_eq!(
+        parse("[keys]\nhelp = []\n").keys,
+        vec![(Action::Help, vec![])]
+    );
+}
+
+#[test]
+fn key_errors_name_the_action() {
+    assert_eq!(
+        err("[keys]\nquit = [\"q\", \"hyper-x\"]\n"),
+        "config.toml:2: bad value for `keys.quit[1]`: unknown key `hyper-x` \
+         (examples: q, ctrl-r, shift-tab, enter, esc, pgup, f5, space)"
+    );
+    assert_eq!(
+        err("[keys]\nquit = \"x\"\nhelp = \"x\"\n"),
+        "config.toml:3: key `x` is bound to both `quit` and `help` in [keys]"
+    );
+    assert_eq!(
+        err("[keys]\nquit = 5\n"),
+        "config.toml:2: bad value for `keys.quit`: expected a key name or a list of key \
+         names, like \"q\" or [\"ctrl-r\", \"f5\"], found 5"
+    );
+}
+
+#[test]
+fn intervals_must_be_whole_positive_seconds() {
+    for (value, found) in [
+        ("-3", "-3"),
+        ("1.5", "1.5"),
+        ("true", "true"),
+        ("[1]", "a list"),
+    ] {
+        assert_eq!(
+            err(&format!("[polling]\ncost = {value}\n")),
+            format!(
+                "config.toml:2: bad value for `polling.cost`: expected a whole number of \
+                 seconds (1 or more), found {found}"
+            )
+        );
+    }
+}
+
+#[test]
+fn inline_tables_are_named_like_sections() {
+    assert_eq!(
+        err("polling = { replication = 5, colour = 1 }\n"),
+        "config.toml:1: unknown key `colour` in [polling]; expected one of: \
+         replication, workflow, warehouse, cost, visible, max_backoff"
+    );
+    assert_eq!(
+        err("polling = 5\n"),
+        "config.toml:1: bad value for `polling`: expected a table of intervals in seconds, \
+         found 5"
+    );
+}
+
+#[test]
+fn pipelines_need_names_and_stages() {
+    assert_eq!(
+        err("[[pipeline]]\nnme = \"n\"\n"),
+        "config.toml:2: unknown key `nme` in [[pipeline]]; expected one of: name, stage"
+    );
+    assert_eq!(
+        err("[[pipeline]]\nname = \"n\"\n"),
+        "config.toml:1: pipeline `n` has no stages; add [[pipeline.stage]] tables"
+    );
+    assert_eq!(
+        err("[[pipeline]]\nname = \"\"\n"),
+        "config.toml:2: bad value for `pipeline[0].name`: expected a non-empty string, \
+         found \"\""
+    );
+    assert_eq!(
+        err("[[pipeline]]\nname = \"n\"\n[[pipeline.stage]]\ndag = \"d\"\n"),
+        "config.toml:3: missing key `name` in [[pipeline.stage]]"
+    );
+}
+
+#[test]
+fn pipelines_and_stages_have_unique_names() {
+    let stage = "[[pipeline.stage]]\nname = \"s\"\ndag = \"d\"\n";
+    assert_eq!(
+        err(&format!(
+            "[[pipeline]]\nname = \"n\"\n{stage}\n[[pipeline]]\nname = \"n\"\n{stage}"
+        )),
+        "config.toml:7: pipeline `n` is defined twice"
+    );
+    assert_eq!(
+        err(&format!("[[pipeline]]\nname = \"n\"\n{stage}{stage}")),
+        "config.toml:6: pipeline `n` has two stages named `s`"
+    );
+}
+
+#[test]
+fn a_stage_with_both_selectors_is_refused() {
+    assert_eq!(
+        err(
+            "[[pipeline]]\nname = \"n\"\n[[pipeline.stage]]\nname = \"a\"\ndag = \"d\"\nreplication = \"r\"\n"
+        ),
+        "config.toml:3: pipeline stage `a` needs exactly one of `replication` or `dag`"
+    );
+}
+
+#[test]
+fn toml_errors_keep_their_line() {
+    assert_eq!(
+        err("a = 1\na = 2\n"),
+        "config.toml:2: invalid TOML: duplicate key"
+    );
+}

@@ -1,0 +1,168 @@
+//! Pollers: one task per source, at most one request in flight, faster while visible,
+//! backing off with jitter after failures, every result stamped with its fetch time.
+
+pub mod schedule;
+
+use std::time::Duration;
+
+use chrono::{Days, Utc};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep_until, timeout};
+
+use crate::app::{DetailPayload, Effect, Msg, Payload};
+use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
+pub use schedule::Cadence;
+
+/// How long one request may take before it counts as unreachable.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Days of spend a cost fetch asks for: enough for month-to-date against last month.
+const SPEND_DAYS: u64 = 62;
+
+/// What the runtime tells a poller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Control {
+    visible: bool,
+    /// Bumped by each "refresh now"; a change makes the poller fetch at once.
+    refresh: u64,
+}
+
+/// The runtime's handle on one poller.
+pub struct Poller {
+    control: watch::Sender<Control>,
+}
+
+impl Poller {
+    /// Starts polling `kind` on the current tokio runtime, sending results to `tx`.
+    pub fn spawn(
+        kind: SourceKind,
+        sources: Sources,
+        cadence: Cadence,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Self {
+        let (control, rx) = watch::channel(Control::default());
+        tokio::spawn(run(kind, sources, cadence, tx, rx));
+        Poller { control }
+    }
+
+    /// Marks the source visible (polled faster) or not.
+    pub fn set_visible(&self, visible: bool) {
+        self.control.send_if_modified(|c| {
+            let changed = c.visible != visible;
+            c.visible = visible;
+            changed
+        });
+    }
+
+    /// Asks for a fetch now; a request already in flight counts as this one's answer.
+    pub fn refresh(&self) {
+        self.control.send_modify(|c| c.refresh += 1);
+    }
+}
+
+async fn run(
+    kind: SourceKind,
+    sources: Sources,
+    cadence: Cadence,
+    tx: mpsc::UnboundedSender<Msg>,
+    mut control: watch::Receiver<Control>,
+) {
+    let mut failures = 0u32;
+    let mut rng = fastrand::Rng::new();
+    loop {
+        let seen = *control.borrow_and_update();
+        if tx.send(Msg::FetchStarted(kind)).is_err() {
+            return;
+        }
+        let started = Instant::now();
+        let result = with_timeout(fetch(kind, &sources)).await;
+        failures = if result.is_ok() {
+            0
+        } else {
+            failures.saturating_add(1)
+        };
+        let msg = Msg::Fetched {
+            kind,
+            fetched_at: Utc::now(),
+            result,
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+        let jitter = rng.f64();
+        let mut visible = seen.visible;
+        let mut deadline = started + cadence.delay(visible, failures, jitter);
+        loop {
+            tokio::select! {
+                _ = sleep_until(deadline) => break,
+                changed = control.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let now = *control.borrow();
+                    if now.refresh != seen.refresh {
+                        break;
+                    }
+                    if now.visible != visible {
+                        visible = now.visible;
+                        deadline = started + cadence.delay(visible, failures, jitter);
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn with_timeout<T>(
+    request: impl Future<Output = Result<T, SourceError>>,
+) -> Result<T, SourceError> {
+    match timeout(REQUEST_TIMEOUT, request).await {
+        Ok(result) => result,
+        Err(_) => Err(SourceError::new(
+            ErrorKind::Unreachable,
+            format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+        )
+        .with_hint("check the network or the endpoint")),
+    }
+}
+
+/// One request to a source.
+pub async fn fetch(kind: SourceKind, sources: &Sources) -> Result<Payload, SourceError> {
+    match kind {
+        SourceKind::Replication => sources.replication.tasks().await.map(Payload::Tasks),
+        SourceKind::Workflow => sources.workflow.runs().await.map(Payload::Runs),
+        SourceKind::Warehouse => sources.warehouse.queries().await.map(Payload::Queries),
+        SourceKind::Cost => {
+            let today = sources.clock.now().date_naive();
+            let end = today.checked_add_days(Days::new(1)).unwrap_or(today);
+            let start = today
+                .checked_sub_days(Days::new(SPEND_DAYS))
+                .unwrap_or(today);
+            sources
+                .cost
+                .daily_spend(start, end)
+                .await
+                .map(Payload::Spend)
+        }
+    }
+}
+
+/// Carries out a detail fetch effect and returns its message; `None` for other effects.
+pub async fn fetch_detail(effect: Effect, sources: &Sources) -> Option<Msg> {
+    let payload = match effect {
+        Effect::FetchTableStatistics { task_id } => {
+            let result = with_timeout(sources.replication.table_statistics(&task_id)).await;
+            DetailPayload::TableStatistics { task_id, result }
+        }
+        Effect::FetchTaskInstances { dag_id, run_id } => {
+            let result = with_timeout(sources.workflow.task_instances(&dag_id, &run_id)).await;
+            DetailPayload::TaskInstances {
+                dag_id,
+                run_id,
+                result,
+            }
+        }
+        _ => return None,
+    };
+    Some(Msg::DetailFetched(payload))
+}

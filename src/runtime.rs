@@ -1,0 +1,254 @@
+//! The runtime: turns terminal events, poll results, ticks and signals into messages,
+//! applies them with `update`, carries out the effects, and draws when the model changed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{self, Event};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::app::{Effect, Model, Msg, update};
+use crate::poll::{Cadence, Poller, fetch_detail};
+use crate::source::{SourceKind, Sources};
+use crate::ui::theme::Theme;
+use crate::ui::{self};
+
+/// The shortest time between two frames (30 frames a second at most).
+const FRAME: Duration = Duration::from_millis(33);
+/// How often the clock in the model moves (ages on screen count in seconds).
+const TICK: Duration = Duration::from_secs(1);
+/// The most messages applied before a frame is drawn.
+const BATCH: usize = 512;
+
+/// Everything the runtime needs besides the terminal.
+pub struct Console {
+    pub model: Model,
+    pub theme: Theme,
+    pub sources: Sources,
+    pub cadences: HashMap<SourceKind, Cadence>,
+    /// Where user themes live, for `:theme NAME`.
+    pub themes_dir: Option<PathBuf>,
+    /// NO_COLOR was set: themes load without colours.
+    pub no_color: bool,
+}
+
+/// Runs the console until the operator quits or a signal arrives.
+pub async fn run<B: Backend>(terminal: &mut Terminal<B>, console: Console) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let Console {
+        mut model,
+        mut theme,
+        sources,
+        cadences,
+        themes_dir,
+        no_color,
+    } = console;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    spawn_input(tx.clone());
+    spawn_signals(tx.clone());
+    spawn_ticks(tx.clone(), sources.clone());
+    let pollers: HashMap<SourceKind, Poller> = SourceKind::ALL
+        .iter()
+        .map(|kind| {
+            let cadence = cadences.get(kind).copied().unwrap_or(Cadence {
+                background: Duration::from_secs(30),
+                visible: Duration::from_secs(5),
+                max_backoff: Duration::from_secs(300),
+            });
+            (
+                *kind,
+                Poller::spawn(*kind, sources.clone(), cadence, tx.clone()),
+            )
+        })
+        .collect();
+    let focus = model.tab.source();
+    for (kind, poller) in &pollers {
+        poller.set_visible(Some(*kind) == focus);
+    }
+    let size = terminal.size()?;
+    update(
+        &mut model,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+
+    let mut screen = Screen::default();
+    screen.draw(terminal, &model, &theme)?;
+    let mut last_frame = Instant::now();
+    while let Some(first) = rx.recv().await {
+        let mut effects = update(&mut model, first);
+        let mut applied = 1;
+        // Coalesce: apply what is already queued, and wait out the rest of a frame.
+        let frame_due = last_frame + FRAME;
+        loop {
+            match rx.try_recv() {
+                Ok(msg) if applied < BATCH => {
+                    effects.extend(update(&mut model, msg));
+                    applied += 1;
+                }
+                Ok(msg) => {
+                    effects.extend(update(&mut model, msg));
+                    break;
+                }
+                Err(_) if Instant::now() < frame_due => {
+                    tokio::select! {
+                        msg = rx.recv() => match msg {
+                            Some(msg) => { effects.extend(update(&mut model, msg)); applied += 1; }
+                            None => break,
+                        },
+                        _ = tokio::time::sleep_until(frame_due) => break,
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        for effect in effects {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::Refresh(kind) => {
+                    if let Some(p) = pollers.get(&kind) {
+                        p.refresh();
+                    }
+                }
+                Effect::Focus(focus) => {
+                    for (kind, poller) in &pollers {
+                        poller.set_visible(Some(*kind) == focus);
+                    }
+                }
+                Effect::LoadTheme(name) => {
+                    let msg = match Theme::resolve(&name, themes_dir.as_deref()) {
+                        Ok(loaded) => {
+                            theme = if no_color {
+                                loaded.without_colors()
+                            } else {
+                                loaded
+                            };
+                            Ok(name)
+                        }
+                        Err(error) => Err(error.to_string()),
+                    };
+                    // Applied at once, so the new theme is drawn in this frame.
+                    update(&mut model, Msg::ThemeLoaded(msg));
+                }
+                detail @ (Effect::FetchTableStatistics { .. }
+                | Effect::FetchTaskInstances { .. }) => {
+                    let tx = tx.clone();
+                    let sources = sources.clone();
+                    tokio::spawn(async move {
+                        if let Some(msg) = fetch_detail(detail, &sources).await {
+                            let _ = tx.send(msg);
+                        }
+                    });
+                }
+            }
+        }
+        if model.quit {
+            return Ok(());
+        }
+        screen.draw(terminal, &model, &theme)?;
+        last_frame = Instant::now();
+    }
+    Ok(())
+}
+
+/// The last frame sent to the terminal, so an identical frame sends nothing at all.
+#[derive(Default)]
+struct Screen {
+    last: Option<Buffer>,
+}
+
+impl Screen {
+    fn draw<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        model: &Model,
+        theme: &Theme,
+    ) -> Result<(), B::Error> {
+        terminal.autoresize()?;
+        let mut frame = terminal.get_frame();
+        ui::render(&mut frame, model, theme);
+        let current = terminal.current_buffer_mut();
+        if self.last.as_ref() == Some(current) {
+            // Nothing changed on screen: write nothing, not even cursor or colour resets.
+            current.reset();
+            return Ok(());
+        }
+        self.last = Some(current.clone());
+        terminal.flush()?;
+        terminal.swap_buffers();
+        terminal.backend_mut().flush()
+    }
+}
+
+/// Reads terminal events on a thread of its own (crossterm's read blocks).
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match event::read() {
+                Ok(Event::Key(key)) => crate::term::key_of(key).map(Msg::Key),
+                Ok(Event::Resize(width, height)) => Some(Msg::Resize { width, height }),
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the terminal");
+                    Some(Msg::Quit)
+                }
+            };
+            if let Some(msg) = msg
+                && tx.send(msg).is_err()
+            {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the console through the normal path, so the terminal is
+/// restored.
+fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!("cannot install signal handlers");
+            return;
+        };
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = hup.recv() => "SIGHUP",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "quitting on signal");
+        let _ = tx.send(Msg::Quit);
+    });
+}
+
+fn spawn_ticks(tx: mpsc::UnboundedSender<Msg>, sources: Sources) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(TICK);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            ticks.tick().await;
+            let msg = Msg::Tick {
+                now: Utc::now(),
+                platform_now: sources.clock.now(),
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}

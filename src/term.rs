@@ -1,0 +1,129 @@
+//! The terminal guard: raw mode and the alternate screen on the way in, and always
+//! restored on the way out — on a normal exit, on a panic (the message is printed after the
+//! restore) and on the signals the runtime turns into a quit.
+
+use std::io::{self, Stdout, Write, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::cursor::{Hide, Show};
+use ratatui::crossterm::event::{KeyCode as CtKeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+use crate::app::{Key, KeyCode};
+
+/// True while the terminal is in raw mode on the alternate screen.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// The terminal the console draws on.
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+/// Owns the terminal's raw mode and alternate screen; restores them when dropped.
+pub struct TerminalGuard {
+    pub terminal: Tui,
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen, and installs the panic hook that leaves
+    /// them before the panic message is printed.
+    pub fn enter() -> io::Result<Self> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        execute!(stdout(), EnterAlternateScreen, Hide)?;
+        let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves raw mode and the alternate screen and shows the cursor; does nothing the
+/// second time.
+pub fn restore() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        // Raw mode first: it has more side effects than the alternate screen.
+        let _ = disable_raw_mode();
+        let mut out = stdout();
+        let _ = execute!(out, LeaveAlternateScreen, Show);
+        let _ = out.flush();
+    }
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+        // A panic on a background task would otherwise leave the console running on a
+        // restored terminal: end the process as a panic on the main thread would.
+        std::process::exit(101);
+    }));
+}
+
+/// The console's key for a terminal key event (presses only).
+pub fn key_of(event: KeyEvent) -> Option<Key> {
+    if event.kind != KeyEventKind::Press {
+        return None;
+    }
+    let code = match event.code {
+        CtKeyCode::Char(c) => KeyCode::Char(c),
+        CtKeyCode::Enter => KeyCode::Enter,
+        CtKeyCode::Esc => KeyCode::Esc,
+        CtKeyCode::Tab if event.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+        CtKeyCode::Tab => KeyCode::Tab,
+        CtKeyCode::BackTab => KeyCode::BackTab,
+        CtKeyCode::Backspace => KeyCode::Backspace,
+        CtKeyCode::Delete => KeyCode::Delete,
+        CtKeyCode::Up => KeyCode::Up,
+        CtKeyCode::Down => KeyCode::Down,
+        CtKeyCode::Left => KeyCode::Left,
+        CtKeyCode::Right => KeyCode::Right,
+        CtKeyCode::Home => KeyCode::Home,
+        CtKeyCode::End => KeyCode::End,
+        CtKeyCode::PageUp => KeyCode::PageUp,
+        CtKeyCode::PageDown => KeyCode::PageDown,
+        CtKeyCode::F(n) => KeyCode::F(n),
+        _ => return None,
+    };
+    Some(Key {
+        code,
+        ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+        alt: event.modifiers.contains(KeyModifiers::ALT),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_key_events() {
+        let ev = |code, mods| KeyEvent::new(code, mods);
+        assert_eq!(
+            key_of(ev(CtKeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Key::char('q'))
+        );
+        assert_eq!(
+            key_of(ev(CtKeyCode::Char('r'), KeyModifiers::CONTROL)),
+            Some(Key::ctrl('r'))
+        );
+        assert_eq!(
+            key_of(ev(CtKeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Key::char('G'))
+        );
+        assert_eq!(
+            key_of(ev(CtKeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Key::plain(KeyCode::BackTab))
+        );
+        assert_eq!(key_of(ev(CtKeyCode::CapsLock, KeyModifiers::NONE)), None);
+    }
+}

@@ -1,0 +1,213 @@
+//! The Airflow tab: DAG runs, and a run's detail with its task instances.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Wrap};
+
+use super::dms::title_with_filter;
+use super::text::{clock, inert, inert_line, span};
+use super::theme::Theme;
+use super::widgets::{Column, field, health_span, pane, table};
+use crate::app::{Detail, Model, Resource, Tab, TableView};
+use crate::domain::{TaskInstance, WorkflowRun};
+
+const COLUMNS: [Column; 6] = [
+    Column::always("HEALTH", Constraint::Length(10)),
+    Column::always("DAG", Constraint::Length(18)),
+    Column::from("RUN", Constraint::Min(20), 60),
+    Column::always("STATE", Constraint::Length(8)),
+    Column::always("STARTED", Constraint::Length(11)),
+    Column::from("DURATION", Constraint::Length(8), 50),
+];
+
+/// Draws the tab: the run list, or the open run's detail.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    if let Some(Detail::Run {
+        dag_id,
+        run_id,
+        instances,
+        scroll,
+    }) = &model.detail
+    {
+        return render_detail(
+            frame,
+            area,
+            model,
+            theme,
+            (dag_id, run_id),
+            instances,
+            *scroll,
+        );
+    }
+    let view = model.view(Tab::Airflow);
+    let count = model.runs.data.as_ref().map_or(0, Vec::len);
+    let title = title_with_filter(
+        &format!("DAG runs ({}/{count})", view.rows.len()),
+        &view.filter,
+    );
+    let inner = pane(frame, area, theme, title, &model.runs, model.now);
+    let Some(runs) = &model.runs.data else {
+        return;
+    };
+    table(frame, inner, theme, view, &COLUMNS, "no DAG runs", |i| {
+        let run = &runs[i];
+        vec![
+            Cell::from(health_span(run.health(), theme)),
+            Cell::from(inert_line(&run.dag_id)),
+            Cell::from(inert_line(&run.run_id)),
+            Cell::from(inert_line(run.state.as_str())),
+            Cell::from(clock(run.started_at, model.platform_now)),
+            Cell::from(span(
+                run.started_at,
+                run.ended_at.or(Some(model.platform_now)),
+            )),
+        ]
+    });
+}
+
+fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    theme: &Theme,
+    (dag_id, run_id): (&str, &str),
+    instances: &Resource<Vec<TaskInstance>>,
+    scroll: usize,
+) {
+    let title = format!("{} · {}", inert_line(dag_id), inert_line(run_id));
+    let inner = pane(frame, area, theme, title, &model.runs, model.now);
+    let Some(run) = model.run(dag_id, run_id) else {
+        frame.render_widget(
+            Paragraph::new(Line::styled("this run is no longer listed", theme.warning)),
+            inner,
+        );
+        return;
+    };
+    let lines = summary(run, model, theme);
+    let height = (lines.len() as u16).min(inner.height / 2);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    render_instances(frame, bottom, model, theme, instances, scroll);
+}
+
+fn summary(run: &WorkflowRun, model: &Model, theme: &Theme) -> Vec<Line<'static>> {
+    let now = model.platform_now;
+    let mut lines = vec![
+        Line::from(vec![
+            health_span(run.health(), theme),
+            Span::styled(
+                format!(
+                    "  {} · {}",
+                    inert_line(run.state.as_str()),
+                    inert_line(&run.run_type)
+                ),
+                theme.text,
+            ),
+        ]),
+        field("logical date", clock(run.logical_date, now), theme),
+        field(
+            "ran",
+            format!(
+                "{} → {} ({})",
+                clock(run.started_at, now),
+                clock(run.ended_at, now),
+                span(run.started_at, run.ended_at.or(Some(now)))
+            ),
+            theme,
+        ),
+    ];
+    if let Some(failure) = &run.failure {
+        lines.push(field("failure", inert_line(failure), theme).style(theme.failed));
+    }
+    lines
+}
+
+const INSTANCE_COLUMNS: [Column; 6] = [
+    Column::always("STATE", Constraint::Length(18)),
+    Column::always("TASK", Constraint::Min(18)),
+    Column::always("TRY", Constraint::Length(5)),
+    Column::from("OPERATOR", Constraint::Length(22), 70),
+    Column::from("STARTED", Constraint::Length(11), 90),
+    Column::always("TOOK", Constraint::Length(7)),
+];
+
+fn render_instances(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    theme: &Theme,
+    instances: &Resource<Vec<TaskInstance>>,
+    scroll: usize,
+) {
+    let Some(rows) = &instances.data else {
+        pane(
+            frame,
+            area,
+            theme,
+            "task instances".to_string(),
+            instances,
+            model.now,
+        );
+        return;
+    };
+    let selected = scroll.min(rows.len().saturating_sub(1));
+    let error = rows.get(selected).and_then(|t| t.error.clone());
+    let error_height = if error.is_some() {
+        (area.height / 3).max(3)
+    } else {
+        0
+    };
+    let [list, log] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(error_height)]).areas(area);
+    let inner = pane(
+        frame,
+        list,
+        theme,
+        "task instances".to_string(),
+        instances,
+        model.now,
+    );
+    let mut view = TableView::new(usize::MAX, false);
+    view.rows = (0..rows.len()).collect();
+    view.selected = selected;
+    table(
+        frame,
+        inner,
+        theme,
+        &view,
+        &INSTANCE_COLUMNS,
+        "no task instances",
+        |i| {
+            let t = &rows[i];
+            vec![
+                Cell::from(Span::styled(
+                    format!(
+                        "{} {}",
+                        t.state.health().symbol(),
+                        inert_line(t.state.as_str())
+                    ),
+                    theme.health(t.state.health()),
+                )),
+                Cell::from(inert_line(&t.task_id)),
+                Cell::from(format!("{}/{}", t.try_number, t.max_tries)),
+                Cell::from(inert_line(&t.operator)),
+                Cell::from(clock(t.started_at, model.platform_now)),
+                Cell::from(span(t.started_at, t.ended_at)),
+            ]
+        },
+    );
+    if let Some(error) = error {
+        let lines: Vec<Line> = error
+            .lines()
+            .map(|l| Line::styled(inert(l).into_owned(), theme.failed))
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(super::widgets::block(theme, "log of the failed try")),
+            log,
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! The DMS tab: replication tasks, and a task's detail with its table statistics.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Wrap};
+
+use super::text::{ago, clock, duration, inert, inert_line};
+use super::theme::Theme;
+use super::widgets::{Column, field, health_span, pane, table};
+use crate::app::{Detail, Model, Resource, Tab};
+use crate::domain::{ReplicationTask, TableStatistics};
+
+const COLUMNS: [Column; 7] = [
+    Column::always("HEALTH", Constraint::Length(10)),
+    Column::always("TASK", Constraint::Min(20)),
+    Column::from("TYPE", Constraint::Length(17), 100),
+    Column::always("STATUS", Constraint::Length(8)),
+    Column::always("LOAD", Constraint::Length(4)),
+    Column::from("ERR", Constraint::Length(3), 60),
+    Column::always("SINCE", Constraint::Length(9)),
+];
+
+/// Draws the tab: the task list, or the open task's detail.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    if let Some(Detail::Task { id, tables, scroll }) = &model.detail {
+        return render_detail(frame, area, model, theme, id, tables, *scroll);
+    }
+    let view = model.view(Tab::Dms);
+    let count = model.tasks.data.as_ref().map_or(0, Vec::len);
+    let title = title_with_filter(
+        &format!("DMS tasks ({}/{count})", view.rows.len()),
+        &view.filter,
+    );
+    let inner = pane(frame, area, theme, title, &model.tasks, model.now);
+    let Some(tasks) = &model.tasks.data else {
+        return;
+    };
+    table(
+        frame,
+        inner,
+        theme,
+        view,
+        &COLUMNS,
+        "no replication tasks",
+        |i| {
+            let task = &tasks[i];
+            let stats = task.stats.clone().unwrap_or_default();
+            vec![
+                Cell::from(health_span(task.health(), theme)),
+                Cell::from(inert_line(&task.id)),
+                Cell::from(inert_line(task.migration_type.as_str())),
+                Cell::from(inert_line(task.status.as_str())),
+                Cell::from(format!("{:>3}%", stats.full_load_progress_percent)),
+                Cell::from(match stats.tables_errored {
+                    0 => "·".to_string(),
+                    n => n.to_string(),
+                }),
+                Cell::from(ago(task.since(), model.platform_now).replace(" ago", "")),
+            ]
+        },
+    );
+}
+
+/// "DMS tasks (3/12) /orders" when a filter is set.
+pub fn title_with_filter(title: &str, filter: &str) -> String {
+    if filter.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title} /{}", inert_line(filter))
+    }
+}
+
+fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    theme: &Theme,
+    id: &str,
+    tables: &Resource<Vec<TableStatistics>>,
+    scroll: usize,
+) {
+    let title = format!("DMS task {}", inert_line(id));
+    let Some(task) = model.task(id) else {
+        let inner = pane(frame, area, theme, title, &model.tasks, model.now);
+        frame.render_widget(
+            Paragraph::new(Line::styled("this task is no longer listed", theme.warning)),
+            inner,
+        );
+        return;
+    };
+    let inner = pane(frame, area, theme, title, &model.tasks, model.now);
+    let lines = summary(task, model, theme);
+    let summary_height = (lines.len() as u16).min(inner.height / 2 + 1);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(summary_height), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    render_tables(frame, bottom, model, theme, tables, scroll);
+}
+
+fn summary(task: &ReplicationTask, model: &Model, theme: &Theme) -> Vec<Line<'static>> {
+    let stats = task.stats.clone().unwrap_or_default();
+    let now = model.platform_now;
+    let mut lines = vec![
+        Line::from(vec![
+            health_span(task.health(), theme),
+            ratatui::text::Span::styled(
+                format!(
+                    "  {} · {}{}",
+                    inert_line(task.status.as_str()),
+                    inert_line(task.migration_type.as_str()),
+                    if task.serverless {
+                        " · serverless"
+                    } else {
+                        ""
+                    }
+                ),
+                theme.text,
+            ),
+        ]),
+        field("ARN", inert_line(&task.arn), theme),
+        field("database", inert_line(&task.source_database), theme),
+        field(
+            "started",
+            format!(
+                "{} ({})",
+                clock(task.started_at, now),
+                ago(task.started_at, now)
+            ),
+            theme,
+        ),
+        field(
+            "full load",
+            format!(
+                "{}% · {} loaded, {} loading, {} queued, {} errored · elapsed {}",
+                stats.full_load_progress_percent,
+                stats.tables_loaded,
+                stats.tables_loading,
+                stats.tables_queued,
+                stats.tables_errored,
+                duration(std::time::Duration::from_millis(stats.elapsed_millis))
+            ),
+            theme,
+        ),
+    ];
+    if let Some(code) = task.stop_reason_code() {
+        lines.push(field(
+            "stopped",
+            format!("{} at {}", inert_line(code), clock(stats.stopped_at, now)),
+            theme,
+        ));
+    }
+    if let Some(message) = task
+        .last_failure_message
+        .as_deref()
+        .filter(|m| !m.is_empty())
+    {
+        lines.push(Line::styled("last failure", theme.muted));
+        lines.push(Line::styled(inert(message).into_owned(), theme.failed));
+    }
+    lines
+}
+
+const TABLE_COLUMNS: [Column; 7] = [
+    Column::always("STATE", Constraint::Length(18)),
+    Column::always("TABLE", Constraint::Min(16)),
+    Column::always("ROWS", Constraint::Length(10)),
+    Column::from("INS", Constraint::Length(8), 70),
+    Column::from("UPD", Constraint::Length(8), 70),
+    Column::from("DEL", Constraint::Length(8), 90),
+    Column::from("UPDATED", Constraint::Length(11), 100),
+];
+
+fn render_tables(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    theme: &Theme,
+    tables: &Resource<Vec<TableStatistics>>,
+    scroll: usize,
+) {
+    let inner = pane(
+        frame,
+        area,
+        theme,
+        "table statistics".to_string(),
+        tables,
+        model.now,
+    );
+    let Some(rows) = &tables.data else {
+        return;
+    };
+    // The detail's scroll moves a plain cursor over the table statistics.
+    let mut view = crate::app::TableView::new(usize::MAX, false);
+    view.rows = (0..rows.len()).collect();
+    view.selected = scroll.min(rows.len().saturating_sub(1));
+    table(
+        frame,
+        inner,
+        theme,
+        &view,
+        &TABLE_COLUMNS,
+        "no tables",
+        |i| {
+            let t = &rows[i];
+            vec![
+                Cell::from(ratatui::text::Span::styled(
+                    format!(
+                        "{} {}",
+                        t.state.health().symbol(),
+                        inert_line(t.state.as_str())
+                    ),
+                    theme.health(t.state.health()),
+                )),
+                Cell::from(format!(
+                    "{}.{}",
+                    inert_line(&t.schema),
+                    inert_line(&t.table)
+                )),
+                Cell::from(format!("{:>10}", t.full_load_rows)),
+                Cell::from(format!("{:>8}", t.inserts)),
+                Cell::from(format!("{:>8}", t.updates)),
+                Cell::from(format!("{:>8}", t.deletes)),
+                Cell::from(clock(t.last_update, model.platform_now)),
+            ]
+        },
+    );
+}

@@ -1,0 +1,236 @@
+//! Rendering: a pure function of the model and a theme. Nothing here changes state or
+//! waits on anything.
+
+mod airflow;
+mod cost;
+mod dms;
+mod help;
+mod overview;
+mod redshift;
+pub mod text;
+pub mod theme;
+mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::app::command::completions;
+use crate::app::{Action, Mode, Model, Tab};
+use text::inert_line;
+use theme::Theme;
+
+/// The smallest terminal the console draws into; below it, it says so.
+pub const MIN_SIZE: (u16, u16) = (40, 10);
+
+/// Draws the whole console.
+pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!(
+            "opsdeck needs {}x{}; this terminal is {}x{}",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.warning)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [header, tabs, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(frame, header, model, theme);
+    render_tabs(frame, tabs, model, theme);
+    match model.tab {
+        Tab::Overview => overview::render(frame, body, model, theme),
+        Tab::Dms => dms::render(frame, body, model, theme),
+        Tab::Airflow => airflow::render(frame, body, model, theme),
+        Tab::Redshift => redshift::render(frame, body, model, theme),
+        Tab::Cost => cost::render(frame, body, model, theme),
+    }
+    render_footer(frame, footer, model, theme);
+    if model.mode == Mode::Help {
+        help::render(frame, body, model, theme);
+    }
+    if let Mode::Command { input } = &model.mode {
+        render_completions(frame, body, model, input, theme);
+    }
+}
+
+fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let env = &model.environment;
+    let mut spans = vec![Span::styled(
+        " opsdeck ",
+        theme.header.add_modifier(Modifier::BOLD),
+    )];
+    if env.demo {
+        spans.push(Span::styled(" DEMO ", theme.header_demo));
+    }
+    spans.push(Span::styled(
+        format!(" env {} ", inert_line(&env.name)),
+        theme.header,
+    ));
+    if let Some(profile) = &env.profile {
+        spans.push(Span::styled(
+            format!("· profile {} ", inert_line(profile)),
+            theme.header,
+        ));
+    }
+    if let Some(region) = &env.region {
+        spans.push(Span::styled(
+            format!("· {} ", inert_line(region)),
+            theme.header,
+        ));
+    }
+    let clock = model
+        .platform_now
+        .format(" %Y-%m-%d %H:%M UTC ")
+        .to_string();
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let pad = usize::from(area.width).saturating_sub(used + clock.len());
+    spans.push(Span::styled(" ".repeat(pad), theme.header));
+    if pad > 0 {
+        spans.push(Span::styled(clock, theme.header));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}
+
+fn render_tabs(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let mut spans = Vec::new();
+    for tab in Tab::ALL {
+        let style = if tab == model.tab {
+            theme.tab_active
+        } else {
+            theme.tab_inactive
+        };
+        let problems = tab_problems(model, tab);
+        spans.push(Span::styled(
+            format!(" {} {} ", tab.index() + 1, tab.title()),
+            style,
+        ));
+        if problems > 0 {
+            spans.push(Span::styled(format!("✖{problems} "), theme.failed));
+        }
+        spans.push(Span::styled("│", theme.border));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// How many failing items a tab holds, for the badge in the tab bar.
+fn tab_problems(model: &Model, tab: Tab) -> usize {
+    use crate::domain::failure::ItemRef;
+    model
+        .failures
+        .iter()
+        .filter(|f| {
+            matches!(
+                (&f.item, tab),
+                (ItemRef::Replication { .. }, Tab::Dms)
+                    | (ItemRef::WorkflowRun { .. }, Tab::Airflow)
+                    | (ItemRef::Query { .. }, Tab::Redshift)
+            )
+        })
+        .filter(|f| f.health == crate::domain::Health::Failed)
+        .count()
+}
+
+fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let line = match &model.mode {
+        Mode::Command { input } => Line::from(vec![
+            Span::styled(":", theme.accent),
+            Span::styled(input.clone(), theme.text),
+            Span::styled("█", theme.accent),
+            Span::styled("   Tab complete · Enter run · Esc cancel", theme.muted),
+        ]),
+        Mode::Filter { input } => Line::from(vec![
+            Span::styled("/", theme.accent),
+            Span::styled(input.clone(), theme.text),
+            Span::styled("█", theme.accent),
+            Span::styled("   Enter keep · Esc clear", theme.muted),
+        ]),
+        _ => match &model.notice {
+            Some(notice) => Line::styled(
+                inert_line(&notice.text),
+                if notice.is_error {
+                    theme.failed
+                } else {
+                    theme.accent
+                },
+            ),
+            None => hints(model, theme),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Key hints for the footer, from the live keymap.
+fn hints(model: &Model, theme: &Theme) -> Line<'static> {
+    let actions: &[Action] = if model.mode == Mode::Help {
+        &[Action::Back, Action::Quit]
+    } else if model.detail.is_some() {
+        &[
+            Action::Back,
+            Action::Down,
+            Action::Refresh,
+            Action::Help,
+            Action::Quit,
+        ]
+    } else {
+        &[
+            Action::NextTab,
+            Action::Open,
+            Action::Filter,
+            Action::SortNext,
+            Action::CommandMode,
+            Action::Refresh,
+            Action::Help,
+            Action::Quit,
+        ]
+    };
+    let mut spans = Vec::new();
+    for action in actions {
+        let key = model.keymap.key_text(*action);
+        if key.is_empty() {
+            continue;
+        }
+        spans.push(Span::styled(format!(" {key}"), theme.footer_key));
+        spans.push(Span::styled(
+            format!(" {} ", action.hint()),
+            theme.footer_text,
+        ));
+    }
+    Line::from(spans)
+}
+
+fn render_completions(frame: &mut Frame, body: Rect, model: &Model, input: &str, theme: &Theme) {
+    let options = completions(input, &model.themes);
+    if options.is_empty() || body.height < 3 {
+        return;
+    }
+    let height = (options.len() as u16 + 2).min(body.height);
+    let width = options.iter().map(|o| o.len() as u16).max().unwrap_or(0) + 4;
+    let area = Rect {
+        x: body.x,
+        y: body.y + body.height - height,
+        width: width.min(body.width),
+        height,
+    };
+    let lines: Vec<Line> = options
+        .into_iter()
+        .map(|o| Line::styled(format!(":{o}"), theme.text))
+        .collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(widgets::block(theme, "commands")),
+        area,
+    );
+}

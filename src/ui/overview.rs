@@ -1,0 +1,226 @@
+//! The Overview tab: health counts per source, the nightly pipeline, what is failing now.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Wrap};
+
+use super::cost::money;
+use super::text::{ago, inert_line};
+use super::theme::Theme;
+use super::widgets::{Column, block, freshness_line, health_span, table};
+use crate::app::view::source_name;
+use crate::app::{Model, Resource, Tab};
+use crate::domain::{Health, HealthCounts};
+
+const COLUMNS: [Column; 5] = [
+    Column::always("HEALTH", Constraint::Length(10)),
+    Column::from("SOURCE", Constraint::Length(8), 70),
+    Column::always("ITEM", Constraint::Length(24)),
+    Column::always("REASON", Constraint::Min(20)),
+    Column::always("SINCE", Constraint::Length(7)),
+];
+
+/// Draws the tab.
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let pipelines = pipeline_lines(model, theme);
+    let pipeline_height = if pipelines.is_empty() {
+        0
+    } else {
+        pipelines.len() as u16 + 2
+    };
+    let [counts, chain, failing] = Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Length(pipeline_height),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    render_counts(frame, counts, model, theme);
+    if !pipelines.is_empty() {
+        frame.render_widget(
+            Paragraph::new(pipelines)
+                .wrap(Wrap { trim: true })
+                .block(block(theme, "nightly pipeline")),
+            chain,
+        );
+    }
+    render_failing(frame, failing, model, theme);
+}
+
+fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let b = block(theme, "sources");
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let lines = vec![
+        count_line(
+            "DMS",
+            &model.tasks,
+            model
+                .tasks
+                .data
+                .as_ref()
+                .map(|t| HealthCounts::tally(t.iter().map(|t| t.health()))),
+            model,
+            theme,
+        ),
+        count_line(
+            "Airflow",
+            &model.runs,
+            model.runs.data.as_ref().map(|r| {
+                HealthCounts::tally(crate::app::model::latest_runs(r).iter().map(|r| r.health()))
+            }),
+            model,
+            theme,
+        ),
+        count_line(
+            "Redshift",
+            &model.queries,
+            model
+                .queries
+                .data
+                .as_ref()
+                .map(|q| HealthCounts::tally(q.iter().map(|q| q.health()))),
+            model,
+            theme,
+        ),
+        cost_line(model, theme),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn count_line<T>(
+    name: &str,
+    resource: &Resource<T>,
+    counts: Option<HealthCounts>,
+    model: &Model,
+    theme: &Theme,
+) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!("{name:<9}"), theme.title)];
+    if let Some(error) = &resource.error {
+        spans.push(Span::styled(
+            format!("✖ {} ", inert_line(&error.message)),
+            theme.failed,
+        ));
+    }
+    match counts {
+        Some(counts) => {
+            for health in [
+                Health::Failed,
+                Health::Degraded,
+                Health::Running,
+                Health::Ok,
+                Health::Unknown,
+            ] {
+                let n = counts.get(health);
+                let style = if n == 0 {
+                    theme.muted
+                } else {
+                    theme.health(health)
+                };
+                spans.push(Span::styled(
+                    format!("{} {n} {}  ", health.symbol(), health.label()),
+                    style,
+                ));
+            }
+        }
+        None if resource.error.is_none() => spans.push(Span::styled("loading…", theme.muted)),
+        None => {}
+    }
+    let mut line = Line::from(spans);
+    line.spans
+        .extend(freshness_line(resource, model.now, theme).spans);
+    line
+}
+
+fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!("{:<9}", "Cost"), theme.title)];
+    if let Some(error) = &model.spend.error {
+        spans.push(Span::styled(
+            format!("✖ {} ", inert_line(&error.message)),
+            theme.failed,
+        ));
+    }
+    if let Some(series) = &model.spend.data {
+        let mtd = series.month_to_date(model.platform_now.date_naive());
+        spans.push(Span::styled(
+            format!("month to date {} ", money(mtd.current, &series.unit)),
+            theme.text,
+        ));
+        spans.push(Span::styled(
+            format!(
+                "vs {} same days last month",
+                money(mtd.previous, &series.unit)
+            ),
+            theme.muted,
+        ));
+        if let Some(pct) = mtd.change_percent() {
+            let style = if pct.is_sign_positive() {
+                theme.warning
+            } else {
+                theme.ok
+            };
+            spans.push(Span::styled(format!(" ({pct:+}%)"), style));
+        }
+    }
+    let mut line = Line::from(spans);
+    line.spans
+        .extend(freshness_line(&model.spend, model.now, theme).spans);
+    line
+}
+
+fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
+    model
+        .pipelines
+        .iter()
+        .map(|pipeline| {
+            let stages = pipeline.status(model.tasks.data.as_deref(), model.runs.data.as_deref());
+            let mut spans = Vec::new();
+            if model.pipelines.len() > 1 {
+                spans.push(Span::styled(
+                    format!("{}: ", inert_line(&pipeline.name)),
+                    theme.title,
+                ));
+            }
+            for (i, stage) in stages.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" → ", theme.muted));
+                }
+                spans.push(Span::styled(
+                    format!("{} ", inert_line(&stage.name)),
+                    theme.text,
+                ));
+                spans.push(Span::styled(
+                    format!("{} {}", stage.health.symbol(), inert_line(&stage.detail)),
+                    theme.health(stage.health),
+                ));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let view = model.view(Tab::Overview);
+    let title =
+        super::dms::title_with_filter(&format!("failing now ({})", view.rows.len()), &view.filter);
+    let b = block(theme, &title);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let all_loaded =
+        model.tasks.data.is_some() && model.runs.data.is_some() && model.queries.data.is_some();
+    let empty = if all_loaded {
+        "nothing is failing ✔"
+    } else {
+        "waiting for the sources…"
+    };
+    table(frame, inner, theme, view, &COLUMNS, empty, |i| {
+        let f = &model.failures[i];
+        vec![
+            Cell::from(health_span(f.health, theme)),
+            Cell::from(source_name(f)),
+            Cell::from(inert_line(&f.title)),
+            Cell::from(inert_line(&f.reason)),
+            Cell::from(ago(f.since, model.platform_now).replace(" ago", "")),
+        ]
+    });
+}

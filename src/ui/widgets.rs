@@ -1,0 +1,184 @@
+//! The pieces every tab is made of: a pane that tells its data's age and error, and a
+//! virtualized table that builds only the rows on screen.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+
+use super::text::{age, inert_line};
+use super::theme::Theme;
+use crate::app::{Freshness, Resource, TableView};
+use crate::domain::Health;
+
+/// The health as symbol and word, in its colour: never told by colour alone.
+pub fn health_span(health: Health, theme: &Theme) -> Span<'static> {
+    Span::styled(
+        format!("{} {}", health.symbol(), health.label()),
+        theme.health(health),
+    )
+}
+
+/// The right-hand title of a pane: how old its data is, or that it is loading.
+pub fn freshness_line<T>(
+    resource: &Resource<T>,
+    now: chrono::DateTime<chrono::Utc>,
+    theme: &Theme,
+) -> Line<'static> {
+    let loading = if resource.loading { " ⟳" } else { "" };
+    match resource.freshness(now) {
+        Freshness::Never if resource.error.is_some() => Line::styled(" no data ", theme.failed),
+        Freshness::Never => Line::styled(" loading… ", theme.muted),
+        Freshness::Fresh(d) => {
+            Line::styled(format!(" updated {} ago{loading} ", age(d)), theme.muted)
+        }
+        Freshness::Stale(d) => Line::styled(
+            format!(" ⚠ stale: updated {} ago{loading} ", age(d)),
+            theme.warning,
+        ),
+    }
+}
+
+/// Draws a bordered pane with a title and its data's age; returns the area inside, less a
+/// line for the source's error when there is one (the data stays visible below it).
+pub fn pane<T>(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: String,
+    resource: &Resource<T>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Rect {
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title_top(Line::styled(format!(" {title} "), theme.title))
+        .title_top(freshness_line(resource, now, theme).right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    match &resource.error {
+        Some(error) if inner.height > 1 => {
+            let mut text = format!("✖ {}", inert_line(&error.message));
+            if let Some(hint) = &error.hint {
+                text.push_str(" — ");
+                text.push_str(&inert_line(hint));
+            }
+            if resource.data.is_some() {
+                text.push_str(" (showing the last data)");
+            }
+            let [line, rest] =
+                ratatui::layout::Layout::vertical([Constraint::Length(1), Constraint::Min(0)])
+                    .areas(inner);
+            frame.render_widget(Paragraph::new(Line::styled(text, theme.failed)), line);
+            rest
+        }
+        _ => inner,
+    }
+}
+
+/// A bordered block with a plain title, for parts that are not a source's data.
+pub fn block(theme: &Theme, title: &str) -> Block<'static> {
+    Block::bordered()
+        .border_style(theme.border)
+        .title_top(Line::styled(format!(" {title} "), theme.title))
+}
+
+/// One column of a table: its title, width, and the narrowest area that still shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: Constraint,
+    /// The column is dropped when the table is narrower than this.
+    pub min_area_width: u16,
+}
+
+impl Column {
+    /// A column shown at every width.
+    pub const fn always(title: &'static str, width: Constraint) -> Self {
+        Column {
+            title,
+            width,
+            min_area_width: 0,
+        }
+    }
+
+    /// A column shown only when the table is at least `min` wide.
+    pub const fn from(title: &'static str, width: Constraint, min: u16) -> Self {
+        Column {
+            title,
+            width,
+            min_area_width: min,
+        }
+    }
+}
+
+/// The first row shown so that `selected` is on screen (the selection rides the last line
+/// when scrolling down), for a body of `height` rows.
+pub fn scroll_offset(selected: usize, height: usize) -> usize {
+    selected.saturating_sub(height.saturating_sub(1))
+}
+
+/// Draws a table of `view`'s rows, building cells only for the rows on screen.
+///
+/// `cells(item_index)` gives one cell per column in `columns` order; dropped columns are
+/// removed here. The column sorted by gets ▼ or ▲ in its title.
+pub fn table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    view: &TableView,
+    columns: &[Column],
+    empty: &str,
+    cells: impl Fn(usize) -> Vec<Cell<'a>>,
+) {
+    if view.rows.is_empty() {
+        let text = if view.filter.is_empty() {
+            empty.to_string()
+        } else {
+            format!("nothing matches /{}", inert_line(&view.filter))
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), area);
+        return;
+    }
+    let shown: Vec<usize> = (0..columns.len())
+        .filter(|i| area.width >= columns[*i].min_area_width)
+        .collect();
+    let header = Row::new(shown.iter().map(|i| {
+        let c = &columns[*i];
+        let mark = match (view.sort.column == *i, view.sort.descending) {
+            (true, true) => "▼",
+            (true, false) => "▲",
+            _ => "",
+        };
+        Cell::from(format!("{}{mark}", c.title))
+    }))
+    .style(theme.muted.add_modifier(Modifier::BOLD));
+    let body_height = usize::from(area.height.saturating_sub(1));
+    let offset = scroll_offset(view.selected, body_height);
+    let rows = view.rows[offset..].iter().take(body_height).map(|index| {
+        let mut all = cells(*index);
+        let mut kept = Vec::with_capacity(shown.len());
+        for (i, cell) in all.drain(..).enumerate() {
+            if shown.contains(&i) {
+                kept.push(cell);
+            }
+        }
+        Row::new(kept)
+    });
+    let widths: Vec<Constraint> = shown.iter().map(|i| columns[*i].width).collect();
+    let table = Table::new(rows, widths)
+        .header(header)
+        .style(theme.text)
+        .column_spacing(1)
+        .row_highlight_style(theme.selection);
+    let mut state = TableState::default().with_selected(Some(view.selected - offset));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// A label and a value on one line, for detail views.
+pub fn field(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<14}"), theme.muted),
+        Span::styled(value.into(), theme.text),
+    ])
+}

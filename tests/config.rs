@@ -1,0 +1,299 @@
+//! The config file through the library's public API: a full file, an empty one, and the
+//! exact message of every kind of mistake.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use opsdeck::app::keys::{Action, Key, KeyCode, Keymap};
+use opsdeck::config::{Config, ConfigError, Paths, Polling};
+use opsdeck::domain::{PipelineDefinition, StageDefinition, StageSelector};
+use opsdeck::source::SourceKind;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(name)
+}
+
+/// The message of loading a fixture that must fail.
+fn error_of(name: &str) -> String {
+    match Config::load(&fixture(name)) {
+        Ok(config) => panic!("{name} loaded: {config:?}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn stage(name: &str, selector: StageSelector) -> StageDefinition {
+    StageDefinition {
+        name: name.to_string(),
+        selector,
+    }
+}
+
+fn dag(dag_id: &str) -> StageSelector {
+    StageSelector::Workflow {
+        dag_id: dag_id.to_string(),
+    }
+}
+
+#[test]
+fn full_file_sets_every_key() {
+    let config = Config::load(&fixture("full.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.theme.as_deref(), Some("high-contrast"));
+    assert_eq!(
+        config.polling,
+        Polling {
+            replication: Duration::from_secs(15),
+            workflow: Duration::from_secs(20),
+            warehouse: Duration::from_secs(45),
+            cost: Duration::from_secs(43200),
+            visible: Duration::from_secs(3),
+            max_backoff: Duration::from_secs(600),
+        }
+    );
+    assert_eq!(
+        config.keys,
+        vec![
+            (Action::Quit, vec![Key::char('x')]),
+            (
+                Action::Refresh,
+                vec![Key::ctrl('r'), Key::plain(KeyCode::F(5))]
+            ),
+            (Action::NextTab, vec![Key::char('l')]),
+            (Action::PrevTab, vec![Key::char('h')]),
+        ]
+    );
+    assert_eq!(
+        config.pipelines,
+        vec![
+            PipelineDefinition {
+                name: "nightly".to_string(),
+                stages: vec![
+                    stage(
+                        "DMS loads",
+                        StageSelector::Replication {
+                            pattern: "*-nightly-full-load".to_string(),
+                        },
+                    ),
+                    stage("clean", dag("clean_anonymize")),
+                    stage("dbt", dag("dbt_build")),
+                ],
+            },
+            PipelineDefinition {
+                name: "marts".to_string(),
+                stages: vec![stage("refresh", dag("refresh_marts"))],
+            },
+        ]
+    );
+}
+
+#[test]
+fn full_file_keys_feed_the_keymap() {
+    let config = Config::load(&fixture("full.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let keymap = Keymap::with_overrides(&config.keys);
+    assert_eq!(keymap.action(Key::char('x')), Some(Action::Quit));
+    assert_eq!(keymap.action(Key::char('q')), None);
+    assert_eq!(
+        keymap.action(Key::plain(KeyCode::F(5))),
+        Some(Action::Refresh)
+    );
+}
+
+#[test]
+fn visible_interval_is_the_faster_of_the_two() {
+    let config = Config::load(&fixture("full.toml")).unwrap_or_else(|e| panic!("{e}"));
+    for kind in SourceKind::ALL {
+        assert_eq!(
+            config.polling.visible_interval(kind),
+            Duration::from_secs(3),
+            "{kind:?}"
+        );
+    }
+    let polling = Polling::default();
+    assert_eq!(
+        polling.interval(SourceKind::Cost),
+        Duration::from_secs(21600)
+    );
+    assert_eq!(
+        polling.visible_interval(SourceKind::Replication),
+        Duration::from_secs(5)
+    );
+}
+
+#[test]
+fn empty_file_gives_the_defaults() {
+    let config = Config::load(&fixture("empty.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config, Config::default());
+    assert_eq!(config.theme, None);
+    assert_eq!(config.polling.replication, Duration::from_secs(30));
+    assert_eq!(config.polling.workflow, Duration::from_secs(30));
+    assert_eq!(config.polling.warehouse, Duration::from_secs(60));
+    assert_eq!(config.polling.cost, Duration::from_secs(21600));
+    assert_eq!(config.polling.visible, Duration::from_secs(5));
+    assert_eq!(config.polling.max_backoff, Duration::from_secs(300));
+    assert!(config.keys.is_empty());
+    assert!(config.pipelines.is_empty());
+}
+
+#[test]
+fn unknown_top_level_key() {
+    let path = fixture("unknown-top-level-key.toml");
+    assert_eq!(
+        error_of("unknown-top-level-key.toml"),
+        format!(
+            "{}:2: unknown key `colour` at the top level; expected one of: \
+             theme, polling, keys, pipeline",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn unknown_key_in_polling() {
+    let path = fixture("unknown-polling-key.toml");
+    assert_eq!(
+        error_of("unknown-polling-key.toml"),
+        format!(
+            "{}:4: unknown key `colour` in [polling]; expected one of: \
+             replication, workflow, warehouse, cost, visible, max_backoff",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn bad_value_type() {
+    let path = fixture("bad-value-type.toml");
+    assert_eq!(
+        error_of("bad-value-type.toml"),
+        format!(
+            "{}:2: bad value for `polling.replication`: expected a whole number of seconds \
+             (1 or more), found \"fast\"",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn zero_interval() {
+    let path = fixture("zero-interval.toml");
+    assert_eq!(
+        error_of("zero-interval.toml"),
+        format!(
+            "{}:3: bad value for `polling.visible`: expected a whole number of seconds \
+             (1 or more), found 0",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn unknown_action() {
+    let path = fixture("unknown-action.toml");
+    assert_eq!(
+        error_of("unknown-action.toml"),
+        format!(
+            "{}:3: unknown action `explode` in [keys]; actions are: quit, help, next_tab, \
+             prev_tab, tab_overview, tab_dms, tab_airflow, tab_redshift, tab_cost, \
+             command_mode, filter, up, down, top, bottom, page_up, page_down, open, back, \
+             refresh, sort_next, sort_reverse",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn unknown_key_name() {
+    let path = fixture("unknown-key-name.toml");
+    assert_eq!(
+        error_of("unknown-key-name.toml"),
+        format!(
+            "{}:7: bad value for `keys.quit`: unknown key `hyper-x` \
+             (examples: q, ctrl-r, shift-tab, enter, esc, pgup, f5, space)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn stage_without_a_selector() {
+    let path = fixture("bad-stage.toml");
+    assert_eq!(
+        error_of("bad-stage.toml"),
+        format!(
+            "{}:9: pipeline stage `clean` needs exactly one of `replication` or `dag`",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn toml_syntax_error() {
+    let path = fixture("syntax-error.toml");
+    assert_eq!(
+        error_of("syntax-error.toml"),
+        format!(
+            "{}:1: invalid TOML: unclosed table, expected `]`",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn unreadable_file_is_named() {
+    let path = fixture("does-not-exist.toml");
+    let cause = match std::fs::read_to_string(&path) {
+        Ok(_) => panic!("{} exists", path.display()),
+        Err(cause) => cause,
+    };
+    let error = Config::load(&path).err();
+    assert!(matches!(error, Some(ConfigError::Read { .. })), "{error:?}");
+    assert_eq!(
+        error.map(|e| e.to_string()),
+        Some(format!("cannot read {}: {cause}", path.display()))
+    );
+}
+
+#[test]
+fn errors_carry_file_and_line() {
+    let path = fixture("zero-interval.toml");
+    match Config::load(&path) {
+        Err(ConfigError::Invalid { file, line, .. }) => {
+            assert_eq!(file, path);
+            assert_eq!(line, Some(3));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn parse_names_the_origin_it_is_given() {
+    let error = Config::parse("[polling]\ncost = 0\n", Path::new("config.toml")).err();
+    assert_eq!(
+        error.map(|e| e.to_string()).as_deref(),
+        Some(
+            "config.toml:2: bad value for `polling.cost`: expected a whole number of seconds \
+             (1 or more), found 0"
+        )
+    );
+}
+
+#[test]
+fn paths_follow_the_xdg_layout() {
+    let paths = Paths::under(
+        Path::new("/home/ana/.config"),
+        Path::new("/home/ana/.local/state"),
+        Path::new("/home/ana/.cache"),
+    );
+    assert_eq!(
+        paths,
+        Paths {
+            config_file: PathBuf::from("/home/ana/.config/opsdeck/config.toml"),
+            config_dir: PathBuf::from("/home/ana/.config/opsdeck"),
+            themes_dir: PathBuf::from("/home/ana/.config/opsdeck/themes"),
+            state_dir: PathBuf::from("/home/ana/.local/state/opsdeck"),
+            log_file: PathBuf::from("/home/ana/.local/state/opsdeck/opsdeck.log"),
+            cache_dir: PathBuf::from("/home/ana/.cache/opsdeck"),
+        }
+    );
+}
