@@ -7,6 +7,7 @@
 //! rendering); `poll` and `runtime` wire them together; `cli` starts it all.
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;

@@ -228,7 +228,7 @@ impl Action {
             Action::TabAirflow => "Airflow tab",
             Action::TabRedshift => "Redshift tab",
             Action::TabCost => "Cost tab",
-            Action::CommandMode => "command mode (:dms, :theme NAME, :q)",
+            Action::CommandMode => "command mode (:dms, :q …)",
             Action::Filter => "filter rows (Esc clears)",
             Action::Up => "move up",
             Action::Down => "move down",
@@ -238,7 +238,7 @@ impl Action {
             Action::PageDown => "page down",
             Action::Open => "open the detail of the row",
             Action::Back => "back / close",
-            Action::Refresh => "refresh this tab's source now",
+            Action::Refresh => "refresh this tab now",
             Action::SortNext => "sort by the next column",
             Action::SortReverse => "reverse the sort order",
         }

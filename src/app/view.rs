@@ -164,8 +164,9 @@ impl Listed for ReplicationTask {
 }
 
 impl Listed for WorkflowRun {
-    const COLUMNS: &'static [&'static str] =
-        &["HEALTH", "DAG", "RUN", "STATE", "STARTED", "DURATION"];
+    const COLUMNS: &'static [&'static str] = &[
+        "HEALTH", "DAG", "RUN", "STATE", "STARTED", "DURATION", "FAILURE",
+    ];
     const DEFAULT_SORT: Sort = Sort {
         column: 4,
         descending: true,
@@ -193,6 +194,7 @@ impl Listed for WorkflowRun {
             3 => self.state.as_str().cmp(other.state.as_str()),
             4 => (self.started_at, self.logical_date).cmp(&(other.started_at, other.logical_date)),
             5 => duration(self).cmp(&duration(other)),
+            6 => self.failure.cmp(&other.failure),
             _ => self.run_id.cmp(&other.run_id),
         }
     }

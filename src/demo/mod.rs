@@ -1,1 +1,303 @@
-//! The embedded demo platform.
+//! The embedded demo platform: a simulated company's data platform, in-process, behind
+//! the same traits as the real AWS adapters.
+//!
+//! Six operational databases are copied nightly by DMS full loads and continuously by
+//! CDC tasks; Airflow DAGs land, clean and anonymise the data and build it with dbt; a
+//! Redshift warehouse serves dashboards; Cost Explorer shows 90 days of spend. Things
+//! progress with the platform's clock, and fail now and then, from a seeded generator:
+//! the same seed and the same simulated time always give the same state.
+//!
+//! ```no_run
+//! use opsdeck::demo::{DemoOptions, DemoPlatform};
+//!
+//! let platform = DemoPlatform::new(DemoOptions::default());
+//! let sources = platform.sources();
+//! # let _ = sources;
+//! ```
+
+mod backstory;
+mod catalog;
+mod cdc;
+mod dags;
+mod dms_messages;
+mod messages;
+mod replication;
+mod seed;
+mod simulation;
+mod spend;
+mod sql;
+mod task_instances;
+mod warehouse;
+mod workflow;
+mod workflow_view;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::domain::{
+    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, WorkflowRun,
+};
+use crate::source::{
+    CostSource, ErrorKind, PlatformClock, ReplicationSource, SourceError, SourceResult, Sources,
+    WarehouseSource, WorkflowSource,
+};
+use simulation::Simulation;
+
+/// The demo's pipeline definition, in the config file's format; its stages name the
+/// demo's replication tasks and DAGs.
+pub const PIPELINE_TOML: &str = include_str!("pipeline.toml");
+
+/// The seed the application uses unless told otherwise.
+pub const DEFAULT_SEED: u64 = 7;
+
+/// How to start a live demo platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoOptions {
+    /// Chooses the company's history and fate; the same seed replays the same story.
+    pub seed: u64,
+    /// Simulated seconds per wall-clock second (1.0 is real time).
+    pub speed: f64,
+    /// The platform time at creation.
+    pub start: DateTime<Utc>,
+}
+
+impl Default for DemoOptions {
+    /// Seed 7, real time, starting now.
+    fn default() -> Self {
+        DemoOptions {
+            seed: DEFAULT_SEED,
+            speed: 1.0,
+            start: Utc::now(),
+        }
+    }
+}
+
+/// How the platform's clock moves besides `advance`.
+enum Pace {
+    /// With the wall clock, scaled.
+    Live { since: Instant, speed: f64 },
+    /// Not at all.
+    Frozen,
+}
+
+/// The platform's clock: a start, a pace, and what `advance` added.
+struct DemoClock {
+    start: DateTime<Utc>,
+    pace: Pace,
+    advanced_micros: AtomicI64,
+}
+
+impl DemoClock {
+    fn now(&self) -> DateTime<Utc> {
+        let mut micros = self.advanced_micros.load(Ordering::Relaxed);
+        if let Pace::Live { since, speed } = &self.pace {
+            // Float to integer casts saturate, so an absurd speed cannot wrap around.
+            let run = (since.elapsed().as_secs_f64() * speed * 1e6) as i64;
+            micros = micros.saturating_add(run);
+        }
+        // A century either way is more than any demo needs, and keeps every date
+        // computation of the simulation far from chrono's limits.
+        let limit = Duration::days(36_500)
+            .num_microseconds()
+            .unwrap_or(i64::MAX);
+        self.start + Duration::microseconds(micros.clamp(-limit, limit))
+    }
+}
+
+/// The simulated platform. Cheap to clone: clones share the simulation and the clock.
+#[derive(Clone)]
+pub struct DemoPlatform {
+    simulation: Arc<Mutex<Simulation>>,
+    clock: Arc<DemoClock>,
+}
+
+impl fmt::Debug for DemoPlatform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DemoPlatform")
+            .field("now", &self.now())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DemoPlatform {
+    /// A live platform: its time is `options.start` plus the wall-clock time elapsed
+    /// since creation times `options.speed`.
+    pub fn new(options: DemoOptions) -> Self {
+        let speed = if options.speed.is_finite() {
+            options.speed.max(0.0)
+        } else {
+            1.0
+        };
+        Self::build(
+            options.seed,
+            options.start,
+            Pace::Live {
+                since: Instant::now(),
+                speed,
+            },
+        )
+    }
+
+    /// For tests: a platform whose clock moves only with [`DemoPlatform::advance`].
+    pub fn frozen(seed: u64, at: DateTime<Utc>) -> Self {
+        Self::build(seed, at, Pace::Frozen)
+    }
+
+    fn build(seed: u64, start: DateTime<Utc>, pace: Pace) -> Self {
+        DemoPlatform {
+            simulation: Arc::new(Mutex::new(Simulation::new(seed, start))),
+            clock: Arc::new(DemoClock {
+                start,
+                pace,
+                advanced_micros: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    /// Moves the clock forward (on a live platform, on top of the wall clock). The
+    /// simulation cannot run backwards: after a negative advance, reads keep showing
+    /// the latest time they showed.
+    pub fn advance(&self, by: Duration) {
+        let micros = by.num_microseconds().unwrap_or(if by < Duration::zero() {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
+        // fetch_update with a closure that always answers Some cannot fail.
+        let _ =
+            self.clock
+                .advanced_micros
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                    Some(old.saturating_add(micros))
+                });
+    }
+
+    /// The platform's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Every source of the platform, clock included, each a handle on this platform.
+    pub fn sources(&self) -> Sources {
+        Sources {
+            replication: Arc::new(self.clone()),
+            workflow: Arc::new(self.clone()),
+            warehouse: Arc::new(self.clone()),
+            cost: Arc::new(self.clone()),
+            clock: Arc::new(self.clone()),
+        }
+    }
+
+    /// Runs a read on the simulation brought up to the clock's now. The lock is held
+    /// only for the stepping and the read, never across an await.
+    fn read<T>(&self, read: impl FnOnce(&Simulation, DateTime<Utc>) -> T) -> T {
+        let now = self.now();
+        let mut simulation = self.lock();
+        let shown = simulation.advance_to(now);
+        read(&simulation, shown)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Simulation> {
+        // A panic in another reader leaves a state that is still whole (steps do not
+        // unwind half way in practice); carry on rather than poison every later read.
+        self.simulation
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every replication task (classic and serverless), full loads first.
+    pub fn tasks(&self) -> Vec<ReplicationTask> {
+        self.read(|sim, now| sim.tasks(now))
+    }
+
+    /// Per-table statistics of one task; `NotFound` for an unknown id.
+    pub fn table_statistics(&self, task_id: &str) -> Result<Vec<TableStatistics>, SourceError> {
+        self.read(|sim, now| sim.table_statistics(task_id, now))
+            .ok_or_else(|| {
+                SourceError::new(
+                    ErrorKind::NotFound,
+                    format!("replication task {task_id} not found"),
+                )
+            })
+    }
+
+    /// The DAG runs of the last week, newest first.
+    pub fn runs(&self) -> Vec<WorkflowRun> {
+        self.read(|sim, now| sim.runs(now))
+    }
+
+    /// The task instances of one run; `NotFound` for an unknown DAG or run.
+    pub fn task_instances(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<TaskInstance>, SourceError> {
+        self.read(|sim, _| sim.task_instances(dag_id, run_id))
+            .ok_or_else(|| {
+                SourceError::new(
+                    ErrorKind::NotFound,
+                    format!("DAG run {dag_id}/{run_id} not found"),
+                )
+            })
+    }
+
+    /// The warehouse's queries of the last 24 hours, newest first.
+    pub fn queries(&self) -> Vec<QueryRecord> {
+        self.read(|sim, now| sim.queries(now))
+    }
+
+    /// Daily spend by service from `start` to `end_exclusive`, up to the clock's today.
+    pub fn daily_spend(&self, start: NaiveDate, end_exclusive: NaiveDate) -> SpendSeries {
+        self.read(|sim, now| sim.daily_spend(start, end_exclusive, now))
+    }
+}
+
+impl PlatformClock for DemoPlatform {
+    fn now(&self) -> DateTime<Utc> {
+        DemoPlatform::now(self)
+    }
+}
+
+#[async_trait]
+impl ReplicationSource for DemoPlatform {
+    async fn tasks(&self) -> SourceResult<Vec<ReplicationTask>> {
+        Ok(DemoPlatform::tasks(self))
+    }
+
+    async fn table_statistics(&self, task_id: &str) -> SourceResult<Vec<TableStatistics>> {
+        DemoPlatform::table_statistics(self, task_id)
+    }
+}
+
+#[async_trait]
+impl WorkflowSource for DemoPlatform {
+    async fn runs(&self) -> SourceResult<Vec<WorkflowRun>> {
+        Ok(DemoPlatform::runs(self))
+    }
+
+    async fn task_instances(&self, dag_id: &str, run_id: &str) -> SourceResult<Vec<TaskInstance>> {
+        DemoPlatform::task_instances(self, dag_id, run_id)
+    }
+}
+
+#[async_trait]
+impl WarehouseSource for DemoPlatform {
+    async fn queries(&self) -> SourceResult<Vec<QueryRecord>> {
+        Ok(DemoPlatform::queries(self))
+    }
+}
+
+#[async_trait]
+impl CostSource for DemoPlatform {
+    async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries> {
+        Ok(DemoPlatform::daily_spend(self, start, end))
+    }
+}

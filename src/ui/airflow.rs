@@ -12,13 +12,14 @@ use super::widgets::{Column, field, health_span, pane, table};
 use crate::app::{Detail, Model, Resource, Tab, TableView};
 use crate::domain::{TaskInstance, WorkflowRun};
 
-const COLUMNS: [Column; 6] = [
+const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),
-    Column::always("DAG", Constraint::Length(18)),
-    Column::from("RUN", Constraint::Min(20), 60),
-    Column::always("STATE", Constraint::Length(8)),
-    Column::always("STARTED", Constraint::Length(11)),
-    Column::from("DURATION", Constraint::Length(8), 50),
+    Column::always("DAG", Constraint::Length(17)),
+    Column::from("RUN", Constraint::Length(38), 130),
+    Column::always("STATE", Constraint::Length(7)),
+    Column::always("STARTED", Constraint::Length(9)),
+    Column::from("DURATION", Constraint::Length(8), 60),
+    Column::always("FAILURE", Constraint::Min(10)),
 ];
 
 /// Draws the tab: the run list, or the open run's detail.
@@ -62,6 +63,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 run.started_at,
                 run.ended_at.or(Some(model.platform_now)),
             )),
+            Cell::from(Span::styled(
+                run.problem().map(|p| inert_line(&p)).unwrap_or_default(),
+                theme.health(run.health()),
+            )),
         ]
     });
 }
@@ -85,7 +90,7 @@ fn render_detail(
         return;
     };
     let lines = summary(run, model, theme);
-    let height = (lines.len() as u16).min(inner.height / 2);
+    let height = super::dms::wrapped_height(&lines, inner.width).min(inner.height / 2);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
@@ -125,10 +130,10 @@ fn summary(run: &WorkflowRun, model: &Model, theme: &Theme) -> Vec<Line<'static>
 }
 
 const INSTANCE_COLUMNS: [Column; 6] = [
-    Column::always("STATE", Constraint::Length(18)),
+    Column::always("STATE", Constraint::Length(17)),
     Column::always("TASK", Constraint::Min(18)),
     Column::always("TRY", Constraint::Length(5)),
-    Column::from("OPERATOR", Constraint::Length(22), 70),
+    Column::from("OPERATOR", Constraint::Length(24), 100),
     Column::from("STARTED", Constraint::Length(11), 90),
     Column::always("TOOK", Constraint::Length(7)),
 ];

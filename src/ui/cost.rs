@@ -55,11 +55,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         Span::styled("  month to date ", theme.muted),
         Span::styled(money(mtd.current, &series.unit), theme.text),
         Span::styled(
-            format!(
-                " vs {} (same {} days last month)",
-                money(mtd.previous, &series.unit),
-                mtd.days
-            ),
+            format!(" vs {} last month", money(mtd.previous, &series.unit)),
             theme.muted,
         ),
     ];
@@ -107,12 +103,17 @@ fn render_chart(frame: &mut Frame, area: Rect, days: &[crate::domain::DailySpend
         return;
     }
     let n = days.len() as u16;
-    // One column per day at least; wider bars when there is room.
-    let bar_width = ((area.width.saturating_sub(n)) / n).clamp(1, 3);
-    let gap = if area.width >= n * (bar_width + 1) {
-        1
+    let room = area.width.saturating_sub(2);
+    // Two columns a day at least when there is room, so day labels stay readable; a gap
+    // between bars when there is more.
+    let (bar_width, gap) = if room >= n * 4 {
+        (3, 1)
+    } else if room >= n * 3 {
+        (2, 1)
+    } else if room >= n * 2 {
+        (2, 0)
     } else {
-        0
+        (1, 0)
     };
     let bars: Vec<Bar> = days
         .iter()

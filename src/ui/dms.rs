@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
-use super::text::{ago, clock, duration, inert, inert_line};
+use super::text::{ago, clock, duration, inert_line};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
 use crate::app::{Detail, Model, Resource, Tab};
@@ -91,7 +91,7 @@ fn render_detail(
     };
     let inner = pane(frame, area, theme, title, &model.tasks, model.now);
     let lines = summary(task, model, theme);
-    let summary_height = (lines.len() as u16).min(inner.height / 2 + 1);
+    let summary_height = wrapped_height(&lines, inner.width).min(inner.height / 2 + 1);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(summary_height), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
@@ -101,48 +101,30 @@ fn render_detail(
 fn summary(task: &ReplicationTask, model: &Model, theme: &Theme) -> Vec<Line<'static>> {
     let stats = task.stats.clone().unwrap_or_default();
     let now = model.platform_now;
-    let mut lines = vec![
-        Line::from(vec![
-            health_span(task.health(), theme),
-            ratatui::text::Span::styled(
-                format!(
-                    "  {} · {}{}",
-                    inert_line(task.status.as_str()),
-                    inert_line(task.migration_type.as_str()),
-                    if task.serverless {
-                        " · serverless"
-                    } else {
-                        ""
-                    }
-                ),
-                theme.text,
-            ),
-        ]),
-        field("ARN", inert_line(&task.arn), theme),
-        field("database", inert_line(&task.source_database), theme),
-        field(
-            "started",
+    let mut lines = vec![Line::from(vec![
+        health_span(task.health(), theme),
+        ratatui::text::Span::styled(
             format!(
-                "{} ({})",
-                clock(task.started_at, now),
-                ago(task.started_at, now)
+                "  {} · {}{}",
+                inert_line(task.status.as_str()),
+                inert_line(task.migration_type.as_str()),
+                if task.serverless {
+                    " · serverless"
+                } else {
+                    ""
+                }
             ),
-            theme,
+            theme.text,
         ),
-        field(
-            "full load",
-            format!(
-                "{}% · {} loaded, {} loading, {} queued, {} errored · elapsed {}",
-                stats.full_load_progress_percent,
-                stats.tables_loaded,
-                stats.tables_loading,
-                stats.tables_queued,
-                stats.tables_errored,
-                duration(std::time::Duration::from_millis(stats.elapsed_millis))
-            ),
-            theme,
-        ),
-    ];
+    ])];
+    // Why first: it is what the operator opened the detail for.
+    if let Some(message) = task
+        .last_failure_message
+        .as_deref()
+        .filter(|m| !m.is_empty())
+    {
+        lines.push(Line::styled(inert_line(message), theme.failed));
+    }
     if let Some(code) = task.stop_reason_code() {
         lines.push(field(
             "stopped",
@@ -150,15 +132,40 @@ fn summary(task: &ReplicationTask, model: &Model, theme: &Theme) -> Vec<Line<'st
             theme,
         ));
     }
-    if let Some(message) = task
-        .last_failure_message
-        .as_deref()
-        .filter(|m| !m.is_empty())
-    {
-        lines.push(Line::styled("last failure", theme.muted));
-        lines.push(Line::styled(inert(message).into_owned(), theme.failed));
-    }
+    lines.push(field(
+        "full load",
+        format!(
+            "{}% · {} loaded, {} loading, {} queued, {} errored · {}",
+            stats.full_load_progress_percent,
+            stats.tables_loaded,
+            stats.tables_loading,
+            stats.tables_queued,
+            stats.tables_errored,
+            duration(std::time::Duration::from_millis(stats.elapsed_millis))
+        ),
+        theme,
+    ));
+    lines.push(field(
+        "started",
+        format!(
+            "{} ({})",
+            clock(task.started_at, now),
+            ago(task.started_at, now)
+        ),
+        theme,
+    ));
+    lines.push(field("database", inert_line(&task.source_database), theme));
+    lines.push(field("ARN", inert_line(&task.arn), theme));
     lines
+}
+
+/// Rows a set of lines takes once wrapped at `width` columns.
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(width) as u16)
+        .sum()
 }
 
 const TABLE_COLUMNS: [Column; 7] = [

@@ -1,17 +1,20 @@
 //! The help overlay, built from the live keymap.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use super::text::fit;
 use super::theme::Theme;
 use super::widgets::block;
 use crate::app::{Action, Model};
 
-/// Draws the help over the body.
+const COMMANDS: &str = "commands: :overview :dms :airflow :redshift :cost :theme NAME :help :q";
+
+/// Draws the help over the body: one column when it fits, two when the terminal is short.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
-    let mut lines: Vec<Line> = Action::ALL
+    let entries: Vec<(String, &str)> = Action::ALL
         .iter()
         .map(|action| {
             let keys: Vec<String> = model
@@ -20,18 +23,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 .iter()
                 .map(ToString::to_string)
                 .collect();
-            Line::from(vec![
-                Span::styled(format!("{:<14}", keys.join(" ")), theme.footer_key),
-                Span::styled(action.description(), theme.text),
-            ])
+            (keys.join(" "), action.description())
         })
         .collect();
-    lines.push(Line::styled(
-        "commands: :overview :dms :airflow :redshift :cost :theme NAME :help :q",
-        theme.muted,
-    ));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 64.min(area.width);
+    let one_column = entries.len() as u16 + 3 <= area.height;
+    let columns = if one_column { 1 } else { 2 };
+    let rows = entries.len().div_ceil(columns) as u16;
+    let height = (rows + 3).min(area.height);
+    let width = if one_column { 64 } else { 100 }.min(area.width);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -39,10 +38,36 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         height,
     };
     frame.render_widget(Clear, popup);
+    let outer = block(theme, "help — Esc closes").style(theme.dialog);
+    let inner = outer.inner(popup);
+    frame.render_widget(outer, popup);
+    let [body, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    let column_width = usize::from(body.width) / columns;
+    let key_width = if column_width < 40 { 12 } else { 14 };
+    let areas = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(body);
+    for (chunk, area) in entries.chunks(usize::from(rows.max(1))).zip(areas.iter()) {
+        let lines: Vec<Line> = chunk
+            .iter()
+            .map(|(keys, description)| {
+                Line::from(vec![
+                    Span::styled(
+                        format!("{:<key_width$}", fit(keys, key_width - 1)),
+                        theme.footer_key,
+                    ),
+                    Span::styled(
+                        fit(description, column_width.saturating_sub(key_width + 1)),
+                        theme.text,
+                    ),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), *area);
+    }
     frame.render_widget(
-        Paragraph::new(lines)
-            .style(theme.dialog)
-            .block(block(theme, "help — Esc closes")),
-        popup,
+        Paragraph::new(Line::styled(
+            fit(COMMANDS, usize::from(footer.width)),
+            theme.muted,
+        )),
+        footer,
     );
 }

@@ -13,10 +13,13 @@ use crate::app::view::source_name;
 use crate::app::{Model, Resource, Tab};
 use crate::domain::{Health, HealthCounts};
 
+/// Room for "updated 59 min ago ⟳" beside the counts.
+const AGE_WIDTH: u16 = 22;
+
 const COLUMNS: [Column; 5] = [
     Column::always("HEALTH", Constraint::Length(10)),
-    Column::from("SOURCE", Constraint::Length(8), 70),
-    Column::always("ITEM", Constraint::Length(24)),
+    Column::from("SOURCE", Constraint::Length(8), 100),
+    Column::always("ITEM", Constraint::Length(26)),
     Column::always("REASON", Constraint::Min(20)),
     Column::always("SINCE", Constraint::Length(7)),
 ];
@@ -51,6 +54,22 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let b = block(theme, "sources");
     let inner = b.inner(area);
     frame.render_widget(b, area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(AGE_WIDTH)]).areas(inner);
+    let ages: Vec<Line> = vec![
+        freshness_line(&model.tasks, model.now, theme),
+        freshness_line(&model.runs, model.now, theme),
+        freshness_line(&model.queries, model.now, theme),
+        freshness_line(&model.spend, model.now, theme),
+    ];
+    frame.render_widget(
+        Paragraph::new(
+            ages.into_iter()
+                .map(|l| l.right_aligned())
+                .collect::<Vec<_>>(),
+        ),
+        right,
+    );
     let lines = vec![
         count_line(
             "DMS",
@@ -60,7 +79,6 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 .data
                 .as_ref()
                 .map(|t| HealthCounts::tally(t.iter().map(|t| t.health()))),
-            model,
             theme,
         ),
         count_line(
@@ -69,7 +87,6 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             model.runs.data.as_ref().map(|r| {
                 HealthCounts::tally(crate::app::model::latest_runs(r).iter().map(|r| r.health()))
             }),
-            model,
             theme,
         ),
         count_line(
@@ -80,19 +97,17 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 .data
                 .as_ref()
                 .map(|q| HealthCounts::tally(q.iter().map(|q| q.health()))),
-            model,
             theme,
         ),
         cost_line(model, theme),
     ];
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines), left);
 }
 
 fn count_line<T>(
     name: &str,
     resource: &Resource<T>,
     counts: Option<HealthCounts>,
-    model: &Model,
     theme: &Theme,
 ) -> Line<'static> {
     let mut spans = vec![Span::styled(format!("{name:<9}"), theme.title)];
@@ -112,6 +127,10 @@ fn count_line<T>(
                 Health::Unknown,
             ] {
                 let n = counts.get(health);
+                // Unknown is worth a word only when there is some.
+                if n == 0 && health == Health::Unknown {
+                    continue;
+                }
                 let style = if n == 0 {
                     theme.muted
                 } else {
@@ -126,10 +145,7 @@ fn count_line<T>(
         None if resource.error.is_none() => spans.push(Span::styled("loading…", theme.muted)),
         None => {}
     }
-    let mut line = Line::from(spans);
-    line.spans
-        .extend(freshness_line(resource, model.now, theme).spans);
-    line
+    Line::from(spans)
 }
 
 fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
@@ -143,14 +159,11 @@ fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
     if let Some(series) = &model.spend.data {
         let mtd = series.month_to_date(model.platform_now.date_naive());
         spans.push(Span::styled(
-            format!("month to date {} ", money(mtd.current, &series.unit)),
+            format!("MTD {} ", money(mtd.current, &series.unit)),
             theme.text,
         ));
         spans.push(Span::styled(
-            format!(
-                "vs {} same days last month",
-                money(mtd.previous, &series.unit)
-            ),
+            format!("vs {} last month", money(mtd.previous, &series.unit)),
             theme.muted,
         ));
         if let Some(pct) = mtd.change_percent() {
@@ -159,13 +172,10 @@ fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
             } else {
                 theme.ok
             };
-            spans.push(Span::styled(format!(" ({pct:+}%)"), style));
+            spans.push(Span::styled(format!(" {pct:+}%"), style));
         }
     }
-    let mut line = Line::from(spans);
-    line.spans
-        .extend(freshness_line(&model.spend, model.now, theme).spans);
-    line
+    Line::from(spans)
 }
 
 fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {

@@ -126,7 +126,10 @@ fn detail_lines(q: &QueryRecord, model: &Model, theme: &Theme) -> Vec<Line<'stat
     if let Some(mb) = q.spilled_mb.filter(|mb| *mb > 0) {
         lines.push(field("spilled", format!("{mb} MB to disk"), theme).style(theme.degraded));
     }
-    if let Some(problem) = q.problem() {
+    if let Some(problem) = q
+        .problem()
+        .filter(|_| q.health() != crate::domain::Health::Failed)
+    {
         lines.push(field("problem", inert_line(&problem), theme).style(theme.health(q.health())));
     }
     if let Some(error) = &q.error_message {

@@ -78,10 +78,12 @@ pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// A time of day in UTC, with the date when it is not `now`'s day: "01:42" or "11-21 01:42".
+/// A time in UTC as short as it can be told: "01:42" today, "Sun 01:42" this past week,
+/// "11-02 01:42" before.
 pub fn clock(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match at {
         Some(at) if at.date_naive() == now.date_naive() => at.format("%H:%M").to_string(),
+        Some(at) if (now - at).num_days() < 6 => at.format("%a %H:%M").to_string(),
         Some(at) => at.format("%m-%d %H:%M").to_string(),
         None => "–".to_string(),
     }
@@ -132,5 +134,10 @@ mod tests {
         assert_eq!(micros(1500), "1ms");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
+        let now = "2026-11-23T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(clock(at("2026-11-23T01:42:00Z"), now), "01:42");
+        assert_eq!(clock(at("2026-11-22T01:42:00Z"), now), "Sun 01:42");
+        assert_eq!(clock(at("2026-11-02T01:42:00Z"), now), "11-02 01:42");
     }
 }

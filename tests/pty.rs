@@ -1,0 +1,230 @@
+//! The binary in a pseudo-terminal, driven as a person would: keys in, screen read back.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A running opsdeck in a pseudo-terminal, its screen parsed by vt100.
+struct Session {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    _master: Box<dyn MasterPty + Send>,
+    _home: TempHome,
+}
+
+/// XDG dirs of a test's own, so no user config or state is read or written.
+struct TempHome(PathBuf);
+
+impl TempHome {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("opsdeck-pty-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempHome(dir)
+    }
+}
+
+impl Drop for TempHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Session {
+    fn start(name: &str, args: &[&str], cols: u16, rows: u16) -> Session {
+        let home = TempHome::new(name);
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", &home.0);
+        cmd.env("XDG_CONFIG_HOME", home.0.join("config"));
+        cmd.env("XDG_STATE_HOME", home.0.join("state"));
+        cmd.env("XDG_CACHE_HOME", home.0.join("cache"));
+        cmd.env_remove("NO_COLOR");
+        let child = pair.slave.spawn_command(cmd).expect("spawn opsdeck");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (s, r) = (screen.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Session {
+            child,
+            writer,
+            screen,
+            raw,
+            _master: pair.master,
+            _home: home,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = self.contents();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` never appeared; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Let the console take each key in turn, as typing would.
+        std::thread::sleep(Duration::from_millis(120));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader drain what was written before the exit.
+                std::thread::sleep(Duration::from_millis(200));
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "opsdeck did not exit; the screen:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn assert_terminal_restored(&self) {
+        let parser = self.screen.lock().unwrap();
+        assert!(
+            !parser.screen().alternate_screen(),
+            "still on the alternate screen"
+        );
+        assert!(!parser.screen().hide_cursor(), "cursor left hidden");
+        let raw = self.raw.lock().unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            text.contains("\x1b[?1049h"),
+            "never entered the alternate screen"
+        );
+        assert!(
+            text.contains("\x1b[?1049l"),
+            "never left the alternate screen"
+        );
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn visits_every_tab_opens_details_filters_and_quits() {
+    let mut s = Session::start("tour", &["--demo", "--seed", "7"], 100, 30);
+    let screen = s.wait_for("failing now");
+    assert!(
+        screen.contains("DEMO"),
+        "the header says DEMO plainly:\n{screen}"
+    );
+    assert!(screen.contains("nightly pipeline"));
+    s.wait_for("✖ failed");
+
+    s.send("2");
+    s.wait_for("DMS tasks");
+    s.wait_for("nightly-full-load");
+    s.send("\r");
+    s.wait_for("table statistics");
+    s.wait_for("ARN");
+    s.send("\x1b");
+    s.wait_for("DMS tasks");
+
+    s.send("/orders");
+    let screen = s.wait_for("/orders");
+    assert!(
+        !screen.contains("payments-nightly"),
+        "the filter hides other tasks:\n{screen}"
+    );
+    s.send("\r");
+    s.send("\x1b");
+    s.wait_for("payments");
+
+    s.send("3");
+    s.wait_for("DAG runs");
+    s.send("\r");
+    s.wait_for("task instances");
+    s.send("\x1b");
+
+    s.send("4");
+    s.wait_for("queries, last 24 h");
+    s.send("\r");
+    s.wait_for("SQL");
+    s.send("\x1b");
+
+    s.send("5");
+    s.wait_for("spend, last 30 days");
+    s.wait_for("by service");
+
+    s.send(":overview\r");
+    s.wait_for("failing now");
+    s.send("?");
+    s.wait_for("help");
+    s.send("\x1b");
+
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    s.assert_terminal_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = Session::start("sigterm", &["--demo"], 80, 24);
+    s.wait_for("failing now");
+    let pid = s.child.process_id().expect("a pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    s.wait_exit();
+    s.assert_terminal_restored();
+}

@@ -1,0 +1,221 @@
+//! Rendering: snapshots of every tab and detail at 80x24 and 160x48 from the seed-7 demo,
+//! health colours per theme, NO_COLOR, small terminals, inert remote strings.
+
+mod common;
+
+use opsdeck::app::{DetailPayload, Key, KeyCode, Model, Msg, update};
+use opsdeck::domain::Health;
+use opsdeck::ui::render;
+use opsdeck::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+fn draw(model: &Model, theme: &Theme, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| render(frame, model, theme)).unwrap();
+    terminal
+}
+
+fn text(buffer: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn press(model: &mut Model, keys: &str) {
+    for c in keys.chars() {
+        let key = match c {
+            '\r' => Key::plain(KeyCode::Enter),
+            '\x1b' => Key::plain(KeyCode::Esc),
+            c => Key::char(c),
+        };
+        for effect in update(model, Msg::Key(key)) {
+            fulfil(model, effect);
+        }
+    }
+}
+
+/// Carries out detail fetches against the same frozen demo, as the runtime would.
+fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
+    use opsdeck::app::Effect;
+    let platform = common::platform();
+    let payload = match effect {
+        Effect::FetchTableStatistics { task_id } => DetailPayload::TableStatistics {
+            result: platform.table_statistics(&task_id),
+            task_id,
+        },
+        Effect::FetchTaskInstances { dag_id, run_id } => DetailPayload::TaskInstances {
+            result: platform.task_instances(&dag_id, &run_id),
+            dag_id,
+            run_id,
+        },
+        _ => return,
+    };
+    update(model, Msg::DetailFetched(payload));
+}
+
+fn snapshot(name: &str, keys: &str) {
+    let mut model = common::demo_model();
+    press(&mut model, keys);
+    let theme = Theme::builtin("default").unwrap();
+    for (w, h) in [(80, 24), (160, 48)] {
+        let terminal = draw(&model, &theme, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(terminal.backend().buffer()));
+    }
+}
+
+#[test]
+fn overview() {
+    snapshot("overview", "");
+}
+
+#[test]
+fn dms() {
+    snapshot("dms", "2");
+}
+
+#[test]
+fn dms_detail() {
+    snapshot("dms_detail", "2\r");
+}
+
+#[test]
+fn airflow() {
+    snapshot("airflow", "3");
+}
+
+#[test]
+fn airflow_detail() {
+    snapshot("airflow_detail", "3\r");
+}
+
+#[test]
+fn redshift() {
+    snapshot("redshift", "4");
+}
+
+#[test]
+fn redshift_detail() {
+    snapshot("redshift_detail", "4\r");
+}
+
+#[test]
+fn cost() {
+    snapshot("cost", "5");
+}
+
+#[test]
+fn help() {
+    snapshot("help", "?");
+}
+
+#[test]
+fn filtered_dms() {
+    snapshot("dms_filtered", "2/orders\r");
+}
+
+/// Every cell that shows a health symbol carries that health's style in every theme.
+#[test]
+fn health_colours_follow_the_theme() {
+    let model = common::demo_model();
+    for name in Theme::BUILTIN {
+        let theme = Theme::builtin(name).unwrap();
+        let terminal = draw(&model, &theme, 160, 48);
+        let buffer = terminal.backend().buffer();
+        let mut seen = Vec::new();
+        for health in [Health::Failed, Health::Degraded, Health::Ok] {
+            let style = theme.health(health);
+            let cell = (0..buffer.area.height)
+                .flat_map(|y| (0..buffer.area.width).map(move |x| (x, y)))
+                .map(|p| &buffer[p])
+                .find(|c| {
+                    c.symbol() == health.symbol() && c.fg == style.fg.unwrap_or(Color::Reset)
+                });
+            assert!(cell.is_some(), "{name}: no {health} symbol in its colour");
+            seen.push(style.fg);
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), 3, "{name}: health colours must differ");
+    }
+}
+
+#[test]
+fn no_color_draws_no_colour_at_all() {
+    let mut model = common::demo_model();
+    let theme = Theme::builtin("default").unwrap().without_colors();
+    for keys in ["", "2", "\r", "\x1b3", "4", "5", "?"] {
+        press(&mut model, keys);
+        let terminal = draw(&model, &theme, 100, 30);
+        let buffer = terminal.backend().buffer();
+        for cell in buffer.content() {
+            assert_eq!(
+                cell.fg,
+                Color::Reset,
+                "fg colour on {:?} after {keys:?}",
+                cell.symbol()
+            );
+            assert_eq!(
+                cell.bg,
+                Color::Reset,
+                "bg colour on {:?} after {keys:?}",
+                cell.symbol()
+            );
+        }
+    }
+}
+
+#[test]
+fn small_terminals_degrade_without_panicking() {
+    let mut model = common::demo_model();
+    let theme = Theme::builtin("default").unwrap();
+    for keys in ["", "2", "\r", "\x1b3", "\r", "\x1b4", "\r", "\x1b5", "?"] {
+        press(&mut model, keys);
+        for (w, h) in [
+            (80, 24),
+            (60, 16),
+            (40, 10),
+            (39, 9),
+            (10, 3),
+            (1, 1),
+            (0, 0),
+        ] {
+            draw(&model, &theme, w, h);
+        }
+    }
+    let terminal = draw(&model, &theme, 30, 8);
+    assert!(text(terminal.backend().buffer()).contains("needs 40x10"));
+}
+
+#[test]
+fn remote_strings_cannot_reach_the_terminal() {
+    let mut model = common::demo_model();
+    let mut tasks = model.tasks.data.clone().unwrap();
+    tasks[0].id = "evil\x1b[2J\x1b]0;owned\x07task".into();
+    tasks[0].last_failure_message = Some("boom\x1b[31m red\r\nsecond line".into());
+    let now = model.now;
+    update(
+        &mut model,
+        Msg::Fetched {
+            kind: opsdeck::source::SourceKind::Replication,
+            fetched_at: now,
+            result: Ok(opsdeck::app::Payload::Tasks(tasks)),
+        },
+    );
+    let theme = Theme::builtin("default").unwrap();
+    for keys in ["", "2", "/evil\r", "\r"] {
+        press(&mut model, keys);
+        let terminal = draw(&model, &theme, 160, 48);
+        let screen = text(terminal.backend().buffer());
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "control character drawn after {keys:?}"
+        );
+    }
+}
