@@ -219,3 +219,69 @@ fn remote_strings_cannot_reach_the_terminal() {
         );
     }
 }
+
+/// A failing source shows its error in its own pane, keeps its last data, and leaves the
+/// other panes as they were.
+#[test]
+fn a_failing_source_shows_its_error_in_place() {
+    use opsdeck::source::{ErrorKind, SourceError, SourceKind};
+    let mut model = common::demo_model();
+    let now = model.now;
+    let throttled = SourceError::new(ErrorKind::Throttled, "DMS: Rate exceeded")
+        .with_hint("opsdeck backs off and retries");
+    update(
+        &mut model,
+        Msg::Fetched {
+            kind: SourceKind::Replication,
+            fetched_at: now,
+            result: Err(throttled),
+        },
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let overview = text(draw(&model, &theme, 80, 24).backend().buffer());
+    assert!(
+        overview.contains("DMS      ✖ DMS: Rate exceeded"),
+        "{overview}"
+    );
+    assert!(overview.contains("Airflow  ✖ 3 failed"), "{overview}");
+    press(&mut model, "2");
+    let dms = text(draw(&model, &theme, 100, 30).backend().buffer());
+    assert!(
+        dms.contains(
+            "✖ DMS: Rate exceeded — opsdeck backs off and retries (showing the last data)"
+        ),
+        "{dms}"
+    );
+    assert!(
+        dms.contains("shipping-nightly-full-load"),
+        "the last data stays:\n{dms}"
+    );
+    insta::assert_snapshot!(
+        "dms_error_80x24",
+        text(draw(&model, &theme, 80, 24).backend().buffer())
+    );
+}
+
+/// Data older than two polling intervals is marked stale in its pane's title.
+#[test]
+fn stale_data_is_marked() {
+    let mut model = common::demo_model();
+    let later = model.now + chrono::Duration::seconds(75);
+    update(
+        &mut model,
+        Msg::Tick {
+            now: later,
+            platform_now: later,
+        },
+    );
+    press(&mut model, "2");
+    let theme = Theme::builtin("default").unwrap();
+    let terminal = draw(&model, &theme, 80, 24);
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("⚠ stale: updated 1 min ago"), "{screen}");
+    let buffer = terminal.backend().buffer();
+    let x = (0..80)
+        .find(|x| buffer[(*x, 2)].symbol() == "⚠")
+        .expect("the mark");
+    assert_eq!(buffer[(x, 2)].fg, theme.warning.fg.unwrap_or(Color::Reset));
+}

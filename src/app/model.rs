@@ -180,8 +180,17 @@ impl Model {
     }
 
     /// The key of each tab's selected item, to find it again after new data arrives.
+    ///
+    /// A selection on the first row stays on the first row, so a list the operator has
+    /// not moved in keeps showing the newest and worst items at the top.
     pub fn selection_keys(&self) -> [Option<String>; 5] {
-        Tab::ALL.map(|tab| self.selected_key(tab))
+        Tab::ALL.map(|tab| {
+            if self.view(tab).selected == 0 {
+                None
+            } else {
+                self.selected_key(tab)
+            }
+        })
     }
 
     fn selected_key(&self, tab: Tab) -> Option<String> {

@@ -469,3 +469,35 @@ fn rebound_keys_take_effect() {
     assert!(press(&mut m, "q").is_empty());
     assert_eq!(press(&mut m, "x"), vec![Effect::Quit]);
 }
+
+#[test]
+fn new_data_keeps_a_moved_selection_on_its_item_and_a_top_selection_at_the_top() {
+    let mut m = loaded();
+    press(&mut m, "2j");
+    let before = m.view(Tab::Dms).selected_index().unwrap();
+    let id = m.tasks.data.as_ref().unwrap()[before].id.clone();
+    let mut reversed = tasks();
+    reversed.reverse();
+    reversed.insert(0, task("aaa-new-failure", "failed", None, t(9, 31)));
+    update(
+        &mut m,
+        Msg::Fetched {
+            kind: SourceKind::Replication,
+            fetched_at: t(9, 31),
+            result: Ok(Payload::Tasks(reversed)),
+        },
+    );
+    let after = m.view(Tab::Dms).selected_index().unwrap();
+    assert_eq!(
+        m.tasks.data.as_ref().unwrap()[after].id,
+        id,
+        "the selection followed its item"
+    );
+    assert_eq!(
+        m.view(Tab::Overview).selected,
+        0,
+        "the untouched overview stays at the top"
+    );
+    let top = m.view(Tab::Overview).selected_index().unwrap();
+    assert_eq!(m.failures[top].title, "aaa-new-failure");
+}

@@ -27,10 +27,12 @@ const COLUMNS: [Column; 5] = [
 /// Draws the tab.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let pipelines = pipeline_lines(model, theme);
+    // The chain wraps on narrow terminals; it never takes more than a third of the body.
     let pipeline_height = if pipelines.is_empty() {
         0
     } else {
-        pipelines.len() as u16 + 2
+        (super::dms::wrapped_height(&pipelines, area.width.saturating_sub(2)) + 2)
+            .min(area.height / 3)
     };
     let [counts, chain, failing] = Layout::vertical([
         Constraint::Length(6),
