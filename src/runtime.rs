@@ -252,3 +252,72 @@ fn spawn_ticks(tx: mpsc::UnboundedSender<Msg>, sources: Sources) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Environment, Keymap, ModelInit};
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+
+    fn model(now: chrono::DateTime<Utc>) -> Model {
+        Model::new(ModelInit {
+            environment: Environment {
+                name: "demo".into(),
+                profile: None,
+                region: None,
+                demo: true,
+            },
+            keymap: Keymap::default(),
+            pipelines: Vec::new(),
+            theme_name: "default".into(),
+            themes: Vec::new(),
+            intervals: HashMap::new(),
+            now,
+            platform_now: now,
+        })
+    }
+
+    /// A terminal that only counts what it is sent.
+    #[derive(Clone, Default)]
+    struct Counted(std::rc::Rc<std::cell::Cell<usize>>);
+
+    impl std::io::Write for Counted {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.set(self.0.get() + buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// An unchanged model sends not one byte to the terminal; a change sends only a diff.
+    #[test]
+    fn identical_frames_write_nothing() {
+        let written = Counted::default();
+        let backend = CrosstermBackend::new(written.clone());
+        let options = TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 80, 24)),
+        };
+        let mut terminal = Terminal::with_options(backend, options).unwrap();
+        let theme = Theme::builtin("default").unwrap();
+        let now = Utc::now();
+        let mut model = model(now);
+        let mut screen = Screen::default();
+        screen.draw(&mut terminal, &model, &theme).unwrap();
+        let first = written.0.get();
+        assert!(first > 1000, "the first frame draws the screen");
+        screen.draw(&mut terminal, &model, &theme).unwrap();
+        screen.draw(&mut terminal, &model, &theme).unwrap();
+        assert_eq!(written.0.get(), first, "identical frames write nothing");
+        update(&mut model, Msg::Key(crate::app::Key::char('2')));
+        screen.draw(&mut terminal, &model, &theme).unwrap();
+        let second = written.0.get() - first;
+        assert!(
+            second > 0 && second < first,
+            "a change writes a diff ({second} bytes)"
+        );
+    }
+}

@@ -54,6 +54,8 @@ impl TableView {
             .filter(|i| needle.is_empty() || items[*i].matches(&needle))
             .collect();
         let sort = self.sort;
+        // Keys break ties; made once here rather than twice per comparison.
+        let keys: Vec<String> = items.iter().map(Listed::key).collect();
         rows.sort_by(|a, b| {
             let order = items[*a].compare(&items[*b], sort.column);
             let order = if sort.descending {
@@ -61,7 +63,7 @@ impl TableView {
             } else {
                 order
             };
-            order.then_with(|| items[*a].key().cmp(&items[*b].key()))
+            order.then_with(|| keys[*a].cmp(&keys[*b]))
         });
         self.rows = rows;
         if let Some(pos) =
