@@ -1,49 +1,55 @@
-//! Render and update at scale: every tab of the seed-7 demo, and a DMS tab of 10 000 tasks
-//! (the table is virtualized, so it should cost what 50 rows do).
+//! Render and update at scale: every tab of the seed-7 demo at 80x24 and 160x48, and the
+//! DMS, Airflow and Redshift tabs with 10 000 rows each at 200x50 (tables are virtualized,
+//! so 10 000 rows should cost what 50 do).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use opsdeck::app::{Key, Model, Msg, Payload, update};
-use opsdeck::source::SourceKind;
+use opsdeck::demo::load::{copy_query, copy_run, copy_task, pad};
 use opsdeck::ui::render;
 use opsdeck::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-fn with_tasks(model: &Model, count: usize) -> Model {
-    let mut model = model.clone();
-    let template = model.tasks.data.clone().unwrap_or_default();
-    let tasks: Vec<_> = (0..count)
-        .map(|i| {
-            let mut task = template[i % template.len()].clone();
-            task.id = format!("{}-{i:05}", task.id);
-            task
-        })
-        .collect();
+const ROWS: usize = 10_000;
+
+/// The seed-7 lists padded to `ROWS` rows each, as poll results.
+fn big_payloads(model: &Model) -> [Payload; 3] {
+    let tasks = model.tasks.data.clone().unwrap_or_default();
+    let runs = model.runs.data.clone().unwrap_or_default();
+    let queries = model.queries.data.clone().unwrap_or_default();
+    [
+        Payload::Tasks(pad(tasks, ROWS, copy_task)),
+        Payload::Runs(pad(runs, ROWS, copy_run)),
+        Payload::Queries(pad(queries, ROWS, copy_query)),
+    ]
+}
+
+fn arrive(model: &mut Model, payload: Payload) {
     let now = model.now;
     update(
-        &mut model,
+        model,
         Msg::Fetched {
-            kind: SourceKind::Replication,
+            kind: payload.kind(),
             fetched_at: now,
-            result: Ok(Payload::Tasks(tasks)),
+            result: Ok(payload),
         },
     );
-    model
 }
 
 fn bench_render(c: &mut Criterion) {
     let base = common::demo_model();
     let theme = Theme::builtin("default").expect("built-in theme");
-    for (tab, key) in [
+    let tabs = [
         ("overview", '1'),
         ("dms", '2'),
         ("airflow", '3'),
         ("redshift", '4'),
         ("cost", '5'),
-    ] {
+    ];
+    for (tab, key) in tabs {
         let mut model = base.clone();
         update(&mut model, Msg::Key(Key::char(key)));
         for (w, h) in [(80u16, 24u16), (160, 48)] {
@@ -53,37 +59,41 @@ fn bench_render(c: &mut Criterion) {
             });
         }
     }
-    let mut big = with_tasks(&base, 10_000);
-    update(&mut big, Msg::Key(Key::char('2')));
-    let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
-    c.bench_function("render dms 10000 tasks 160x48", |b| {
-        b.iter(|| terminal.draw(|f| render(f, &big, &theme)).map(|_| ()))
-    });
+    let mut big = base.clone();
+    for payload in big_payloads(&base) {
+        arrive(&mut big, payload);
+    }
+    for (tab, key) in tabs {
+        let mut model = big.clone();
+        update(&mut model, Msg::Key(Key::char(key)));
+        let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test terminal");
+        c.bench_function(&format!("render {tab} 10000 rows 200x50"), |b| {
+            b.iter(|| terminal.draw(|f| render(f, &model, &theme)).map(|_| ()))
+        });
+    }
 }
 
 fn bench_update(c: &mut Criterion) {
     let base = common::demo_model();
-    let big = with_tasks(&base, 10_000);
-    let tasks = big.tasks.data.clone().unwrap_or_default();
-    c.bench_function("update: 10000 tasks arrive", |b| {
-        b.iter_batched(
-            || (base.clone(), tasks.clone()),
-            |(mut model, tasks)| {
-                let now = model.now;
-                update(
-                    &mut model,
-                    Msg::Fetched {
-                        kind: SourceKind::Replication,
-                        fetched_at: now,
-                        result: Ok(Payload::Tasks(tasks)),
-                    },
-                )
-            },
-            criterion::BatchSize::LargeInput,
-        )
-    });
+    for payload in big_payloads(&base) {
+        let name = match &payload {
+            Payload::Tasks(_) => "tasks",
+            Payload::Runs(_) => "runs",
+            Payload::Queries(_) => "queries",
+            Payload::Spend(_) => "spend",
+        };
+        c.bench_function(&format!("update: 10000 {name} arrive"), |b| {
+            b.iter_batched(
+                || (base.clone(), payload.clone()),
+                |(mut model, payload)| arrive(&mut model, payload),
+                BatchSize::LargeInput,
+            )
+        });
+    }
     c.bench_function("update: key j on 10000 tasks", |b| {
-        let mut model = big.clone();
+        let mut model = base.clone();
+        let [tasks, _, _] = big_payloads(&base);
+        arrive(&mut model, tasks);
         update(&mut model, Msg::Key(Key::char('2')));
         b.iter(|| update(&mut model, Msg::Key(Key::char('j'))))
     });

@@ -20,6 +20,7 @@ mod catalog;
 mod cdc;
 mod dags;
 mod dms_messages;
+pub mod load;
 mod messages;
 mod replication;
 mod seed;
