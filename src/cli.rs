@@ -2,13 +2,14 @@
 //! sources and the terminal together.
 
 use std::collections::HashMap;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::app::{Environment, Keymap, Model, ModelInit};
-use crate::config::{Config, Paths};
+use crate::config::{Config, EnvironmentConfig, Paths};
 use crate::demo::{DemoOptions, DemoPlatform};
 use crate::poll::Cadence;
 use crate::runtime::{Console, run};
@@ -30,6 +31,18 @@ pub struct Cli {
     /// How fast demo time runs (60 = a night in about 8 minutes).
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed, global = true)]
     pub demo_speed: f64,
+    /// The environment to watch (an [[environment]] of the config; default: the first).
+    #[arg(short = 'e', long = "env", value_name = "NAME", global = true)]
+    pub env: Option<String>,
+    /// AWS profile (overrides the environment's).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub profile: Option<String>,
+    /// AWS region (overrides the environment's).
+    #[arg(long, value_name = "REGION", global = true)]
+    pub region: Option<String>,
+    /// Load trial: pad the demo's task, run and query lists to N rows each.
+    #[arg(long, value_name = "N", global = true)]
+    pub demo_rows: Option<usize>,
     /// Theme: default, light, high-contrast, or a themes/NAME.toml in the config dir.
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
@@ -45,6 +58,13 @@ pub struct Cli {
 pub enum Command {
     /// Print the version and the config, theme, log and state paths.
     Info,
+    /// Read every source once and print a summary: exit 0 all healthy, 1 something
+    /// degraded or failed, 2 a source could not be read.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -78,12 +98,17 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let platform = choose_platform(&cli, &config)?;
     let theme_name = cli
         .theme
         .clone()
+        .or_else(|| match &platform {
+            Platform::Aws(environment) => environment.theme.clone(),
+            Platform::Demo => None,
+        })
         .or(config.theme.clone())
         .unwrap_or_else(|| "default".to_string());
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if let Some(Command::Info) = cli.command {
         print_info(&paths, config_path.as_deref(), &theme_name, no_color);
         return Ok(ExitCode::SUCCESS);
@@ -94,12 +119,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         theme
     };
-    if !cli.demo {
-        anyhow::bail!(
-            "no platform to watch: this build reads the embedded demo platform only; run `opsdeck --demo`"
-        );
-    }
-    if config.pipelines.is_empty() {
+    if matches!(platform, Platform::Demo) && config.pipelines.is_empty() {
         config.pipelines = Config::parse(
             crate::demo::PIPELINE_TOML,
             std::path::Path::new("demo pipeline"),
@@ -107,17 +127,44 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         .pipelines;
     }
     let _log = crate::logging::init(&paths.state_dir, &paths.log_file);
-    let platform = DemoPlatform::new(DemoOptions {
-        seed: cli.seed,
-        speed: cli.demo_speed,
-        start: chrono::Utc::now(),
-    });
-    let sources = platform.sources();
-    let environment = Environment {
-        name: "demo".to_string(),
-        profile: None,
-        region: Some("eu-west-1".to_string()),
-        demo: true,
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (environment, sources) = match &platform {
+        Platform::Demo => {
+            let demo = DemoPlatform::new(DemoOptions {
+                seed: cli.seed,
+                speed: cli.demo_speed,
+                start: chrono::Utc::now(),
+            });
+            let sources = match cli.demo_rows {
+                Some(rows) => crate::demo::load::padded(demo.sources(), rows),
+                None => demo.sources(),
+            };
+            tracing::info!(
+                seed = cli.seed,
+                speed = cli.demo_speed,
+                "starting on the demo platform"
+            );
+            let environment = Environment {
+                name: "demo".to_string(),
+                profile: None,
+                region: Some("eu-west-1".to_string()),
+                demo: true,
+            };
+            (environment, sources)
+        }
+        Platform::Aws(env) => {
+            tracing::info!(environment = %env.name, "starting on AWS");
+            let sources = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
+            let environment = Environment {
+                name: env.name.clone(),
+                profile: env.profile.clone(),
+                region: env.region.clone(),
+                demo: false,
+            };
+            (environment, sources)
+        }
     };
     let console = console(
         config,
@@ -128,14 +175,29 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(paths.themes_dir.clone()),
         no_color,
     );
-    tracing::info!(
-        seed = cli.seed,
-        speed = cli.demo_speed,
-        "starting on the demo platform"
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    if let Some(Command::Status { json }) = cli.command {
+        let report = runtime.block_on(crate::status::collect(console.model, &console.sources));
+        let text = if json {
+            format!("{:#}\n", report.json())
+        } else {
+            report.text()
+        };
+        // A reader that stops early (`| head`) is not an error worth a panic.
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            _ => {}
+        }
+        return Ok(ExitCode::from(report.exit_code()));
+    }
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the console needs a terminal; for a one-shot summary run `opsdeck status` (add --json for scripts)"
+        );
+    }
     let mut guard = TerminalGuard::enter()?;
     let result = runtime.block_on(run(&mut guard.terminal, console));
     drop(guard);
@@ -143,6 +205,58 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     runtime.shutdown_background();
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the console watches.
+enum Platform {
+    /// The embedded demo platform.
+    Demo,
+    /// An environment on AWS.
+    Aws(Box<EnvironmentConfig>),
+}
+
+/// The demo under `--demo`; otherwise the environment `-e` names, the config's first, or
+/// (with none configured) the default AWS credentials and region. `--profile` and
+/// `--region` override the environment's.
+fn choose_platform(cli: &Cli, config: &Config) -> anyhow::Result<Platform> {
+    if cli.demo {
+        if let Some(name) = &cli.env {
+            anyhow::bail!("--demo and -e {name} choose two platforms: give one of them");
+        }
+        return Ok(Platform::Demo);
+    }
+    let mut environment = match &cli.env {
+        Some(name) => match config.environments.iter().find(|e| &e.name == name) {
+            Some(environment) => environment.clone(),
+            None if config.environments.is_empty() => anyhow::bail!(
+                "no environment `{name}`: the config defines none; add an [[environment]] table (see docs/configuration.md)"
+            ),
+            None => anyhow::bail!(
+                "no environment `{name}` in the config; environments: {}",
+                config
+                    .environments
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        None => config
+            .environments
+            .first()
+            .cloned()
+            .unwrap_or_else(|| EnvironmentConfig {
+                name: "default".to_string(),
+                ..EnvironmentConfig::default()
+            }),
+    };
+    if cli.profile.is_some() {
+        environment.profile = cli.profile.clone();
+    }
+    if cli.region.is_some() {
+        environment.region = cli.region.clone();
+    }
+    Ok(Platform::Aws(Box::new(environment)))
 }
 
 /// The model and runtime settings for a platform.

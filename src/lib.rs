@@ -7,6 +7,7 @@
 //! rendering); `poll` and `runtime` wire them together; `cli` starts it all.
 
 pub mod app;
+pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -15,5 +16,6 @@ pub mod logging;
 pub mod poll;
 pub mod runtime;
 pub mod source;
+pub mod status;
 pub mod term;
 pub mod ui;

@@ -12,6 +12,11 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Runs opsdeck with XDG dirs of its own under a temp dir.
 fn opsdeck(name: &str, args: &[&str]) -> (Output, PathBuf) {
+    opsdeck_with(name, args, &[])
+}
+
+/// Runs opsdeck with XDG dirs of its own and more environment variables.
+fn opsdeck_with(name: &str, args: &[&str], vars: &[(&str, &str)]) -> (Output, PathBuf) {
     let home = std::env::temp_dir().join(format!("opsdeck-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).unwrap();
@@ -22,6 +27,9 @@ fn opsdeck(name: &str, args: &[&str]) -> (Output, PathBuf) {
         .env("XDG_STATE_HOME", home.join("state"))
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env_remove("NO_COLOR")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(vars.iter().copied())
         .output()
         .expect("run opsdeck");
     (output, home)
@@ -78,13 +86,96 @@ fn an_unknown_theme_lists_the_available_ones() {
 }
 
 #[test]
-fn without_a_platform_it_says_how_to_start_the_demo() {
-    let (output, home) = opsdeck("noplatform", &[]);
+fn without_a_terminal_the_console_points_to_status() {
+    let (output, home) = opsdeck("noterminal", &["--demo"]);
     assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "opsdeck: the console needs a terminal; for a one-shot summary run `opsdeck status` (add --json for scripts)\n"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn status_of_the_demo_exits_1_and_names_what_fails() {
+    let (output, home) = opsdeck("status", &["--demo", "status"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("opsdeck status · env demo (DEMO) · eu-west-1 · "));
+    assert!(lines[1].starts_with("DMS      ✖ "), "{stdout}");
+    assert!(lines[4].starts_with("Cost     month to date $"), "{stdout}");
+    assert!(stdout.contains("\nfailing now ("), "{stdout}");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn status_json_is_one_document_with_every_source() {
+    let (output, home) = opsdeck("statusjson", &["--demo", "status", "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(doc["environment"], "demo");
+    assert_eq!(doc["exit_code"], 1);
+    for source in ["replication", "workflow", "warehouse"] {
+        assert!(
+            doc["sources"][source]["counts"]["failed"].is_u64(),
+            "{source}"
+        );
+    }
+    assert!(doc["sources"]["cost"]["month_to_date"]["current"].is_string());
+    let failing = doc["failing"].as_array().unwrap();
+    assert!(!failing.is_empty());
     assert!(
-        stderr(&output).contains("run `opsdeck --demo`"),
-        "{}",
-        stderr(&output)
+        failing
+            .iter()
+            .all(|f| f["reason"].is_string() && f["source"].is_string())
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn an_unknown_environment_lists_the_configured_ones() {
+    let path = fixture("environments.toml");
+    let (output, home) = opsdeck(
+        "env",
+        &["--config", path.to_str().unwrap(), "-e", "qa", "status"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "opsdeck: no environment `qa` in the config; environments: prod, staging, onprem\n"
+    );
+    let (output, home2) = opsdeck("envdemo", &["--demo", "-e", "prod", "status"]);
+    assert_eq!(
+        stderr(&output),
+        "opsdeck: --demo and -e prod choose two platforms: give one of them\n"
+    );
+    let _ = std::fs::remove_dir_all(home);
+    let _ = std::fs::remove_dir_all(home2);
+}
+
+#[test]
+fn status_of_an_unreachable_platform_exits_2_with_the_cause() {
+    let (output, home) = opsdeck_with(
+        "unreachable",
+        &["status", "--region", "eu-west-1"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            // Port 9 (discard) is closed on loopback: the connection is refused at once.
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("DMS      ✖ DMS: cannot connect: Connection refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Redshift ✖ Redshift is not configured for environment `default`"),
+        "{stdout}"
     );
     let _ = std::fs::remove_dir_all(home);
 }

@@ -142,7 +142,7 @@ fn unknown_top_level_key() {
         error_of("unknown-top-level-key.toml"),
         format!(
             "{}:2: unknown key `colour` at the top level; expected one of: \
-             theme, polling, keys, pipeline",
+             theme, read_only, polling, keys, pipeline, environment",
             path.display()
         )
     );
@@ -296,4 +296,93 @@ fn paths_follow_the_xdg_layout() {
             cache_dir: PathBuf::from("/home/ana/.cache/opsdeck"),
         }
     );
+}
+
+#[test]
+fn environments_are_read_in_file_order_with_every_part() {
+    use opsdeck::config::{AirflowConfig, RedshiftAuth, RedshiftTarget};
+    let config = Config::load(&fixture("environments.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = config
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["prod", "staging", "onprem"]);
+    let prod = &config.environments[0];
+    assert_eq!(prod.profile.as_deref(), Some("data-prod"));
+    assert_eq!(prod.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(prod.theme.as_deref(), Some("high-contrast"));
+    assert_eq!(prod.read_only, Some(true));
+    assert_eq!(prod.dms.tasks, ["*-nightly-full-load", "*-cdc"]);
+    assert!(prod.dms.serverless);
+    assert_eq!(
+        prod.airflow,
+        Some(AirflowConfig::Mwaa {
+            environment: "data-prod-airflow".into()
+        })
+    );
+    let redshift = prod.redshift.as_ref().unwrap();
+    assert_eq!(
+        redshift.target,
+        RedshiftTarget::Cluster("warehouse-prod".into())
+    );
+    assert_eq!(redshift.auth, RedshiftAuth::DbUser("opsdeck".into()));
+    assert_eq!(prod.cost.linked_accounts, ["123456789012"]);
+    assert_eq!(
+        prod.cost.tags,
+        [("team".to_string(), vec!["data".to_string()])]
+    );
+    let staging = &config.environments[1];
+    assert_eq!(
+        staging.airflow,
+        Some(AirflowConfig::SelfManaged {
+            url: "https://airflow.staging.internal".into(),
+            username: Some("opsdeck".into()),
+            password_env: Some("OPSDECK_AIRFLOW_PASSWORD".into()),
+        })
+    );
+    let redshift = staging.redshift.as_ref().unwrap();
+    assert_eq!(
+        redshift.target,
+        RedshiftTarget::Workgroup("analytics-staging".into())
+    );
+    assert!(matches!(redshift.auth, RedshiftAuth::Secret(_)));
+    let onprem = &config.environments[2];
+    assert_eq!(onprem.airflow, None);
+    assert_eq!(onprem.redshift, None);
+    assert!(!config.read_only);
+}
+
+#[test]
+fn environment_mistakes_are_named_with_their_line() {
+    let cases = [
+        (
+            "[[environment]]\nname = \"prod\"\n\n[environment.airflow]\nmwaa = \"a\"\nurl = \"https://b\"\n",
+            "x.toml:4: environment `prod`: [environment.airflow] needs exactly one of `mwaa` (an MWAA environment name) or `url` (a self-managed Airflow)",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.redshift]\nworkgroup = \"w\"\ndatabase = \"dev\"\ndb_user = \"u\"\n",
+            "x.toml:3: environment `prod`: `db_user` works with a provisioned `cluster` only; a Serverless workgroup signs in with IAM or `secret_arn`",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.redshift]\ncluster = \"c\"\n",
+            "x.toml:3: missing key `database` in [environment.redshift]",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.redshift]\ncluster = \"c\"\ndatabase = \"d\"\npassword = \"p\"\n",
+            "x.toml:6: unknown key `password` in [environment.redshift]; expected one of: cluster, workgroup, database, secret_arn, db_user",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[[environment]]\nname = \"prod\"\n",
+            "x.toml:3: environment `prod` is defined twice",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.airflow]\nurl = \"airflow.internal\"\n",
+            "x.toml:3: environment `prod`: airflow `url` must start with http:// or https://, not `airflow.internal`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = Config::parse(text, Path::new("x.toml")).expect_err(text);
+        assert_eq!(error.to_string(), expected, "{text}");
+    }
 }

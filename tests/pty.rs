@@ -215,16 +215,21 @@ fn visits_every_tab_opens_details_filters_and_quits() {
     s.assert_terminal_restored();
 }
 
+/// SIGTERM, SIGHUP (the SSH link dropped) and SIGINT all end the console through its
+/// normal exit, so the terminal is restored.
 #[test]
-fn sigterm_restores_the_terminal() {
-    let mut s = Session::start("sigterm", &["--demo"], 80, 24);
-    s.wait_for("failing now");
-    let pid = s.child.process_id().expect("a pid");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    s.wait_exit();
-    s.assert_terminal_restored();
+fn signals_restore_the_terminal() {
+    for signal in ["TERM", "HUP", "INT"] {
+        let mut s = Session::start(&format!("sig{signal}"), &["--demo"], 80, 24);
+        s.wait_for("failing now");
+        let pid = s.child.process_id().expect("a pid");
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = s.wait_exit();
+        assert!(status.success(), "SIG{signal}: exit status {status:?}");
+        s.assert_terminal_restored();
+    }
 }

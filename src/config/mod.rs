@@ -4,6 +4,7 @@
 //! optional. Errors name the file, the line and the key (see [`ConfigError`]).
 
 pub(crate) mod diagnostic;
+mod environment;
 mod error;
 mod paths;
 mod raw;
@@ -20,6 +21,10 @@ use crate::app::keys::{Action, Key};
 use crate::domain::{PipelineDefinition, StageDefinition, StageSelector};
 use crate::source::SourceKind;
 
+pub use environment::{
+    AirflowConfig, CostConfig, DmsConfig, EnvironmentConfig, RedshiftAuth, RedshiftConfig,
+    RedshiftTarget,
+};
 pub use error::ConfigError;
 pub(crate) use error::Located;
 pub use paths::Paths;
@@ -37,6 +42,10 @@ pub struct Config {
     pub keys: Vec<(Action, Vec<Key>)>,
     /// The pipelines the overview follows, in file order.
     pub pipelines: Vec<PipelineDefinition>,
+    /// Refuse every mutating action (the environment's own setting wins).
+    pub read_only: bool,
+    /// The platforms to watch, in file order; the first is the default.
+    pub environments: Vec<EnvironmentConfig>,
 }
 
 /// Polling intervals (`[polling]`, in seconds in the file).
@@ -113,6 +122,8 @@ impl Config {
             polling: Polling::from_raw(raw.polling),
             keys: keys(raw.keys, origin, &line)?,
             pipelines: pipelines(raw.pipeline, origin, &line)?,
+            read_only: raw.read_only.unwrap_or(false),
+            environments: environments(raw.environment, origin, &line)?,
         })
     }
 
@@ -224,6 +235,30 @@ fn pipelines(
         pipelines.push(PipelineDefinition { name, stages });
     }
     Ok(pipelines)
+}
+
+/// The `[[environment]]` tables, with distinct names.
+fn environments(
+    raw: Vec<Spanned<environment::RawEnvironment>>,
+    origin: &Path,
+    line: &LineOf<'_>,
+) -> Result<Vec<EnvironmentConfig>, ConfigError> {
+    let mut environments: Vec<EnvironmentConfig> = Vec::with_capacity(raw.len());
+    for spanned in raw {
+        let at = spanned.span();
+        let environment = spanned.into_inner().build().map_err(|misfit| {
+            ConfigError::at(origin, line(misfit.at..misfit.at), misfit.message)
+        })?;
+        if environments.iter().any(|e| e.name == environment.name) {
+            return Err(ConfigError::at(
+                origin,
+                line(at),
+                format!("environment `{}` is defined twice", environment.name),
+            ));
+        }
+        environments.push(environment);
+    }
+    Ok(environments)
 }
 
 /// One stage; the error is the message without its location.

@@ -14,12 +14,15 @@ use crate::app::keys::{Action, Key};
 #[serde(deny_unknown_fields, expecting = "a table")]
 pub(super) struct RawConfig {
     pub theme: Option<Name>,
+    pub read_only: Option<bool>,
     #[serde(default)]
     pub polling: RawPolling,
     #[serde(default)]
     pub keys: RawKeys,
     #[serde(default)]
     pub pipeline: Vec<Spanned<RawPipeline>>,
+    #[serde(default)]
+    pub environment: Vec<Spanned<super::environment::RawEnvironment>>,
 }
 
 /// `[polling]`, in seconds.

@@ -135,6 +135,7 @@ impl Spend {
         SpendSeries {
             unit: "USD".to_string(),
             days,
+            ..SpendSeries::default()
         }
     }
 

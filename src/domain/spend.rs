@@ -1,10 +1,11 @@
 //! Spend: daily amounts by service, summed as decimals.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 /// The spend of one day, by service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailySpend {
     pub date: NaiveDate,
     /// (service, amount), in no particular order; a service may be absent on a day.
@@ -21,11 +22,17 @@ impl DailySpend {
 }
 
 /// Daily spend over a period, oldest day first.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SpendSeries {
     /// The currency unit ("USD").
     pub unit: String,
     pub days: Vec<DailySpend>,
+    /// When the provider was asked, if earlier than this answer (a cached answer).
+    #[serde(skip)]
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// Billed requests this session has made to the provider, for a provider that bills.
+    #[serde(skip)]
+    pub billed_requests: Option<u64>,
 }
 
 impl SpendSeries {
@@ -128,6 +135,7 @@ mod tests {
                 day("2026-11-01", &[("S3", "0.1000000001"), ("DMS", "0.2")]),
                 day("2026-11-02", &[("S3", "0.2000000002")]),
             ],
+            ..SpendSeries::default()
         };
         assert_eq!(series.total(), d("0.5000000003"));
         let by_service = SpendSeries::totals_by_service(&series.days);
@@ -145,6 +153,7 @@ mod tests {
                 day("2026-11-01", &[("S3", "15")]),
                 day("2026-11-02", &[("S3", "15")]),
             ],
+            ..SpendSeries::default()
         };
         let mtd = series.month_to_date(NaiveDate::from_str("2026-11-02").unwrap());
         assert_eq!(mtd.current, d("30"));

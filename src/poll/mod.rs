@@ -1,6 +1,7 @@
 //! Pollers: one task per source, at most one request in flight, faster while visible,
 //! backing off with jitter after failures, every result stamped with its fetch time.
 
+pub mod cost_cache;
 pub mod schedule;
 
 use std::time::Duration;
@@ -81,9 +82,14 @@ async fn run(
         } else {
             failures.saturating_add(1)
         };
+        // A cached answer says when it was fetched; everything else is fresh.
+        let fetched_at = match &result {
+            Ok(Payload::Spend(series)) => series.fetched_at.unwrap_or_else(Utc::now),
+            _ => Utc::now(),
+        };
         let msg = Msg::Fetched {
             kind,
-            fetched_at: Utc::now(),
+            fetched_at,
             result,
         };
         if tx.send(msg).is_err() {

@@ -70,6 +70,8 @@ pub enum ErrorKind {
     BadResponse,
     /// The service refused the request as it stands (invalid state, bad parameter).
     Rejected,
+    /// The environment does not name this source (nothing to ask).
+    NotConfigured,
 }
 
 /// A failed source call: its kind, a one-line cause, and a hint for the operator.
@@ -140,6 +142,51 @@ pub trait WarehouseSource: Send + Sync {
 pub trait CostSource: Send + Sync {
     /// Daily spend by service from `start` to `end` (exclusive).
     async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries>;
+}
+
+/// A source the environment does not configure: every call says so, with the config
+/// section that would set it up.
+#[derive(Debug, Clone)]
+pub struct Unconfigured {
+    /// The environment's name.
+    pub environment: String,
+    /// The config table that would configure it (`[environment.redshift]`).
+    pub section: &'static str,
+    /// The service, as the operator says it.
+    pub service: &'static str,
+}
+
+impl Unconfigured {
+    fn error(&self) -> SourceError {
+        SourceError::new(
+            ErrorKind::NotConfigured,
+            format!(
+                "{} is not configured for environment `{}`",
+                self.service, self.environment
+            ),
+        )
+        .with_hint(format!(
+            "add {} to the config: see docs/configuration.md",
+            self.section
+        ))
+    }
+}
+
+#[async_trait]
+impl WorkflowSource for Unconfigured {
+    async fn runs(&self) -> SourceResult<Vec<WorkflowRun>> {
+        Err(self.error())
+    }
+    async fn task_instances(&self, _: &str, _: &str) -> SourceResult<Vec<TaskInstance>> {
+        Err(self.error())
+    }
+}
+
+#[async_trait]
+impl WarehouseSource for Unconfigured {
+    async fn queries(&self) -> SourceResult<Vec<QueryRecord>> {
+        Err(self.error())
+    }
 }
 
 /// The platform's notion of "now": the wall clock for real platforms, a simulated clock for

@@ -3,6 +3,7 @@
 
 mod airflow;
 mod cost;
+pub use cost::money;
 mod dms;
 mod help;
 mod overview;

@@ -1,0 +1,307 @@
+//! DMS: replication tasks (DescribeReplicationTasks, without their large settings),
+//! DMS Serverless replications (DescribeReplications) in the same list, and table
+//! statistics of one task or replication on demand.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use aws_sdk_databasemigration::Client;
+use aws_sdk_databasemigration::types::{
+    Filter, Replication, ReplicationStats, ReplicationTaskStats,
+};
+
+use super::{ErrorContext, source_error, time_of};
+use crate::config::DmsConfig;
+use crate::domain::pipeline::wildcard_match;
+use crate::domain::replication::{MigrationType, TableState, TaskStats, TaskStatus};
+use crate::domain::{ReplicationTask, TableStatistics};
+use crate::source::{ErrorKind, ReplicationSource, SourceError, SourceResult};
+
+/// Records per page of a task listing (the service allows 20 to 100).
+const TASK_PAGE: i32 = 100;
+/// Records per page of table statistics (the service allows up to 500).
+const TABLE_PAGE: i32 = 500;
+/// Pages read at most per listing, so a service that keeps answering with a marker cannot
+/// keep a poll going forever (100 000 tasks).
+const MAX_PAGES: usize = 1000;
+
+/// The DMS adapter of one environment.
+pub struct Dms {
+    client: Client,
+    scope: DmsConfig,
+    context: ErrorContext,
+    /// Identifier → (ARN, serverless) of the last listing, for table statistics by id.
+    known: Mutex<HashMap<String, (String, bool)>>,
+}
+
+impl Dms {
+    /// An adapter over a DMS client, showing the tasks the scope selects.
+    pub fn new(client: Client, scope: DmsConfig, context: ErrorContext) -> Self {
+        Dms {
+            client,
+            scope,
+            context,
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn in_scope(&self, id: &str) -> bool {
+        self.scope.tasks.is_empty() || self.scope.tasks.iter().any(|p| wildcard_match(p, id))
+    }
+
+    async fn classic_tasks(&self) -> SourceResult<Vec<ReplicationTask>> {
+        let mut tasks = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .client
+                .describe_replication_tasks()
+                .without_settings(true)
+                .max_records(TASK_PAGE)
+                .set_marker(marker.take())
+                .send()
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                // An account with no tasks answers "not found" rather than an empty list.
+                Err(e) if is_not_found(&e) => break,
+                Err(e) => return Err(source_error(e, &self.context)),
+            };
+            tasks.extend(page.replication_tasks().iter().filter_map(task_of));
+            marker = page.marker().filter(|m| !m.is_empty()).map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        Ok(tasks)
+    }
+
+    async fn serverless_replications(&self) -> SourceResult<Vec<ReplicationTask>> {
+        let mut tasks = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .client
+                .describe_replications()
+                .max_records(TASK_PAGE)
+                .set_marker(marker.take())
+                .send()
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                Err(e) if is_not_found(&e) => break,
+                Err(e) => return Err(source_error(e, &self.context)),
+            };
+            tasks.extend(page.replications().iter().filter_map(replication_of));
+            marker = page.marker().filter(|m| !m.is_empty()).map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        Ok(tasks)
+    }
+
+    /// The ARN of a task by identifier: from the last listing, or asked of the service.
+    async fn arn_of(&self, task_id: &str) -> SourceResult<(String, bool)> {
+        if let Some(found) = self.known_lock().get(task_id) {
+            return Ok(found.clone());
+        }
+        let answer = self
+            .client
+            .describe_replication_tasks()
+            .without_settings(true)
+            .filters(
+                Filter::builder()
+                    .name("replication-task-id")
+                    .values(task_id)
+                    .build()
+                    .map_err(|e| SourceError::new(ErrorKind::Rejected, e.to_string()))?,
+            )
+            .send()
+            .await;
+        let found = match answer {
+            Ok(page) => page
+                .replication_tasks()
+                .iter()
+                .find_map(|t| t.replication_task_arn().map(str::to_string)),
+            Err(e) if is_not_found(&e) => None,
+            Err(e) => return Err(source_error(e, &self.context)),
+        };
+        found.map(|arn| (arn, false)).ok_or_else(|| {
+            SourceError::new(
+                ErrorKind::NotFound,
+                format!("DMS: replication task {task_id} not found"),
+            )
+        })
+    }
+
+    fn known_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, bool)>> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl ReplicationSource for Dms {
+    async fn tasks(&self) -> SourceResult<Vec<ReplicationTask>> {
+        let mut tasks = self.classic_tasks().await?;
+        if self.scope.serverless {
+            tasks.extend(self.serverless_replications().await?);
+        }
+        tasks.retain(|t| self.in_scope(&t.id));
+        let mut known = self.known_lock();
+        known.clear();
+        known.extend(
+            tasks
+                .iter()
+                .map(|t| (t.id.clone(), (t.arn.clone(), t.serverless))),
+        );
+        Ok(tasks)
+    }
+
+    async fn table_statistics(&self, task_id: &str) -> SourceResult<Vec<TableStatistics>> {
+        let (arn, serverless) = self.arn_of(task_id).await?;
+        let mut tables = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let (page, next) = if serverless {
+                let answer = self
+                    .client
+                    .describe_replication_table_statistics()
+                    .replication_config_arn(&arn)
+                    .max_records(TABLE_PAGE)
+                    .set_marker(marker.take())
+                    .send()
+                    .await
+                    .map_err(|e| source_error(e, &self.context))?;
+                let page: Vec<_> = answer
+                    .replication_table_statistics()
+                    .iter()
+                    .map(table_of)
+                    .collect();
+                (page, answer.marker().map(str::to_string))
+            } else {
+                let answer = self
+                    .client
+                    .describe_table_statistics()
+                    .replication_task_arn(&arn)
+                    .max_records(TABLE_PAGE)
+                    .set_marker(marker.take())
+                    .send()
+                    .await
+                    .map_err(|e| source_error(e, &self.context))?;
+                let page: Vec<_> = answer.table_statistics().iter().map(table_of).collect();
+                (page, answer.marker().map(str::to_string))
+            };
+            tables.extend(page);
+            marker = next.filter(|m| !m.is_empty());
+            if marker.is_none() {
+                break;
+            }
+        }
+        Ok(tables)
+    }
+}
+
+fn is_not_found<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(error: &E) -> bool {
+    error.code() == Some("ResourceNotFoundFault")
+}
+
+/// A classic task; one without an identifier is not one the operator could name.
+fn task_of(task: &aws_sdk_databasemigration::types::ReplicationTask) -> Option<ReplicationTask> {
+    Some(ReplicationTask {
+        id: task.replication_task_identifier()?.to_string(),
+        arn: task.replication_task_arn().unwrap_or_default().to_string(),
+        source_database: String::new(),
+        migration_type: MigrationType::parse(
+            task.migration_type().map(|m| m.as_str()).unwrap_or(""),
+        ),
+        status: TaskStatus::parse(task.status().unwrap_or("")),
+        stop_reason: task.stop_reason().map(str::to_string),
+        last_failure_message: task
+            .last_failure_message()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string),
+        started_at: task.replication_task_start_date().and_then(time_of),
+        stats: task.replication_task_stats().map(task_stats),
+        serverless: false,
+    })
+}
+
+fn task_stats(s: &ReplicationTaskStats) -> TaskStats {
+    TaskStats {
+        full_load_progress_percent: percent(s.full_load_progress_percent()),
+        elapsed_millis: u64::try_from(s.elapsed_time_millis()).unwrap_or(0),
+        tables_loaded: count(s.tables_loaded()),
+        tables_loading: count(s.tables_loading()),
+        tables_queued: count(s.tables_queued()),
+        tables_errored: count(s.tables_errored()),
+        full_load_started: s.full_load_start_date().and_then(time_of),
+        full_load_finished: s.full_load_finish_date().and_then(time_of),
+        stopped_at: s.stop_date().and_then(time_of),
+    }
+}
+
+/// A DMS Serverless replication, in the same shape as a task.
+fn replication_of(r: &Replication) -> Option<ReplicationTask> {
+    let failures = r.failure_messages();
+    Some(ReplicationTask {
+        id: r.replication_config_identifier()?.to_string(),
+        arn: r.replication_config_arn().unwrap_or_default().to_string(),
+        source_database: String::new(),
+        migration_type: MigrationType::parse(
+            r.replication_type().map(|m| m.as_str()).unwrap_or(""),
+        ),
+        status: TaskStatus::parse(r.status().unwrap_or("")),
+        stop_reason: r.stop_reason().map(str::to_string),
+        last_failure_message: (!failures.is_empty()).then(|| failures.join("; ")),
+        started_at: r
+            .replication_stats()
+            .and_then(|s| s.start_date())
+            .or(r.replication_create_time())
+            .and_then(time_of),
+        stats: r.replication_stats().map(replication_stats),
+        serverless: true,
+    })
+}
+
+fn replication_stats(s: &ReplicationStats) -> TaskStats {
+    TaskStats {
+        full_load_progress_percent: percent(s.full_load_progress_percent()),
+        elapsed_millis: u64::try_from(s.elapsed_time_millis()).unwrap_or(0),
+        tables_loaded: count(s.tables_loaded()),
+        tables_loading: count(s.tables_loading()),
+        tables_queued: count(s.tables_queued()),
+        tables_errored: count(s.tables_errored()),
+        full_load_started: s.full_load_start_date().and_then(time_of),
+        full_load_finished: s.full_load_finish_date().and_then(time_of),
+        stopped_at: s.stop_date().and_then(time_of),
+    }
+}
+
+fn table_of(t: &aws_sdk_databasemigration::types::TableStatistics) -> TableStatistics {
+    TableStatistics {
+        schema: t.schema_name().unwrap_or_default().to_string(),
+        table: t.table_name().unwrap_or_default().to_string(),
+        state: TableState::parse(t.table_state().unwrap_or("")),
+        full_load_rows: rows(t.full_load_rows()),
+        inserts: rows(t.inserts()),
+        updates: rows(t.updates()),
+        deletes: rows(t.deletes()),
+        ddls: rows(t.ddls()),
+        last_update: t.last_update_time().and_then(time_of),
+    }
+}
+
+/// A percentage clamped to 0..=100 (a service bug must not draw a bar past its end).
+fn percent(value: i32) -> u8 {
+    u8::try_from(value.clamp(0, 100)).unwrap_or(0)
+}
+
+fn count(value: i32) -> u32 {
+    u32::try_from(value).unwrap_or(0)
+}
+
+fn rows(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}

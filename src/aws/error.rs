@@ -1,0 +1,268 @@
+//! SDK errors as [`SourceError`]s: what kind of failure, one line of cause, and a hint the
+//! operator can act on at 3 a.m.
+
+use std::error::Error as StdError;
+
+use aws_sdk_databasemigration::config::http::HttpResponse;
+use aws_sdk_databasemigration::error::{DisplayErrorContext, SdkError};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::source::{ErrorKind, SourceError};
+
+/// Where an error happened, for its message and hint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorContext {
+    /// The service as the operator says it ("DMS").
+    pub service: &'static str,
+    /// The AWS profile in use, for "run `aws sso login --profile X`".
+    pub profile: Option<String>,
+}
+
+impl ErrorContext {
+    /// The context of one service under a profile.
+    pub fn new(service: &'static str, profile: Option<String>) -> Self {
+        ErrorContext { service, profile }
+    }
+
+    fn profile_flag(&self) -> String {
+        match &self.profile {
+            Some(profile) => format!(" --profile {profile}"),
+            None => String::new(),
+        }
+    }
+}
+
+/// Error codes, as services spell them, by the kind of failure they mean.
+const AUTH_CODES: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+];
+const PERMISSION_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "AccessDeniedFault",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+];
+const THROTTLE_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+];
+const NOT_FOUND_CODES: &[&str] = &[
+    "ResourceNotFoundFault",
+    "ResourceNotFoundException",
+    "DataNotAvailableException",
+];
+
+/// Turns an SDK error into a source error with a hint.
+pub fn source_error<E>(error: SdkError<E, HttpResponse>, context: &ErrorContext) -> SourceError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let service = context.service;
+    match &error {
+        SdkError::ServiceError(inner) => {
+            let code = inner.err().code().unwrap_or("");
+            let message = inner.err().message().unwrap_or("").trim();
+            let status = inner.raw().status().as_u16();
+            service_error(code, message, status, context)
+        }
+        SdkError::TimeoutError(_) => SourceError::new(
+            ErrorKind::Unreachable,
+            format!("{service}: no answer in time"),
+        )
+        .with_hint("check the network or VPN, or the endpoint in AWS_ENDPOINT_URL"),
+        SdkError::DispatchFailure(failure) => {
+            let chain = DisplayErrorContext(&error).to_string();
+            if let Some(credentials) = credentials_error(&chain, context) {
+                return credentials;
+            }
+            let what = if failure.is_timeout() {
+                "timed out connecting"
+            } else {
+                "cannot connect"
+            };
+            SourceError::new(
+                ErrorKind::Unreachable,
+                format!("{service}: {what}: {}", last_cause(&error)),
+            )
+            .with_hint("check the network or VPN, the region, or AWS_ENDPOINT_URL")
+        }
+        SdkError::ResponseError(_) => SourceError::new(
+            ErrorKind::BadResponse,
+            format!("{service}: unreadable response: {}", last_cause(&error)),
+        ),
+        // Construction failures are mostly credentials that could not be had.
+        _ => {
+            let chain = DisplayErrorContext(&error).to_string();
+            credentials_error(&chain, context).unwrap_or_else(|| {
+                SourceError::new(
+                    ErrorKind::Rejected,
+                    format!("{service}: {}", last_cause(&error)),
+                )
+            })
+        }
+    }
+}
+
+/// A service's answer: by its error code first, then by its HTTP status.
+fn service_error(code: &str, message: &str, status: u16, context: &ErrorContext) -> SourceError {
+    let service = context.service;
+    let said = if message.is_empty() {
+        code.to_string()
+    } else {
+        format!("{code}: {message}")
+    };
+    let lower = message.to_ascii_lowercase();
+    let kind = if AUTH_CODES.contains(&code) || status == 401 {
+        ErrorKind::Auth
+    } else if PERMISSION_CODES.contains(&code) || status == 403 {
+        ErrorKind::Permission
+    } else if THROTTLE_CODES.contains(&code) || status == 429 {
+        ErrorKind::Throttled
+    } else if NOT_FOUND_CODES.contains(&code) || status == 404 {
+        ErrorKind::NotFound
+    } else if status >= 500 {
+        ErrorKind::Unreachable
+    } else {
+        ErrorKind::Rejected
+    };
+    let error = SourceError::new(kind, format!("{service}: {said}"));
+    match kind {
+        ErrorKind::Auth if lower.contains("expired") || code.starts_with("Expired") => error
+            .with_hint(format!(
+                "credentials expired: run `aws sso login{}` (or refresh them) and press Ctrl-r",
+                context.profile_flag()
+            )),
+        ErrorKind::Auth => error.with_hint(format!(
+            "the credentials were refused: check `aws sts get-caller-identity{}`",
+            context.profile_flag()
+        )),
+        ErrorKind::Permission => error
+            .with_hint("the role lacks a permission: see docs/iam for the policy opsdeck needs"),
+        ErrorKind::Throttled => error.with_hint("AWS is throttling: opsdeck backs off and retries"),
+        ErrorKind::Unreachable => {
+            error.with_hint("the service had an internal error: opsdeck retries")
+        }
+        _ => error,
+    }
+}
+
+/// A missing or expired credential, recognised in the SDK's error chain.
+fn credentials_error(chain: &str, context: &ErrorContext) -> Option<SourceError> {
+    let lower = chain.to_ascii_lowercase();
+    let service = context.service;
+    let sso = lower.contains("sso") || lower.contains("token has expired");
+    if sso && (lower.contains("expired") || lower.contains("refresh")) {
+        return Some(
+            SourceError::new(ErrorKind::Auth, format!("{service}: SSO token expired"))
+                .with_hint(format!("run `aws sso login{}`", context.profile_flag())),
+        );
+    }
+    if lower.contains("no credentials")
+        || lower.contains("credential provider")
+        || lower.contains("credentials provider")
+        || lower.contains("loading credentials")
+        || lower.contains("failed to load credentials")
+        || lower.contains("credentialsnotloaded")
+    {
+        let hint = match &context.profile {
+            Some(profile) => format!(
+                "profile `{profile}` gave no credentials: check ~/.aws/config, or run `aws sso login --profile {profile}`"
+            ),
+            None => {
+                "no AWS credentials found: set AWS_PROFILE, use --profile, or run `aws configure`"
+                    .to_string()
+            }
+        };
+        return Some(
+            SourceError::new(ErrorKind::Auth, format!("{service}: no usable credentials"))
+                .with_hint(hint),
+        );
+    }
+    None
+}
+
+/// The innermost cause of an error, which is usually the one that says what happened.
+fn last_cause(error: &(dyn StdError + 'static)) -> String {
+    let mut cause: &(dyn StdError + 'static) = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> ErrorContext {
+        ErrorContext::new("DMS", Some("data-prod".into()))
+    }
+
+    #[test]
+    fn service_codes_map_to_kinds_with_hints() {
+        let e = service_error("AccessDeniedFault", "not allowed", 400, &context());
+        assert_eq!(e.kind, ErrorKind::Permission);
+        assert_eq!(e.message, "DMS: AccessDeniedFault: not allowed");
+        let e = service_error(
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+            400,
+            &context(),
+        );
+        assert_eq!(e.kind, ErrorKind::Auth);
+        assert!(
+            e.hint
+                .unwrap()
+                .contains("aws sso login --profile data-prod")
+        );
+        let e = service_error("ThrottlingException", "Rate exceeded", 400, &context());
+        assert_eq!(e.kind, ErrorKind::Throttled);
+        let e = service_error("ResourceNotFoundFault", "", 400, &context());
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert_eq!(e.message, "DMS: ResourceNotFoundFault");
+        let e = service_error("InternalFailure", "", 500, &context());
+        assert_eq!(e.kind, ErrorKind::Unreachable);
+        let e = service_error(
+            "InvalidResourceStateFault",
+            "task is running",
+            400,
+            &context(),
+        );
+        assert_eq!(e.kind, ErrorKind::Rejected);
+    }
+
+    #[test]
+    fn credential_failures_are_recognised() {
+        let e = credentials_error(
+            "dispatch failure: other: the credentials provider was not enabled: no credentials",
+            &ErrorContext::new("Redshift", None),
+        )
+        .unwrap();
+        assert_eq!(e.kind, ErrorKind::Auth);
+        assert!(e.hint.unwrap().contains("aws configure"));
+        let e = credentials_error(
+            "failed to load SSO token: the SSO session has expired or is invalid",
+            &context(),
+        )
+        .unwrap();
+        assert_eq!(e.message, "DMS: SSO token expired");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("run `aws sso login --profile data-prod`")
+        );
+        assert!(credentials_error("connection refused", &context()).is_none());
+    }
+}

@@ -1,0 +1,77 @@
+//! One environment's sources on AWS: the SDK configuration loaded once, a client per
+//! service, the adapters over them, and the disk cache in front of Cost Explorer.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_config::Region;
+
+use super::cost::CostExplorer;
+use super::dms::Dms;
+use super::redshift::Redshift;
+use super::{AwsTarget, ErrorContext, load_config};
+use crate::config::EnvironmentConfig;
+use crate::poll::cost_cache::{CachedCost, DEFAULT_TTL};
+use crate::source::{Sources, SystemClock, Unconfigured, WarehouseSource, WorkflowSource};
+
+/// Cost Explorer answers in one region only.
+const COST_EXPLORER_REGION: &str = "us-east-1";
+
+/// The sources of an environment, with Cost Explorer answers cached under `cache_dir`.
+pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Sources {
+    let target = AwsTarget {
+        profile: environment.profile.clone(),
+        region: environment.region.clone(),
+    };
+    let config = load_config(&target).await;
+    let context = |service| ErrorContext::new(service, environment.profile.clone());
+
+    let dms = Dms::new(
+        aws_sdk_databasemigration::Client::new(&config),
+        environment.dms.clone(),
+        context("DMS"),
+    );
+    let warehouse: Arc<dyn WarehouseSource> = match &environment.redshift {
+        Some(redshift) => Arc::new(Redshift::new(
+            aws_sdk_redshiftdata::Client::new(&config),
+            redshift.clone(),
+            context("Redshift"),
+        )),
+        None => Arc::new(Unconfigured {
+            environment: environment.name.clone(),
+            section: "[environment.redshift]",
+            service: "Redshift",
+        }),
+    };
+    // The Airflow REST client (MWAA and self-managed) is not part of this build yet: the
+    // pane says so rather than showing an empty list.
+    let workflow: Arc<dyn WorkflowSource> = Arc::new(Unconfigured {
+        environment: environment.name.clone(),
+        section: "[environment.airflow]",
+        service: if environment.airflow.is_some() {
+            "Airflow (reading DAG runs is not in this build yet)"
+        } else {
+            "Airflow"
+        },
+    });
+    let cost_config = aws_sdk_costexplorer::config::Builder::from(&config)
+        .region(Region::new(COST_EXPLORER_REGION))
+        .build();
+    let cost = CostExplorer::new(
+        aws_sdk_costexplorer::Client::from_conf(cost_config),
+        environment.cost.clone(),
+        context("Cost Explorer"),
+    );
+    Sources {
+        replication: Arc::new(dms),
+        workflow,
+        warehouse,
+        cost: Arc::new(CachedCost::new(
+            Arc::new(cost),
+            &cache_dir.join("cost"),
+            &environment.name,
+            DEFAULT_TTL,
+        )),
+        clock: Arc::new(SystemClock),
+    }
+}

@@ -1,0 +1,277 @@
+//! `opsdeck status`: one look at every source of an environment, without the console —
+//! for cron, CI and alerting. The sources are read concurrently and applied to a model
+//! exactly as the console would, so the counts and the failing items are the Overview's.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::app::model::latest_runs;
+use crate::app::{Model, Msg, Resource, update};
+use crate::domain::failure::ItemRef;
+use crate::domain::{Failure, Health, HealthCounts};
+use crate::poll::fetch;
+use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
+use crate::ui::money;
+use crate::ui::text::inert_line;
+
+/// What `status` found, and the exit code it means.
+pub struct StatusReport {
+    model: Model,
+}
+
+/// Every source healthy.
+pub const EXIT_HEALTHY: u8 = 0;
+/// Something is degraded or failed.
+pub const EXIT_UNHEALTHY: u8 = 1;
+/// A source could not be read.
+pub const EXIT_UNREADABLE: u8 = 2;
+
+const COUNTED: [Health; 4] = [
+    Health::Failed,
+    Health::Degraded,
+    Health::Running,
+    Health::Ok,
+];
+
+/// Reads every source of `sources` concurrently into `model`.
+pub async fn collect(mut model: Model, sources: &Sources) -> StatusReport {
+    let (tasks, runs, queries, spend) = tokio::join!(
+        fetch(SourceKind::Replication, sources),
+        fetch(SourceKind::Workflow, sources),
+        fetch(SourceKind::Warehouse, sources),
+        fetch(SourceKind::Cost, sources),
+    );
+    let now = Utc::now();
+    for (kind, result) in [
+        (SourceKind::Replication, tasks),
+        (SourceKind::Workflow, runs),
+        (SourceKind::Warehouse, queries),
+        (SourceKind::Cost, spend),
+    ] {
+        update(
+            &mut model,
+            Msg::Fetched {
+                kind,
+                fetched_at: now,
+                result,
+            },
+        );
+    }
+    StatusReport { model }
+}
+
+impl StatusReport {
+    /// Health counts of a source, `None` when it returned nothing.
+    fn counts(&self, kind: SourceKind) -> Option<HealthCounts> {
+        let m = &self.model;
+        match kind {
+            SourceKind::Replication => m
+                .tasks
+                .data
+                .as_ref()
+                .map(|t| HealthCounts::tally(t.iter().map(|t| t.health()))),
+            SourceKind::Workflow => m
+                .runs
+                .data
+                .as_ref()
+                .map(|r| HealthCounts::tally(latest_runs(r).iter().map(|r| r.health()))),
+            SourceKind::Warehouse => m
+                .queries
+                .data
+                .as_ref()
+                .map(|q| HealthCounts::tally(q.iter().map(|q| q.health()))),
+            SourceKind::Cost => None,
+        }
+    }
+
+    fn error(&self, kind: SourceKind) -> Option<&SourceError> {
+        let m = &self.model;
+        match kind {
+            SourceKind::Replication => error_of(&m.tasks),
+            SourceKind::Workflow => error_of(&m.runs),
+            SourceKind::Warehouse => error_of(&m.queries),
+            SourceKind::Cost => error_of(&m.spend),
+        }
+    }
+
+    fn failing(&self) -> Vec<&Failure> {
+        let mut failing: Vec<&Failure> = self.model.failures.iter().collect();
+        failing.sort_by(|a, b| b.since.cmp(&a.since).then_with(|| a.title.cmp(&b.title)));
+        failing
+    }
+
+    /// 2 if a configured source could not be read, else 1 if anything is failed or
+    /// degraded, else 0.
+    pub fn exit_code(&self) -> u8 {
+        let unreadable = SourceKind::ALL.iter().any(|kind| {
+            self.error(*kind)
+                .is_some_and(|e| e.kind != ErrorKind::NotConfigured)
+        });
+        if unreadable {
+            EXIT_UNREADABLE
+        } else if self.model.failures.is_empty() {
+            EXIT_HEALTHY
+        } else {
+            EXIT_UNHEALTHY
+        }
+    }
+
+    /// The human summary: a line per source, then what is failing now.
+    pub fn text(&self) -> String {
+        let m = &self.model;
+        let mut out = String::new();
+        let env = &m.environment;
+        let _ = write!(out, "opsdeck status · env {}", inert_line(&env.name));
+        if env.demo {
+            out.push_str(" (DEMO)");
+        }
+        for part in [&env.profile, &env.region].into_iter().flatten() {
+            let _ = write!(out, " · {}", inert_line(part));
+        }
+        let _ = writeln!(out, " · {}", m.now.format("%Y-%m-%d %H:%M UTC"));
+        for kind in SourceKind::ALL {
+            let _ = write!(out, "{:<9}", kind.service_name());
+            if let Some(error) = self.error(kind) {
+                let _ = write!(out, "✖ {}", inert_line(&error.to_string()));
+            } else if kind == SourceKind::Cost {
+                out.push_str(&self.cost_text());
+            } else if let Some(counts) = self.counts(kind) {
+                let parts: Vec<String> = COUNTED
+                    .iter()
+                    .map(|h| format!("{} {} {}", h.symbol(), counts.get(*h), h.label()))
+                    .collect();
+                out.push_str(&parts.join("  "));
+            }
+            out.push('\n');
+        }
+        let failing = self.failing();
+        if failing.is_empty() {
+            out.push_str("\nnothing is failing\n");
+        } else {
+            let _ = writeln!(out, "\nfailing now ({}):", failing.len());
+            for f in failing {
+                let _ = writeln!(
+                    out,
+                    "{} {:<8} {:<8} {:<28} {:<12} {}",
+                    f.health.symbol(),
+                    f.health.label(),
+                    source_of(&f.item).service_name(),
+                    crate::ui::text::fit(&inert_line(&f.title), 28),
+                    since(f.since, m.platform_now),
+                    inert_line(&f.reason)
+                );
+            }
+        }
+        out
+    }
+
+    fn cost_text(&self) -> String {
+        let Some(series) = self.model.spend.data.as_ref() else {
+            return String::new();
+        };
+        let mtd = series.month_to_date(self.model.platform_now.date_naive());
+        let mut text = format!(
+            "month to date {} vs {} last month",
+            money(mtd.current, &series.unit),
+            money(mtd.previous, &series.unit)
+        );
+        if let Some(pct) = mtd.change_percent() {
+            let _ = write!(text, " ({:+}%)", pct.round_dp(1));
+        }
+        text
+    }
+
+    /// The machine summary.
+    pub fn json(&self) -> Value {
+        let m = &self.model;
+        let sources: serde_json::Map<String, Value> = SourceKind::ALL
+            .iter()
+            .map(|kind| {
+                let mut entry = json!({});
+                if let Some(error) = self.error(*kind) {
+                    entry["error"] = json!({
+                        "kind": format!("{:?}", error.kind).to_lowercase(),
+                        "message": error.message,
+                        "hint": error.hint,
+                    });
+                }
+                if let Some(counts) = self.counts(*kind) {
+                    entry["counts"] = COUNTED
+                        .iter()
+                        .chain([Health::Unknown].iter())
+                        .map(|h| (h.label().to_string(), json!(counts.get(*h))))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into();
+                }
+                if *kind == SourceKind::Cost
+                    && let Some(series) = &m.spend.data
+                {
+                    let mtd = series.month_to_date(m.platform_now.date_naive());
+                    entry["month_to_date"] = json!({
+                        "unit": series.unit,
+                        "current": mtd.current.round_dp(2).to_string(),
+                        "previous": mtd.previous.round_dp(2).to_string(),
+                        "days": mtd.days,
+                    });
+                }
+                (kind.config_name().to_string(), entry)
+            })
+            .collect();
+        let failing: Vec<Value> = self
+            .failing()
+            .iter()
+            .map(|f| {
+                json!({
+                    "source": source_of(&f.item).config_name(),
+                    "health": f.health.label(),
+                    "title": f.title,
+                    "reason": f.reason,
+                    "since": f.since.map(|t| t.to_rfc3339()),
+                    "item": item_json(&f.item),
+                })
+            })
+            .collect();
+        json!({
+            "environment": m.environment.name,
+            "demo": m.environment.demo,
+            "profile": m.environment.profile,
+            "region": m.environment.region,
+            "generated_at": m.now.to_rfc3339(),
+            "exit_code": self.exit_code(),
+            "sources": sources,
+            "failing": failing,
+        })
+    }
+}
+
+fn error_of<T>(resource: &Resource<T>) -> Option<&SourceError> {
+    resource.error.as_ref()
+}
+
+fn source_of(item: &ItemRef) -> SourceKind {
+    match item {
+        ItemRef::Replication { .. } => SourceKind::Replication,
+        ItemRef::WorkflowRun { .. } => SourceKind::Workflow,
+        ItemRef::Query { .. } => SourceKind::Warehouse,
+    }
+}
+
+fn item_json(item: &ItemRef) -> Value {
+    match item {
+        ItemRef::Replication { id } => json!({ "task_id": id }),
+        ItemRef::WorkflowRun { dag_id, run_id } => json!({ "dag_id": dag_id, "run_id": run_id }),
+        ItemRef::Query { id } => json!({ "query_id": id }),
+    }
+}
+
+fn since(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match at {
+        Some(at) => format!(
+            "{} ago",
+            crate::ui::text::age((now - at).to_std().unwrap_or_default())
+        ),
+        None => "-".to_string(),
+    }
+}
