@@ -221,7 +221,7 @@ fn task_of(task: &aws_sdk_databasemigration::types::ReplicationTask) -> Option<R
         last_failure_message: task
             .last_failure_message()
             .filter(|m| !m.is_empty())
-            .map(str::to_string),
+            .map(Into::into),
         started_at: task.replication_task_start_date().and_then(time_of),
         stats: task.replication_task_stats().map(task_stats),
         serverless: false,
@@ -254,7 +254,7 @@ fn replication_of(r: &Replication) -> Option<ReplicationTask> {
         ),
         status: TaskStatus::parse(r.status().unwrap_or("")),
         stop_reason: r.stop_reason().map(str::to_string),
-        last_failure_message: (!failures.is_empty()).then(|| failures.join("; ")),
+        last_failure_message: (!failures.is_empty()).then(|| failures.join("; ").into()),
         started_at: r
             .replication_stats()
             .and_then(|s| s.start_date())

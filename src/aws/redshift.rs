@@ -248,7 +248,7 @@ pub fn query_of(row: &HashMap<String, Field>) -> Option<QueryRecord> {
         error_message,
         returned_rows: long(row, "returned_rows"),
         text_truncated: text.chars().count() >= TEXT_LIMIT,
-        text,
+        text: text.into(),
         spilled_mb: None,
     })
 }

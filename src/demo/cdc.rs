@@ -80,7 +80,7 @@ pub(super) struct CdcTask {
     first_started: DateTime<Utc>,
     started_at: DateTime<Utc>,
     status: CdcStatus,
-    last_failure_message: Option<String>,
+    last_failure_message: Option<std::sync::Arc<str>>,
     tables: Vec<CdcTable>,
     /// Events not yet applied, soonest last (so `pop` takes the next one).
     events: Vec<CdcEvent>,
@@ -267,7 +267,7 @@ impl CdcTask {
                         table.error_until = Some(until);
                         table.reload_until = None;
                         self.last_failure_message =
-                            Some(cdc_table_error(self.spec().tables[i].name, key));
+                            Some(cdc_table_error(self.spec().tables[i].name, key).into());
                     }
                 }
             }
@@ -275,16 +275,19 @@ impl CdcTask {
                 if matches!(self.status, CdcStatus::Stopped { .. }) {
                     return;
                 }
-                self.last_failure_message = Some(if self.spec().serverless {
-                    format!(
-                        "Last Error Replication '{}' was stopped: its capacity of 16 DCU ran \
+                self.last_failure_message = Some(
+                    if self.spec().serverless {
+                        format!(
+                            "Last Error Replication '{}' was stopped: its capacity of 16 DCU ran \
                          out of memory while applying cached changes [1020101] Stop Reason \
                          STOPPED_DUE_TO_LOW_MEMORY Error Level FATAL",
-                        resource_id(self.spec().id)
-                    )
-                } else {
-                    cdc_fatal(self.spec().database, key)
-                });
+                            resource_id(self.spec().id)
+                        )
+                    } else {
+                        cdc_fatal(self.spec().database, key)
+                    }
+                    .into(),
+                );
                 self.status = CdcStatus::Stopped { at, resume };
             }
         }

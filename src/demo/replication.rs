@@ -356,7 +356,7 @@ impl FullLoadTask {
             migration_type: MigrationType::FullLoad,
             status,
             stop_reason,
-            last_failure_message: message,
+            last_failure_message: message.map(Into::into),
             started_at: Some(run.requested),
             stats: Some(stats),
             serverless: false,

@@ -1,5 +1,7 @@
 //! Replication tasks (DMS tasks and DMS Serverless replications) and their tables.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::Health;
@@ -122,7 +124,8 @@ pub struct ReplicationTask {
     pub status: TaskStatus,
     /// The stop reason as the service writes it ("Stop Reason FULL_LOAD_ONLY_FINISHED").
     pub stop_reason: Option<String>,
-    pub last_failure_message: Option<String>,
+    /// Shared between copies of the list (a task's message is the same poll after poll).
+    pub last_failure_message: Option<Arc<str>>,
     pub started_at: Option<DateTime<Utc>>,
     pub stats: Option<TaskStats>,
     /// True for a DMS Serverless replication rather than a classic task.

@@ -1,5 +1,7 @@
 //! Warehouse queries (Redshift's SYS_QUERY_HISTORY rows) and their health.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::Health;
@@ -95,7 +97,9 @@ pub struct QueryRecord {
     pub execution_micros: u64,
     pub error_message: Option<String>,
     pub returned_rows: Option<i64>,
-    pub text: String,
+    /// Shared: dashboards and dbt send the same SQL all day, and a copy of the list
+    /// (the next poll) shares the texts of the last one.
+    pub text: Arc<str>,
     /// True when the warehouse cut the text (SYS_QUERY_HISTORY keeps 4000 characters).
     pub text_truncated: bool,
     /// Megabytes written to disk because memory ran out, when known.

@@ -62,7 +62,7 @@ fn queries_look_like_a_day_of_sys_query_history() {
         assert!(queries.iter().any(|q| q.user == user), "{user}");
     }
     // Later reads keep the ids of the rows they share.
-    let before: BTreeMap<i64, String> = queries
+    let before: BTreeMap<i64, std::sync::Arc<str>> = queries
         .iter()
         .map(|q| (q.query_id, q.text.clone()))
         .collect();
