@@ -120,6 +120,12 @@ where
                         p.refresh();
                     }
                 }
+                Effect::RefetchCost => {
+                    sources.cost.bypass_cache_once();
+                    if let Some(p) = pollers.get(&SourceKind::Cost) {
+                        p.refresh();
+                    }
+                }
                 Effect::Focus(focus) => {
                     for (kind, poller) in &pollers {
                         poller.set_visible(Some(*kind) == focus);

@@ -426,7 +426,7 @@ async fn cost_reads_every_page_sums_decimals_exactly_and_counts_billed_requests(
         )]
     );
     assert!(series.days[0].estimated);
-    assert_eq!(series.billed_requests, Some(2), "each page is billed");
+    assert_eq!(adapter.billed_requests(), Some(2), "each page is billed");
     assert_eq!(pages.num_calls(), 2);
 }
 

@@ -285,3 +285,32 @@ fn stale_data_is_marked() {
         .expect("the mark");
     assert_eq!(buffer[(x, 2)].fg, theme.warning.fg.unwrap_or(Color::Reset));
 }
+
+/// Spend from a provider that bills each request: the Cost tab counts the session's
+/// requests, and Ctrl-r asks before it spends.
+#[test]
+fn billed_cost_shows_its_count_and_asks_before_a_refetch() {
+    use opsdeck::source::SourceKind;
+    let mut model = common::demo_model();
+    let mut series = model.spend.data.clone().unwrap();
+    series.billed_requests = Some(2);
+    let now = model.now;
+    update(
+        &mut model,
+        Msg::Fetched {
+            kind: SourceKind::Cost,
+            fetched_at: now - chrono::Duration::minutes(42),
+            result: Ok(opsdeck::app::Payload::Spend(series)),
+        },
+    );
+    press(&mut model, "5");
+    update(&mut model, Msg::Key(Key::ctrl('r')));
+    let theme = Theme::builtin("default").unwrap();
+    for (w, h) in [(80, 24), (160, 48)] {
+        let terminal = draw(&model, &theme, w, h);
+        insta::assert_snapshot!(
+            format!("cost_refetch_dialog_{w}x{h}"),
+            text(terminal.backend().buffer())
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! returned effects out, and the UI renders the model.
 
 pub mod command;
+pub mod confirm;
 pub mod keys;
 pub mod model;
 pub mod msg;
@@ -12,6 +13,7 @@ pub mod tab;
 pub mod update;
 pub mod view;
 
+pub use confirm::{Confirmable, Confirmation};
 pub use keys::{Action, Key, KeyCode, Keymap};
 pub use model::{Detail, Environment, Mode, Model, ModelInit, Notice};
 pub use msg::{DetailPayload, Effect, Msg, Payload};

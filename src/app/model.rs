@@ -40,6 +40,8 @@ pub enum Mode {
     Command { input: String },
     /// The help overlay.
     Help,
+    /// A dialog waiting for a yes or a no.
+    Confirm(super::confirm::Confirmation),
 }
 
 /// The item a detail view is about, and what was fetched for it.

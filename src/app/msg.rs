@@ -82,6 +82,8 @@ pub enum Effect {
     FetchTableStatistics { task_id: String },
     /// Fetch the task instances of a workflow run.
     FetchTaskInstances { dag_id: String, run_id: String },
+    /// Ask the cost source again now, past its cache (each request is billed).
+    RefetchCost,
     /// Load and apply a theme by name.
     LoadTheme(String),
     /// Leave the console.

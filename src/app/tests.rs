@@ -445,6 +445,57 @@ fn refresh_asks_for_the_visible_source_or_all_on_the_overview() {
     );
 }
 
+fn with_billed_spend(m: &mut Model, billed: u64) {
+    let series = crate::domain::SpendSeries {
+        unit: "USD".into(),
+        billed_requests: Some(billed),
+        ..Default::default()
+    };
+    update(
+        m,
+        Msg::Fetched {
+            kind: SourceKind::Cost,
+            fetched_at: t(9, 0),
+            result: Ok(Payload::Spend(series)),
+        },
+    );
+}
+
+#[test]
+fn a_billed_refresh_opens_a_dialog_that_defaults_to_cancel() {
+    let mut m = loaded();
+    with_billed_spend(&mut m, 3);
+    press(&mut m, "5");
+    assert!(update(&mut m, Msg::Key(Key::ctrl('r'))).is_empty());
+    let Mode::Confirm(dialog) = &m.mode else {
+        panic!("expected a dialog, got {:?}", m.mode);
+    };
+    let text = dialog.lines.join("\n");
+    assert!(text.contains("fetched 30 min ago"), "{text}");
+    assert!(text.contains("USD 0.01 per request"), "{text}");
+    assert!(text.contains("3 billed requests so far"), "{text}");
+    assert!(!dialog.on_confirm, "the focus starts on Cancel");
+    // A stray Enter presses Cancel; Esc and n cancel too.
+    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    assert_eq!(m.mode, Mode::Normal);
+    for cancel in [KeyCode::Esc, KeyCode::Char('n')] {
+        update(&mut m, Msg::Key(Key::ctrl('r')));
+        assert!(key(&mut m, cancel).is_empty());
+        assert_eq!(m.mode, Mode::Normal);
+    }
+    // Other keys leave it open and do nothing behind it.
+    update(&mut m, Msg::Key(Key::ctrl('r')));
+    assert!(press(&mut m, "jq1").is_empty());
+    assert!(matches!(m.mode, Mode::Confirm(_)));
+    assert_eq!(m.tab, Tab::Cost);
+    // Tab moves the focus to the yes button, Enter presses it.
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(key(&mut m, KeyCode::Enter), vec![Effect::RefetchCost]);
+    assert_eq!(m.mode, Mode::Normal);
+    update(&mut m, Msg::Key(Key::ctrl('r')));
+    assert_eq!(press(&mut m, "y"), vec![Effect::RefetchCost]);
+}
+
 #[test]
 fn help_opens_and_closes_and_quit_works_everywhere() {
     let mut m = loaded();

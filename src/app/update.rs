@@ -1,6 +1,7 @@
 //! `update`: the only place the model changes.
 
 use super::command::{self, Command};
+use super::confirm::{Answer, Confirmable, Confirmation};
 use super::keys::{Action, Key, KeyCode};
 use super::model::{Detail, Mode, Model, Notice};
 use super::msg::{DetailPayload, Effect, Msg, Payload};
@@ -164,6 +165,20 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
         }
         Mode::Filter { input } => on_filter_key(model, input, key),
         Mode::Command { input } => on_command_key(model, input, key),
+        Mode::Confirm(mut dialog) => match dialog.answer(key) {
+            Answer::Open => {
+                model.mode = Mode::Confirm(dialog);
+                Vec::new()
+            }
+            Answer::Cancelled => {
+                model.mode = Mode::Normal;
+                Vec::new()
+            }
+            Answer::Confirmed(effect) => {
+                model.mode = Mode::Normal;
+                vec![effect]
+            }
+        },
     }
 }
 
@@ -351,6 +366,33 @@ pub fn columns_of(tab: Tab) -> &'static [&'static str] {
 }
 
 fn refresh(model: &mut Model) -> Vec<Effect> {
+    // Cost Explorer bills every request and its data changes a few times a day: a
+    // refresh on the Cost tab goes past the cache only after a yes.
+    if model.tab == Tab::Cost
+        && model.detail.is_none()
+        && let Some(billed) = model.spend.data.as_ref().and_then(|s| s.billed_requests)
+    {
+        let age = model
+            .spend
+            .fetched_at
+            .map(|at| super::resource::age((model.now - at).to_std().unwrap_or_default()) + " ago")
+            .unwrap_or_else(|| "never".to_string());
+        model.mode = Mode::Confirm(Confirmation::new(
+            Confirmable::RefetchCost,
+            "refetch spend from Cost Explorer?",
+            vec![
+                format!("The spend on screen was fetched {age}."),
+                "Cost Explorer refreshes its data about three times a day.".to_string(),
+                "Asking again costs USD 0.01 per request (one or more pages).".to_string(),
+                format!(
+                    "This session has made {billed} billed request{} so far.",
+                    if billed == 1 { "" } else { "s" }
+                ),
+            ],
+            "Refetch",
+        ));
+        return Vec::new();
+    }
     let mut effects: Vec<Effect> = match model.tab.source() {
         Some(kind) => vec![Effect::Refresh(kind)],
         None => [

@@ -119,9 +119,11 @@ impl CostSource for CostExplorer {
                 break;
             }
         }
-        let mut series = series_of(&results)?;
-        series.billed_requests = Some(self.billed.load(Ordering::Relaxed));
-        Ok(series)
+        series_of(&results)
+    }
+
+    fn billed_requests(&self) -> Option<u64> {
+        Some(self.billed.load(Ordering::Relaxed))
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,6 +26,8 @@ pub struct CachedCost {
     /// Tells one environment's answers from another's in the same directory.
     scope: String,
     ttl: Duration,
+    /// Set by [`CostSource::bypass_cache_once`]; the next fetch skips the fresh check.
+    bypass: AtomicBool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -41,6 +44,7 @@ impl CachedCost {
             dir: dir.to_path_buf(),
             scope: scope.to_string(),
             ttl,
+            bypass: AtomicBool::new(false),
         }
     }
 
@@ -91,7 +95,8 @@ impl CostSource for CachedCost {
         let path = self.path(start, end);
         let cached = self.read(&path);
         let now = Utc::now();
-        if let Some(entry) = &cached {
+        let bypass = self.bypass.swap(false, Ordering::Relaxed);
+        if let Some(entry) = cached.as_ref().filter(|_| !bypass) {
             let age = (now - entry.fetched_at).to_std().unwrap_or(Duration::ZERO);
             if age < self.ttl {
                 let mut series = entry.series.clone();
@@ -122,6 +127,14 @@ impl CostSource for CachedCost {
                 None => Err(error),
             },
         }
+    }
+
+    fn billed_requests(&self) -> Option<u64> {
+        self.inner.billed_requests()
+    }
+
+    fn bypass_cache_once(&self) {
+        self.bypass.store(true, Ordering::Relaxed);
     }
 }
 
@@ -222,6 +235,28 @@ mod tests {
         let empty = tempdir();
         let nothing = CachedCost::new(inner, &empty, "prod", Duration::ZERO);
         assert!(nothing.daily_spend(start, end).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_bypass_asks_once_past_a_fresh_answer_then_the_cache_serves_again() {
+        let dir = tempdir();
+        let inner = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            fail: false.into(),
+        });
+        let (start, end) = dates();
+        let cache = CachedCost::new(inner.clone(), &dir, "prod", DEFAULT_TTL);
+        cache.daily_spend(start, end).await.unwrap();
+        cache.bypass_cache_once();
+        let refetched = cache.daily_spend(start, end).await.unwrap();
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            refetched.fetched_at, None,
+            "a new answer, not the cached one"
+        );
+        cache.daily_spend(start, end).await.unwrap();
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2, "the bypass is spent");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     fn tempdir() -> PathBuf {

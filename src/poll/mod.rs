@@ -144,11 +144,9 @@ pub async fn fetch(kind: SourceKind, sources: &Sources) -> Result<Payload, Sourc
             let start = today
                 .checked_sub_days(Days::new(SPEND_DAYS))
                 .unwrap_or(today);
-            sources
-                .cost
-                .daily_spend(start, end)
-                .await
-                .map(Payload::Spend)
+            let mut series = sources.cost.daily_spend(start, end).await?;
+            series.billed_requests = sources.cost.billed_requests();
+            Ok(Payload::Spend(series))
         }
     }
 }

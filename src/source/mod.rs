@@ -142,6 +142,13 @@ pub trait WarehouseSource: Send + Sync {
 pub trait CostSource: Send + Sync {
     /// Daily spend by service from `start` to `end` (exclusive).
     async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries>;
+    /// Requests this session has sent to a provider that bills each one; `None` for a
+    /// provider that does not bill (the demo).
+    fn billed_requests(&self) -> Option<u64> {
+        None
+    }
+    /// Makes the next `daily_spend` ask the provider even if a cached answer is fresh.
+    fn bypass_cache_once(&self) {}
 }
 
 /// A source the environment does not configure: every call says so, with the config

@@ -11,7 +11,7 @@ use super::text::inert_line;
 use super::theme::Theme;
 use super::widgets::{Column, block, pane, table};
 use crate::app::model::COST_DAYS;
-use crate::app::{Model, Tab};
+use crate::app::{Action, Model, Tab};
 
 const COLUMNS: [Column; 3] = [
     Column::always("SERVICE", Constraint::Min(24)),
@@ -67,14 +67,32 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         };
         summary.push(Span::styled(format!(" {pct:+}%"), style));
     }
+    // A provider that bills each request: say what this session has spent on asking.
+    let billing = series.billed_requests.map(|n| {
+        let key = model.keymap.key_text(Action::Refresh);
+        Line::from(vec![
+            Span::styled("Cost Explorer: ", theme.muted),
+            Span::styled(
+                format!(
+                    "{n} billed request{} this session, {}",
+                    if n == 1 { "" } else { "s" },
+                    money(Decimal::new(n as i64, 2), "USD")
+                ),
+                theme.text,
+            ),
+            Span::styled(format!(" · {key} to refetch"), theme.muted),
+        ])
+    });
     let chart_height = (inner.height / 2).clamp(5, 14);
     let [summary_area, chart_area, services_area] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(1 + u16::from(billing.is_some())),
         Constraint::Length(chart_height),
         Constraint::Min(3),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(Line::from(summary)), summary_area);
+    let mut summary_lines = vec![Line::from(summary)];
+    summary_lines.extend(billing);
+    frame.render_widget(Paragraph::new(summary_lines), summary_area);
     render_chart(frame, chart_area, days, theme);
     let b = block(theme, "by service");
     let list = b.inner(services_area);

@@ -4,6 +4,7 @@
 mod airflow;
 mod cost;
 pub use cost::money;
+mod dialog;
 mod dms;
 mod help;
 mod overview;
@@ -64,6 +65,9 @@ pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
     }
     if let Mode::Command { input } = &model.mode {
         render_completions(frame, body, model, input, theme);
+    }
+    if let Mode::Confirm(dialog) = &model.mode {
+        dialog::render(frame, body, dialog, theme);
     }
 }
 
@@ -157,6 +161,19 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             Span::styled(input.clone(), theme.text),
             Span::styled("█", theme.accent),
             Span::styled("   Enter keep · Esc clear", theme.muted),
+        ]),
+        Mode::Confirm(dialog) => Line::from(vec![
+            Span::styled(" y", theme.footer_key),
+            Span::styled(
+                format!(" {} ", dialog.confirm_label.to_lowercase()),
+                theme.footer_text,
+            ),
+            Span::styled(" Esc", theme.footer_key),
+            Span::styled(" cancel ", theme.footer_text),
+            Span::styled(" Tab", theme.footer_key),
+            Span::styled(" switch button ", theme.footer_text),
+            Span::styled(" Enter", theme.footer_key),
+            Span::styled(" press it ", theme.footer_text),
         ]),
         _ => match &model.notice {
             Some(notice) => Line::styled(

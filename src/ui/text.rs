@@ -40,16 +40,7 @@ fn is_unsafe(c: char) -> bool {
         || ('\u{2028}'..='\u{202e}').contains(&c)
 }
 
-/// A short age: "12 s", "4 min", "3 h", "2 d".
-pub fn age(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min", s / 60),
-        3600..=86_399 => format!("{} h", s / 3600),
-        _ => format!("{} d", s / 86_400),
-    }
-}
+pub use crate::app::resource::age;
 
 /// A compact duration: "42s", "3m12s", "1h05m", "2d03h".
 pub fn duration(d: Duration) -> String {

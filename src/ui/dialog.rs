@@ -1,0 +1,64 @@
+//! A confirmation dialog: what the action will do, then `[ Cancel ]` and the yes button,
+//! the focused one drawn as the selection.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::text::inert_line;
+use super::theme::Theme;
+use super::widgets::block;
+use crate::app::Confirmation;
+
+/// Draws the dialog centred over `area`, as tall as its text needs (or all of `area`).
+pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Theme) {
+    let width = 72.min(area.width);
+    let text_width = usize::from(width.saturating_sub(4)).max(1);
+    // Wrapped height of the text, counted the way the paragraph will wrap it (by words,
+    // so allow one more row per line for a word that does not fit at the end).
+    let text_rows: usize = dialog
+        .lines
+        .iter()
+        .map(|l| l.chars().count().div_ceil(text_width).max(1) + usize::from(l.len() > text_width))
+        .sum();
+    let height = (text_rows as u16 + 4).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    let outer = block(theme, &inert_line(&dialog.title)).style(theme.dialog);
+    let inner = outer.inner(popup);
+    frame.render_widget(outer, popup);
+    let [text, buttons] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    let lines: Vec<Line> = dialog
+        .lines
+        .iter()
+        .map(|l| Line::styled(inert_line(l), theme.text))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            ratatui::widgets::Block::new().padding(ratatui::widgets::Padding::horizontal(1)),
+        ),
+        text,
+    );
+    let (cancel, confirm) = if dialog.on_confirm {
+        (theme.text, theme.selection)
+    } else {
+        (theme.selection, theme.text)
+    };
+    let row = Line::from(vec![
+        Span::styled("[ Cancel ]", cancel),
+        Span::raw("  "),
+        Span::styled(
+            format!("[ {} ]", inert_line(&dialog.confirm_label)),
+            confirm,
+        ),
+    ])
+    .centered();
+    frame.render_widget(Paragraph::new(row), buttons);
+}
