@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -12,7 +13,7 @@ use crate::app::{Environment, Keymap, Model, ModelInit};
 use crate::config::{Config, EnvironmentConfig, Paths};
 use crate::demo::{DemoOptions, DemoPlatform};
 use crate::poll::Cadence;
-use crate::runtime::{Console, run};
+use crate::runtime::{Console, Environments, Opened, run};
 use crate::source::{SourceKind, Sources};
 use crate::term::TerminalGuard;
 use crate::ui::theme::Theme;
@@ -151,22 +152,26 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
                 profile: None,
                 region: Some("eu-west-1".to_string()),
                 demo: true,
+                read_only: false,
             };
             (environment, sources)
         }
         Platform::Aws(env) => {
             tracing::info!(environment = %env.name, "starting on AWS");
             let sources = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
-            let environment = Environment {
-                name: env.name.clone(),
-                profile: env.profile.clone(),
-                region: env.region.clone(),
-                demo: false,
-            };
-            (environment, sources)
+            (header_of(env, config.read_only), sources)
         }
     };
-    let console = console(
+    let environments = ConfiguredEnvironments {
+        environments: config.environments.clone(),
+        read_only: config.read_only,
+        cache_dir: paths.cache_dir.clone(),
+        cli_theme: cli.theme.clone(),
+        config_theme: config.theme.clone(),
+    };
+    let environment_names: Vec<String> =
+        config.environments.iter().map(|e| e.name.clone()).collect();
+    let mut console = console(
         config,
         theme,
         theme_name,
@@ -175,6 +180,8 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(paths.themes_dir.clone()),
         no_color,
     );
+    console.model.environments = environment_names;
+    console.environments = Some(Arc::new(environments));
     if let Some(Command::Status { json }) = cli.command {
         let report = runtime.block_on(crate::status::collect(console.model, &console.sources));
         let text = if json {
@@ -205,6 +212,50 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     runtime.shutdown_background();
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the header says of an environment.
+fn header_of(environment: &EnvironmentConfig, read_only: bool) -> Environment {
+    Environment {
+        name: environment.name.clone(),
+        profile: environment.profile.clone(),
+        region: environment.region.clone(),
+        demo: false,
+        read_only: environment.read_only.unwrap_or(read_only),
+    }
+}
+
+/// The config's environments, for `:env NAME`.
+struct ConfiguredEnvironments {
+    environments: Vec<EnvironmentConfig>,
+    /// The config's top-level `read_only`, for environments that do not say.
+    read_only: bool,
+    cache_dir: PathBuf,
+    /// `--theme`, which wins over every environment's theme.
+    cli_theme: Option<String>,
+    config_theme: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl Environments for ConfiguredEnvironments {
+    async fn open(&self, name: &str) -> Result<Opened, String> {
+        let Some(environment) = self.environments.iter().find(|e| e.name == name) else {
+            return Err(format!("no environment `{name}` in the config"));
+        };
+        tracing::info!(environment = %name, "switching environment");
+        let sources = crate::aws::platform::sources(environment, &self.cache_dir).await;
+        let theme = self
+            .cli_theme
+            .clone()
+            .or_else(|| environment.theme.clone())
+            .or_else(|| self.config_theme.clone())
+            .unwrap_or_else(|| "default".to_string());
+        Ok(Opened {
+            environment: header_of(environment, self.read_only),
+            sources,
+            theme,
+        })
+    }
 }
 
 /// What the console watches.
@@ -304,6 +355,7 @@ pub fn console(
         cadences,
         themes_dir,
         no_color,
+        environments: None,
     }
 }
 

@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use async_trait::async_trait;
 
 use chrono::Utc;
 use ratatui::Terminal;
@@ -13,7 +16,7 @@ use ratatui::crossterm::event::{self, Event};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::app::{Effect, Model, Msg, update};
+use crate::app::{Effect, Environment, Model, Msg, update};
 use crate::poll::{Cadence, Poller, fetch_detail};
 use crate::source::{SourceKind, Sources};
 use crate::ui::theme::Theme;
@@ -36,6 +39,23 @@ pub struct Console {
     pub themes_dir: Option<PathBuf>,
     /// NO_COLOR was set: themes load without colours.
     pub no_color: bool,
+    /// Opens the environments `:env NAME` switches to (none: the command says so).
+    pub environments: Option<Arc<dyn Environments>>,
+}
+
+/// An environment opened by name: what the header shows, its sources, its theme.
+pub struct Opened {
+    pub environment: Environment,
+    pub sources: Sources,
+    /// The theme to show it in (the command line's, the environment's, or the config's).
+    pub theme: String,
+}
+
+/// The environments of the config, opened on demand for `:env NAME`.
+#[async_trait]
+pub trait Environments: Send + Sync {
+    /// Builds the sources of the environment called `name`.
+    async fn open(&self, name: &str) -> Result<Opened, String>;
 }
 
 /// Runs the console until the operator quits or a signal arrives.
@@ -46,33 +66,28 @@ where
     let Console {
         mut model,
         mut theme,
-        sources,
+        mut sources,
         cadences,
         themes_dir,
         no_color,
+        environments,
     } = console;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    spawn_ticks(tx.clone(), sources.clone());
-    let pollers: HashMap<SourceKind, Poller> = SourceKind::ALL
-        .iter()
-        .map(|kind| {
-            let cadence = cadences.get(kind).copied().unwrap_or(Cadence {
-                background: Duration::from_secs(30),
-                visible: Duration::from_secs(5),
-                max_backoff: Duration::from_secs(300),
-            });
-            (
-                *kind,
-                Poller::spawn(*kind, sources.clone(), cadence, tx.clone()),
-            )
-        })
-        .collect();
-    let focus = model.tab.source();
-    for (kind, poller) in &pollers {
-        poller.set_visible(Some(*kind) == focus);
-    }
+    let mut ticks = spawn_ticks(tx.clone(), sources.clone());
+    let mut pollers = spawn_pollers(&sources, &cadences, &tx, model.tab.source());
+    let load_theme = |name: &str| -> Result<Theme, String> {
+        Theme::resolve(name, themes_dir.as_deref())
+            .map(|loaded| {
+                if no_color {
+                    loaded.without_colors()
+                } else {
+                    loaded
+                }
+            })
+            .map_err(|error| error.to_string())
+    };
     let size = terminal.size()?;
     update(
         &mut model,
@@ -132,19 +147,51 @@ where
                     }
                 }
                 Effect::LoadTheme(name) => {
-                    let msg = match Theme::resolve(&name, themes_dir.as_deref()) {
-                        Ok(loaded) => {
-                            theme = if no_color {
-                                loaded.without_colors()
-                            } else {
-                                loaded
-                            };
-                            Ok(name)
-                        }
-                        Err(error) => Err(error.to_string()),
-                    };
+                    let msg = load_theme(&name).map(|loaded| {
+                        theme = loaded;
+                        name
+                    });
                     // Applied at once, so the new theme is drawn in this frame.
                     update(&mut model, Msg::ThemeLoaded(msg));
+                }
+                Effect::SwitchEnvironment(name) => {
+                    let opened = match &environments {
+                        Some(environments) => environments.open(&name).await,
+                        None => Err("this console has no environments to switch to".into()),
+                    };
+                    let opened = match opened {
+                        Ok(opened) => opened,
+                        Err(error) => {
+                            update(&mut model, Msg::EnvironmentSwitched(Err(error)));
+                            continue;
+                        }
+                    };
+                    // Stop the old environment's work first: a poll answer still queued
+                    // or on its way must not land in the new environment's panes.
+                    drop(pollers);
+                    ticks.abort();
+                    let mut kept = Vec::new();
+                    while let Ok(msg) = rx.try_recv() {
+                        if !matches!(
+                            msg,
+                            Msg::FetchStarted(_) | Msg::Fetched { .. } | Msg::DetailFetched(_)
+                        ) {
+                            kept.push(msg);
+                        }
+                    }
+                    sources = opened.sources;
+                    update(&mut model, Msg::EnvironmentSwitched(Ok(opened.environment)));
+                    if opened.theme != model.theme_name
+                        && let Ok(loaded) = load_theme(&opened.theme)
+                    {
+                        theme = loaded;
+                        model.theme_name = opened.theme;
+                    }
+                    ticks = spawn_ticks(tx.clone(), sources.clone());
+                    pollers = spawn_pollers(&sources, &cadences, &tx, model.tab.source());
+                    for msg in kept {
+                        let _ = tx.send(msg);
+                    }
                 }
                 detail @ (Effect::FetchTableStatistics { .. }
                 | Effect::FetchTaskInstances { .. }) => {
@@ -242,7 +289,7 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
     });
 }
 
-fn spawn_ticks(tx: mpsc::UnboundedSender<Msg>, sources: Sources) {
+fn spawn_ticks(tx: mpsc::UnboundedSender<Msg>, sources: Sources) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(TICK);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -256,7 +303,29 @@ fn spawn_ticks(tx: mpsc::UnboundedSender<Msg>, sources: Sources) {
                 return;
             }
         }
-    });
+    })
+}
+
+/// One poller per source, the focused one polled faster.
+fn spawn_pollers(
+    sources: &Sources,
+    cadences: &HashMap<SourceKind, Cadence>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    focus: Option<SourceKind>,
+) -> HashMap<SourceKind, Poller> {
+    SourceKind::ALL
+        .iter()
+        .map(|kind| {
+            let cadence = cadences.get(kind).copied().unwrap_or(Cadence {
+                background: Duration::from_secs(30),
+                visible: Duration::from_secs(5),
+                max_backoff: Duration::from_secs(300),
+            });
+            let poller = Poller::spawn(*kind, sources.clone(), cadence, tx.clone());
+            poller.set_visible(Some(*kind) == focus);
+            (*kind, poller)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -274,6 +343,7 @@ mod tests {
                 profile: None,
                 region: None,
                 demo: true,
+                read_only: false,
             },
             keymap: Keymap::default(),
             pipelines: Vec::new(),

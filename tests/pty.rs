@@ -39,6 +39,16 @@ impl Drop for TempHome {
 
 impl Session {
     fn start(name: &str, args: &[&str], cols: u16, rows: u16) -> Session {
+        Session::start_with(name, args, &[], cols, rows)
+    }
+
+    fn start_with(
+        name: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Session {
         let home = TempHome::new(name);
         let pty = native_pty_system();
         let pair = pty
@@ -57,6 +67,9 @@ impl Session {
         cmd.env("XDG_STATE_HOME", home.0.join("state"));
         cmd.env("XDG_CACHE_HOME", home.0.join("cache"));
         cmd.env_remove("NO_COLOR");
+        for (key, value) in envs {
+            cmd.env(key, value);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn opsdeck");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -232,4 +245,43 @@ fn signals_restore_the_terminal() {
         assert!(status.success(), "SIG{signal}: exit status {status:?}");
         s.assert_terminal_restored();
     }
+}
+
+/// `:env NAME` moves the whole console to another environment of the config: the header
+/// names it (and says READ-ONLY where the config says so), nothing of the old one stays.
+#[test]
+fn env_command_switches_environment() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/config/environments.toml"
+    );
+    let mut s = Session::start_with(
+        "env",
+        &["--config", config, "-e", "staging"],
+        &[
+            // Nothing answers here: the panes say so, the switch itself works offline.
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_CONFIG_FILE", "/nonexistent"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+        100,
+        30,
+    );
+    let screen = s.wait_for("env staging");
+    assert!(!screen.contains("READ-ONLY"), "{screen}");
+    s.send(":env pr");
+    s.send("\t");
+    s.wait_for(":env prod");
+    s.send("\r");
+    let screen = s.wait_for("env prod");
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    assert!(screen.contains("profile data-prod"), "{screen}");
+    s.send(":env nowhere\r");
+    s.wait_for("no environment `nowhere` (available: prod, staging, onprem)");
+    s.send("q");
+    s.wait_exit();
+    s.assert_terminal_restored();
 }

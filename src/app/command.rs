@@ -9,6 +9,8 @@ pub enum Command {
     Tab(Tab),
     /// `:theme NAME` (without a name: list the themes).
     Theme(Option<String>),
+    /// `:env NAME` (without a name: list the environments).
+    Env(Option<String>),
     /// `:help`.
     Help,
     /// `:q`, `:quit`.
@@ -16,9 +18,21 @@ pub enum Command {
 }
 
 /// The command words, in the order completion offers them.
-const WORDS: [&str; 9] = [
-    "overview", "dms", "airflow", "redshift", "cost", "theme", "help", "quit", "q",
+const WORDS: [&str; 10] = [
+    "overview", "dms", "airflow", "redshift", "cost", "theme", "env", "help", "quit", "q",
 ];
+
+/// The commands that take an argument, completed from a list.
+const WITH_ARGUMENT: [&str; 2] = ["theme", "env"];
+
+/// What command completion offers beyond the command words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Choices<'a> {
+    /// Theme names, for `:theme`.
+    pub themes: &'a [String],
+    /// Environment names, for `:env`.
+    pub environments: &'a [String],
+}
 
 /// Reads a command line; the error names what was not understood.
 pub fn parse(input: &str) -> Result<Command, String> {
@@ -34,6 +48,9 @@ pub fn parse(input: &str) -> Result<Command, String> {
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "help" | "h" | "?" => Command::Help,
         "theme" => return Ok(Command::Theme(arg.map(str::to_string))),
+        "env" | "environment" | "ctx" | "context" => {
+            return Ok(Command::Env(arg.map(str::to_string)));
+        }
         other => match Tab::ALL.iter().find(|t| t.command() == other) {
             Some(tab) => Command::Tab(*tab),
             None => return Err(format!("unknown command `:{word}` (try :help)")),
@@ -46,32 +63,38 @@ pub fn parse(input: &str) -> Result<Command, String> {
 }
 
 /// Every full command line that completes `input`.
-pub fn completions(input: &str, themes: &[String]) -> Vec<String> {
+pub fn completions(input: &str, choices: Choices) -> Vec<String> {
     match input.split_once(' ') {
-        Some(("theme", prefix)) => {
+        Some((word @ ("theme" | "env"), prefix)) => {
             let prefix = prefix.trim_start();
-            themes
+            let names = if word == "theme" {
+                choices.themes
+            } else {
+                choices.environments
+            };
+            names
                 .iter()
-                .filter(|t| t.starts_with(prefix))
-                .map(|t| format!("theme {t}"))
+                .filter(|n| n.starts_with(prefix))
+                .map(|n| format!("{word} {n}"))
                 .collect()
         }
         Some(_) => Vec::new(),
         None => WORDS
             .iter()
             .filter(|w| w.starts_with(input) && !(input.is_empty() && **w == "q"))
+            .filter(|w| **w != "env" || !choices.environments.is_empty())
             .map(|w| w.to_string())
             .collect(),
     }
 }
 
 /// Extends `input` as far as every completion agrees; a single completion is taken whole
-/// (with a space after `theme` so its argument can follow).
-pub fn complete(input: &str, themes: &[String]) -> String {
-    let options = completions(input, themes);
+/// (with a space after `theme` or `env` so the argument can follow).
+pub fn complete(input: &str, choices: Choices) -> String {
+    let options = completions(input, choices);
     match options.as_slice() {
         [] => input.to_string(),
-        [only] if only == "theme" => "theme ".to_string(),
+        [only] if WITH_ARGUMENT.contains(&only.as_str()) => format!("{only} "),
         [only] => only.clone(),
         [first, rest @ ..] => {
             let mut prefix = first.clone();
@@ -121,11 +144,37 @@ mod tests {
             "high-contrast".into(),
             "light".into(),
         ];
-        assert_eq!(complete("re", &themes), "redshift");
-        assert_eq!(complete("th", &themes), "theme ");
-        assert_eq!(complete("theme l", &themes), "theme light");
-        assert_eq!(complete("theme ", &themes), "theme ");
-        assert_eq!(complete("zz", &themes), "zz");
-        assert_eq!(completions("", &themes).len(), 8);
+        let choices = Choices {
+            themes: &themes,
+            environments: &[],
+        };
+        assert_eq!(complete("re", choices), "redshift");
+        assert_eq!(complete("th", choices), "theme ");
+        assert_eq!(complete("theme l", choices), "theme light");
+        assert_eq!(complete("theme ", choices), "theme ");
+        assert_eq!(complete("zz", choices), "zz");
+        assert_eq!(
+            completions("", choices).len(),
+            8,
+            "no :env without environments"
+        );
+    }
+
+    #[test]
+    fn completes_environment_names() {
+        let environments = vec!["prod".to_string(), "staging".into(), "sandbox".into()];
+        let choices = Choices {
+            themes: &[],
+            environments: &environments,
+        };
+        assert_eq!(complete("en", choices), "env ");
+        assert_eq!(complete("env p", choices), "env prod");
+        assert_eq!(complete("env s", choices), "env s");
+        assert_eq!(
+            completions("env s", choices),
+            vec!["env staging".to_string(), "env sandbox".into()]
+        );
+        assert_eq!(parse("env prod"), Ok(Command::Env(Some("prod".into()))));
+        assert_eq!(parse("ctx"), Ok(Command::Env(None)));
     }
 }

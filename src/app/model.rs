@@ -27,6 +27,8 @@ pub struct Environment {
     pub region: Option<String>,
     /// True on the embedded demo platform: the header says DEMO plainly.
     pub demo: bool,
+    /// Mutating actions are off for this environment; the header says so.
+    pub read_only: bool,
 }
 
 /// What the keyboard is talking to.
@@ -108,6 +110,8 @@ pub struct Model {
     pub theme_name: String,
     /// Theme names offered by `:theme` completion.
     pub themes: Vec<String>,
+    /// Environments `:env NAME` can switch to, from the config.
+    pub environments: Vec<String>,
     pub tasks: Resource<Vec<ReplicationTask>>,
     pub runs: Resource<Vec<WorkflowRun>>,
     pub queries: Resource<Vec<QueryRecord>>,
@@ -145,6 +149,7 @@ impl Model {
             pipelines: init.pipelines,
             theme_name: init.theme_name,
             themes: init.themes,
+            environments: Vec::new(),
             tasks: Resource::new(interval(SourceKind::Replication)),
             runs: Resource::new(interval(SourceKind::Workflow)),
             queries: Resource::new(interval(SourceKind::Warehouse)),
@@ -164,6 +169,23 @@ impl Model {
             notice: None,
             quit: false,
         }
+    }
+
+    /// Moves to another environment: its data starts empty (nothing of the old one may
+    /// be mistaken for the new), details and filters close, the tab and sort orders stay.
+    pub fn switch_environment(&mut self, environment: Environment) {
+        self.environment = environment;
+        self.tasks = Resource::new(self.tasks.interval);
+        self.runs = Resource::new(self.runs.interval);
+        self.queries = Resource::new(self.queries.interval);
+        self.spend = Resource::new(self.spend.interval);
+        self.detail = None;
+        self.mode = Mode::Normal;
+        for view in &mut self.views {
+            view.filter.clear();
+            view.selected = 0;
+        }
+        self.rederive([None, None, None, None, None]);
     }
 
     /// The table view of a tab.

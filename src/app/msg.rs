@@ -67,6 +67,8 @@ pub enum Msg {
     DetailFetched(DetailPayload),
     /// The runtime loaded a theme asked for with `:theme` (or could not).
     ThemeLoaded(Result<String, String>),
+    /// The runtime opened the environment asked for with `:env` (or could not).
+    EnvironmentSwitched(Result<super::model::Environment, String>),
     /// A signal asked the console to stop.
     Quit,
 }
@@ -86,6 +88,8 @@ pub enum Effect {
     RefetchCost,
     /// Load and apply a theme by name.
     LoadTheme(String),
+    /// Open another environment from the config and watch it instead.
+    SwitchEnvironment(String),
     /// Leave the console.
     Quit,
 }

@@ -27,6 +27,7 @@ fn model() -> Model {
             profile: None,
             region: Some("eu-west-1".into()),
             demo: true,
+            read_only: false,
         },
         keymap: Keymap::default(),
         pipelines: Vec::new(),
@@ -551,4 +552,71 @@ fn new_data_keeps_a_moved_selection_on_its_item_and_a_top_selection_at_the_top()
     );
     let top = m.view(Tab::Overview).selected_index().unwrap();
     assert_eq!(m.failures[top].title, "aaa-new-failure");
+}
+
+#[test]
+fn env_command_switches_among_the_config_environments() {
+    let mut m = loaded();
+    press(&mut m, ":env prod");
+    key(&mut m, KeyCode::Enter);
+    assert!(m.notice.as_ref().unwrap().is_error, "no environments yet");
+    assert!(
+        m.notice.as_ref().unwrap().text.contains("defines none"),
+        "{:?}",
+        m.notice
+    );
+    m.environments = vec!["staging".into(), "prod".into()];
+    press(&mut m, ":");
+    key(&mut m, KeyCode::Tab);
+    assert!(matches!(&m.mode, Mode::Command { input } if input.is_empty()));
+    press(&mut m, "en");
+    key(&mut m, KeyCode::Tab);
+    press(&mut m, "p");
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(
+        key(&mut m, KeyCode::Enter),
+        vec![Effect::SwitchEnvironment("prod".into())]
+    );
+    press(&mut m, ":env nope");
+    assert_eq!(
+        key(&mut m, KeyCode::Enter),
+        vec![],
+        "an unknown name is refused before anything is opened"
+    );
+    assert_eq!(
+        m.notice.as_ref().unwrap().text,
+        "no environment `nope` (available: staging, prod)"
+    );
+    press(&mut m, "2/x");
+    key(&mut m, KeyCode::Enter);
+    assert!(m.tasks.data.is_some());
+    update(
+        &mut m,
+        Msg::EnvironmentSwitched(Ok(Environment {
+            name: "prod".into(),
+            profile: Some("prod-admin".into()),
+            region: Some("eu-central-1".into()),
+            demo: false,
+            read_only: true,
+        })),
+    );
+    assert_eq!(m.environment.name, "prod");
+    assert!(
+        m.tasks.data.is_none(),
+        "nothing of the old environment stays"
+    );
+    assert!(m.failures.is_empty());
+    assert_eq!(m.view(Tab::Dms).filter, "");
+    assert_eq!(m.tab, Tab::Dms, "the operator stays on the same tab");
+    assert_eq!(
+        m.notice.as_ref().unwrap().text,
+        "environment prod (read-only)"
+    );
+    press(&mut m, ":env prod");
+    assert_eq!(key(&mut m, KeyCode::Enter), vec![]);
+    update(
+        &mut m,
+        Msg::EnvironmentSwitched(Err("cannot read profile `x`".into())),
+    );
+    assert_eq!(m.environment.name, "prod", "a failed switch stays put");
 }

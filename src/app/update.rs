@@ -48,6 +48,23 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.notice = Some(error_notice(error));
             Vec::new()
         }
+        Msg::EnvironmentSwitched(Ok(environment)) => {
+            model.notice = Some(info(format!(
+                "environment {}{}",
+                environment.name,
+                if environment.read_only {
+                    " (read-only)"
+                } else {
+                    ""
+                }
+            )));
+            model.switch_environment(environment);
+            Vec::new()
+        }
+        Msg::EnvironmentSwitched(Err(error)) => {
+            model.notice = Some(error_notice(error));
+            Vec::new()
+        }
         Msg::Quit => quit(model),
     }
 }
@@ -220,7 +237,13 @@ fn on_command_key(model: &mut Model, mut input: String, key: Key) -> Vec<Effect>
         }
         KeyCode::Tab => {
             model.mode = Mode::Command {
-                input: command::complete(&input, &model.themes),
+                input: command::complete(
+                    &input,
+                    command::Choices {
+                        themes: &model.themes,
+                        environments: &model.environments,
+                    },
+                ),
             }
         }
         KeyCode::Backspace => {
@@ -254,6 +277,26 @@ fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
                 model.theme_name,
                 model.themes.join(", ")
             )));
+            Vec::new()
+        }
+        Ok(Command::Env(Some(name))) if name == model.environment.name => {
+            model.notice = Some(info(format!("already on environment {name}")));
+            Vec::new()
+        }
+        Ok(Command::Env(Some(name))) if model.environments.contains(&name) => {
+            model.notice = Some(info(format!("opening environment {name}…")));
+            vec![Effect::SwitchEnvironment(name)]
+        }
+        Ok(Command::Env(name)) => {
+            let known = if model.environments.is_empty() {
+                "the config defines none; see docs/configuration.md".to_string()
+            } else {
+                format!("available: {}", model.environments.join(", "))
+            };
+            model.notice = Some(match name {
+                Some(name) => error_notice(format!("no environment `{name}` ({known})")),
+                None => info(format!("environment {} ({known})", model.environment.name)),
+            });
             Vec::new()
         }
         Err(message) => {

@@ -31,6 +31,14 @@ struct Control {
 /// The runtime's handle on one poller.
 pub struct Poller {
     control: watch::Sender<Control>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Poller {
+    /// A dropped poller stops at once, a request in flight included.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 impl Poller {
@@ -42,8 +50,8 @@ impl Poller {
         tx: mpsc::UnboundedSender<Msg>,
     ) -> Self {
         let (control, rx) = watch::channel(Control::default());
-        tokio::spawn(run(kind, sources, cadence, tx, rx));
-        Poller { control }
+        let task = tokio::spawn(run(kind, sources, cadence, tx, rx));
+        Poller { control, task }
     }
 
     /// Marks the source visible (polled faster) or not.

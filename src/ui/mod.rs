@@ -80,6 +80,9 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     if env.demo {
         spans.push(Span::styled(" DEMO ", theme.header_demo));
     }
+    if env.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.header_demo));
+    }
     spans.push(Span::styled(
         format!(" env {} ", inert_line(&env.name)),
         theme.header,
@@ -230,7 +233,13 @@ fn hints(model: &Model, theme: &Theme) -> Line<'static> {
 }
 
 fn render_completions(frame: &mut Frame, body: Rect, model: &Model, input: &str, theme: &Theme) {
-    let options = completions(input, &model.themes);
+    let options = completions(
+        input,
+        crate::app::command::Choices {
+            themes: &model.themes,
+            environments: &model.environments,
+        },
+    );
     if options.is_empty() || body.height < 3 {
         return;
     }

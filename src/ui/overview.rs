@@ -220,8 +220,16 @@ fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     frame.render_widget(b, area);
     let all_loaded =
         model.tasks.data.is_some() && model.runs.data.is_some() && model.queries.data.is_some();
+    let none_answered = model.tasks.data.is_none()
+        && model.runs.data.is_none()
+        && model.queries.data.is_none()
+        && model.tasks.error.is_some()
+        && model.runs.error.is_some()
+        && model.queries.error.is_some();
     let empty = if all_loaded {
         "nothing is failing ✔"
+    } else if none_answered {
+        "no source could be read: see the errors above"
     } else {
         "waiting for the sources…"
     };

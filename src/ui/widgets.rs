@@ -66,10 +66,21 @@ pub fn pane<T>(
             if resource.data.is_some() {
                 text.push_str(" (showing the last data)");
             }
+            // The cause and its hint wrap over up to three lines (two under data), so the
+            // hint is read whole at 80 columns; the data keeps the rest.
+            let most: u16 = if resource.data.is_some() { 2 } else { 3 };
+            let needed = (text.chars().count() as u16)
+                .div_ceil(inner.width.max(1))
+                .clamp(1, most)
+                .min(inner.height - 1);
             let [line, rest] =
-                ratatui::layout::Layout::vertical([Constraint::Length(1), Constraint::Min(0)])
+                ratatui::layout::Layout::vertical([Constraint::Length(needed), Constraint::Min(0)])
                     .areas(inner);
-            frame.render_widget(Paragraph::new(Line::styled(text, theme.failed)), line);
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, theme.failed))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                line,
+            );
             rest
         }
         _ => inner,

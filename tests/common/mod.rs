@@ -36,6 +36,7 @@ pub fn model_from(platform: &DemoPlatform) -> Model {
             profile: None,
             region: Some("eu-west-1".into()),
             demo: true,
+            read_only: false,
         },
         keymap: Keymap::default(),
         pipelines,
