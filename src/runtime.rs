@@ -194,6 +194,7 @@ where
                     }
                 }
                 detail @ (Effect::FetchTableStatistics { .. }
+                | Effect::FetchTaskSettings { .. }
                 | Effect::FetchTaskInstances { .. }) => {
                     let tx = tx.clone();
                     let sources = sources.clone();

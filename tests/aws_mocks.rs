@@ -192,6 +192,61 @@ async fn dms_with_no_tasks_is_an_empty_list_and_table_statistics_use_the_arn() {
 }
 
 #[tokio::test]
+async fn dms_task_settings_are_read_with_the_settings_and_by_arn() {
+    use dms::operation::describe_replication_tasks::DescribeReplicationTasksOutput;
+    let arn = "arn:aws:dms:eu-west-1:123456789012:task:ORDERS";
+    let lookup = mock!(dms::Client::describe_replication_tasks)
+        .match_requests(|r| r.without_settings() == Some(true))
+        .then_output(move || {
+            DescribeReplicationTasksOutput::builder()
+                .replication_tasks(
+                    dms::types::ReplicationTask::builder()
+                        .replication_task_identifier("orders")
+                        .replication_task_arn(arn)
+                        .build(),
+                )
+                .build()
+        });
+    let settings = mock!(dms::Client::describe_replication_tasks)
+        .match_requests(move |r| {
+            r.without_settings() == Some(false)
+                && r.filters()
+                    .iter()
+                    .any(|f| f.name() == "replication-task-arn" && f.values() == [arn])
+        })
+        .then_output(move || {
+            DescribeReplicationTasksOutput::builder()
+                .replication_tasks(
+                    dms::types::ReplicationTask::builder()
+                        .replication_task_identifier("orders")
+                        .replication_task_arn(arn)
+                        .replication_task_settings(
+                            r#"{"TargetMetadata":{},"FullLoadSettings":{"TargetTablePrepMode":"TRUNCATE_BEFORE_LOAD","MaxFullLoadSubTasks":8}}"#,
+                        )
+                        .build(),
+                )
+                .build()
+        });
+    let client = mock_client!(dms, RuleMode::MatchAny, [&lookup, &settings]);
+    let adapter = Dms::new(client, DmsConfig::default(), context("DMS"));
+    let read = adapter.task_settings("orders").await.expect("settings");
+    assert_eq!(
+        read.target_table_prep_mode,
+        Some(opsdeck::domain::TablePrepMode::TruncateBeforeLoad)
+    );
+    assert_eq!(settings.num_calls(), 1);
+
+    // Settings that are not JSON are a bad response, not a panic; missing ones are unknown.
+    assert!(
+        opsdeck::aws::dms::settings_of("{}")
+            .unwrap()
+            .target_table_prep_mode
+            .is_none()
+    );
+    assert!(opsdeck::aws::dms::settings_of("not json").is_err());
+}
+
+#[tokio::test]
 async fn dms_errors_carry_their_kind_and_hint() {
     use dms::operation::describe_replication_tasks::DescribeReplicationTasksError;
     for (code, kind, hint) in [

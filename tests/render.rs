@@ -51,6 +51,10 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             result: platform.table_statistics(&task_id),
             task_id,
         },
+        Effect::FetchTaskSettings { task_id } => DetailPayload::TaskSettings {
+            result: platform.task_settings(&task_id),
+            task_id,
+        },
         Effect::FetchTaskInstances { dag_id, run_id } => DetailPayload::TaskInstances {
             result: platform.task_instances(&dag_id, &run_id),
             dag_id,

@@ -12,7 +12,7 @@ use super::tab::Tab;
 use super::view::{Listed, ServiceSpend, TableView};
 use crate::domain::{
     Failure, PipelineDefinition, QueryRecord, ReplicationTask, SpendSeries, TableStatistics,
-    TaskInstance, WorkflowRun,
+    TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::SourceKind;
 
@@ -52,6 +52,8 @@ pub enum Detail {
     Task {
         id: String,
         tables: Resource<Vec<TableStatistics>>,
+        /// Fetched once when the detail opens (the settings JSON is large).
+        settings: Resource<TaskSettings>,
         scroll: usize,
     },
     Run {

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::keys::Key;
 use crate::domain::{
-    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, WorkflowRun,
+    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, TaskSettings,
+    WorkflowRun,
 };
 use crate::source::{SourceError, SourceKind};
 
@@ -35,6 +36,10 @@ pub enum DetailPayload {
     TableStatistics {
         task_id: String,
         result: Result<Vec<TableStatistics>, SourceError>,
+    },
+    TaskSettings {
+        task_id: String,
+        result: Result<TaskSettings, SourceError>,
     },
     TaskInstances {
         dag_id: String,
@@ -82,6 +87,8 @@ pub enum Effect {
     Focus(Option<SourceKind>),
     /// Fetch the table statistics of a replication task.
     FetchTableStatistics { task_id: String },
+    /// Fetch the settings of a replication task (for its detail view).
+    FetchTaskSettings { task_id: String },
     /// Fetch the task instances of a workflow run.
     FetchTaskInstances { dag_id: String, run_id: String },
     /// Ask the cost source again now, past its cache (each request is billed).

@@ -283,10 +283,27 @@ fn enter_opens_a_detail_that_fetches_and_esc_goes_back() {
     let effects = key(&mut m, KeyCode::Enter);
     assert_eq!(
         effects,
-        vec![Effect::FetchTableStatistics {
-            task_id: "orders-nightly-full-load".into()
-        }]
+        vec![
+            Effect::FetchTableStatistics {
+                task_id: "orders-nightly-full-load".into()
+            },
+            Effect::FetchTaskSettings {
+                task_id: "orders-nightly-full-load".into()
+            }
+        ]
     );
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskSettings {
+            task_id: "orders-nightly-full-load".into(),
+            result: Ok(crate::domain::TaskSettings {
+                target_table_prep_mode: Some(crate::domain::TablePrepMode::TruncateBeforeLoad),
+            }),
+        }),
+    );
+    assert!(matches!(&m.detail, Some(Detail::Task { settings, .. })
+        if settings.data.as_ref().unwrap().target_table_prep_mode
+            == Some(crate::domain::TablePrepMode::TruncateBeforeLoad)));
     assert!(matches!(&m.detail, Some(Detail::Task { id, .. }) if id == "orders-nightly-full-load"));
     update(
         &mut m,

@@ -148,6 +148,10 @@ fn on_detail(model: &mut Model, payload: DetailPayload) {
             Some(Detail::Task { id, tables, .. }),
         ) if *id == task_id => tables.apply(now, result),
         (
+            DetailPayload::TaskSettings { task_id, result },
+            Some(Detail::Task { id, settings, .. }),
+        ) if *id == task_id => settings.apply(now, result),
+        (
             DetailPayload::TaskInstances {
                 dag_id,
                 run_id,
@@ -490,6 +494,7 @@ fn open(model: &mut Model) -> Vec<Effect> {
         Tab::Dms => model.tasks.data.as_ref().map(|tasks| Detail::Task {
             id: tasks[index].id.clone(),
             tables: Resource::new(detail_interval),
+            settings: Resource::new(detail_interval),
             scroll: 0,
         }),
         Tab::Airflow => model.runs.data.as_ref().map(|runs| Detail::Run {
@@ -504,7 +509,14 @@ fn open(model: &mut Model) -> Vec<Effect> {
         }),
         Tab::Cost => None,
     };
-    detail_fetch(model).into_iter().collect()
+    let mut effects: Vec<Effect> = detail_fetch(model).into_iter().collect();
+    if let Some(Detail::Task { id, settings, .. }) = model.detail.as_mut() {
+        settings.loading = true;
+        effects.push(Effect::FetchTaskSettings {
+            task_id: id.clone(),
+        });
+    }
+    effects
 }
 
 /// Goes to the tab of a failing item and selects it there, clearing a filter that hides it.

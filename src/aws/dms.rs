@@ -15,7 +15,7 @@ use super::{ErrorContext, source_error, time_of};
 use crate::config::DmsConfig;
 use crate::domain::pipeline::wildcard_match;
 use crate::domain::replication::{MigrationType, TableState, TaskStats, TaskStatus};
-use crate::domain::{ReplicationTask, TableStatistics};
+use crate::domain::{ReplicationTask, TablePrepMode, TableStatistics, TaskSettings};
 use crate::source::{ErrorKind, ReplicationSource, SourceError, SourceResult};
 
 /// Records per page of a task listing (the service allows 20 to 100).
@@ -201,6 +201,67 @@ impl ReplicationSource for Dms {
         }
         Ok(tables)
     }
+
+    async fn task_settings(&self, task_id: &str) -> SourceResult<TaskSettings> {
+        let (arn, serverless) = self.arn_of(task_id).await?;
+        let filter = |name: &str| {
+            Filter::builder()
+                .name(name)
+                .values(&arn)
+                .build()
+                .map_err(|e| SourceError::new(ErrorKind::Rejected, e.to_string()))
+        };
+        // A serverless replication keeps its settings in its replication config.
+        let json = if serverless {
+            let answer = self
+                .client
+                .describe_replication_configs()
+                .filters(filter("replication-config-arn")?)
+                .send()
+                .await
+                .map_err(|e| source_error(e, &self.context))?;
+            answer
+                .replication_configs()
+                .first()
+                .and_then(|c| c.replication_settings())
+                .map(str::to_string)
+        } else {
+            let answer = self
+                .client
+                .describe_replication_tasks()
+                .without_settings(false)
+                .filters(filter("replication-task-arn")?)
+                .send()
+                .await
+                .map_err(|e| source_error(e, &self.context))?;
+            answer
+                .replication_tasks()
+                .first()
+                .and_then(|t| t.replication_task_settings())
+                .map(str::to_string)
+        };
+        match json {
+            Some(json) => settings_of(&json).map_err(|e| {
+                SourceError::new(
+                    ErrorKind::BadResponse,
+                    format!("DMS: the settings of {task_id} are not readable JSON: {e}"),
+                )
+            }),
+            None => Ok(TaskSettings::default()),
+        }
+    }
+}
+
+/// The settings an operator needs from a task's settings JSON; what is missing stays
+/// unknown.
+pub fn settings_of(json: &str) -> Result<TaskSettings, serde_json::Error> {
+    let value: serde_json::Value = serde_json::from_str(json)?;
+    Ok(TaskSettings {
+        target_table_prep_mode: value
+            .pointer("/FullLoadSettings/TargetTablePrepMode")
+            .and_then(serde_json::Value::as_str)
+            .map(TablePrepMode::parse),
+    })
 }
 
 fn is_not_found<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(error: &E) -> bool {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::{QueryRecord, ReplicationTask, TableStatistics, TaskInstance, WorkflowRun};
+use crate::domain::{
+    QueryRecord, ReplicationTask, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
+};
 use crate::source::{ReplicationSource, SourceResult, Sources, WarehouseSource, WorkflowSource};
 
 /// Separates an original's name from a copy's number.
@@ -102,6 +104,13 @@ impl ReplicationSource for Padded {
         self.inner
             .replication
             .table_statistics(original_name(task_id))
+            .await
+    }
+
+    async fn task_settings(&self, task_id: &str) -> SourceResult<TaskSettings> {
+        self.inner
+            .replication
+            .task_settings(original_name(task_id))
             .await
     }
 }

@@ -44,7 +44,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::domain::{
-    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, WorkflowRun,
+    MigrationType, QueryRecord, ReplicationTask, SpendSeries, TablePrepMode, TableStatistics,
+    TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::{
     CostSource, ErrorKind, PlatformClock, ReplicationSource, SourceError, SourceResult, Sources,
@@ -230,6 +231,28 @@ impl DemoPlatform {
             })
     }
 
+    /// The settings of one task: the nightly full loads drop and re-create their target
+    /// folders, the CDC tasks leave the target as it is.
+    pub fn task_settings(&self, task_id: &str) -> Result<TaskSettings, SourceError> {
+        let task = self
+            .tasks()
+            .into_iter()
+            .find(|t| t.id == task_id)
+            .ok_or_else(|| {
+                SourceError::new(
+                    ErrorKind::NotFound,
+                    format!("replication task {task_id} not found"),
+                )
+            })?;
+        let mode = match task.migration_type {
+            MigrationType::Cdc => TablePrepMode::DoNothing,
+            _ => TablePrepMode::DropAndCreate,
+        };
+        Ok(TaskSettings {
+            target_table_prep_mode: Some(mode),
+        })
+    }
+
     /// The DAG runs of the last week, newest first.
     pub fn runs(&self) -> Vec<WorkflowRun> {
         self.read(|sim, now| sim.runs(now))
@@ -275,6 +298,10 @@ impl ReplicationSource for DemoPlatform {
 
     async fn table_statistics(&self, task_id: &str) -> SourceResult<Vec<TableStatistics>> {
         DemoPlatform::table_statistics(self, task_id)
+    }
+
+    async fn task_settings(&self, task_id: &str) -> SourceResult<TaskSettings> {
+        DemoPlatform::task_settings(self, task_id)
     }
 }
 

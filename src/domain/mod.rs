@@ -15,7 +15,8 @@ pub use failure::Failure;
 pub use health::{Health, HealthCounts};
 pub use pipeline::{PipelineDefinition, StageDefinition, StageSelector, StageStatus};
 pub use replication::{
-    MigrationType, ReplicationTask, TableState, TableStatistics, TaskStats, TaskStatus,
+    MigrationType, ReplicationTask, TablePrepMode, TableState, TableStatistics, TaskSettings,
+    TaskStats, TaskStatus,
 };
 pub use spend::{DailySpend, SpendSeries};
 pub use warehouse::{QueryRecord, QueryStatus};

@@ -292,9 +292,83 @@ pub struct TableStatistics {
     pub last_update: Option<DateTime<Utc>>,
 }
 
+/// What a task does to a target table before it loads it
+/// (`FullLoadSettings.TargetTablePrepMode`): the thing to know before a reload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TablePrepMode {
+    DoNothing,
+    DropAndCreate,
+    TruncateBeforeLoad,
+    /// A mode this build does not know, kept as written.
+    Other(String),
+}
+
+impl TablePrepMode {
+    /// Reads the settings' string; an unknown one is kept, never refused.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "DO_NOTHING" => TablePrepMode::DoNothing,
+            "DROP_AND_CREATE" => TablePrepMode::DropAndCreate,
+            "TRUNCATE_BEFORE_LOAD" => TablePrepMode::TruncateBeforeLoad,
+            other => TablePrepMode::Other(other.to_string()),
+        }
+    }
+
+    /// The name as DMS writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TablePrepMode::DoNothing => "DO_NOTHING",
+            TablePrepMode::DropAndCreate => "DROP_AND_CREATE",
+            TablePrepMode::TruncateBeforeLoad => "TRUNCATE_BEFORE_LOAD",
+            TablePrepMode::Other(text) => text,
+        }
+    }
+
+    /// What a full load (or a reload) does to the target tables, in the operator's words.
+    pub fn effect(&self) -> &'static str {
+        match self {
+            TablePrepMode::DoNothing => {
+                "target tables and their rows are kept: loaded rows are added to them, so a reload can duplicate rows"
+            }
+            TablePrepMode::DropAndCreate => {
+                "every target table is dropped and created again: its rows, grants and indexes are lost"
+            }
+            TablePrepMode::TruncateBeforeLoad => {
+                "every target table is emptied before it is loaded: its rows are lost, its definition is kept"
+            }
+            TablePrepMode::Other(_) => "a mode opsdeck does not know: check the task settings",
+        }
+    }
+}
+
+/// The settings of a task that matter to an operator, read on demand (the settings JSON is
+/// large, so listings leave it out).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TaskSettings {
+    /// `None` when the task's settings do not say (or could not be read).
+    pub target_table_prep_mode: Option<TablePrepMode>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prep_modes_round_trip_and_unknown_ones_are_kept() {
+        for text in [
+            "DO_NOTHING",
+            "DROP_AND_CREATE",
+            "TRUNCATE_BEFORE_LOAD",
+            "NEW_MODE",
+        ] {
+            assert_eq!(TablePrepMode::parse(text).as_str(), text);
+        }
+        assert_eq!(
+            TablePrepMode::parse("NEW_MODE"),
+            TablePrepMode::Other("NEW_MODE".into())
+        );
+        assert!(TablePrepMode::DropAndCreate.effect().contains("dropped"));
+    }
 
     fn task(status: &str, stop_reason: Option<&str>, errored: u32) -> ReplicationTask {
         ReplicationTask {

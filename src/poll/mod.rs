@@ -166,6 +166,10 @@ pub async fn fetch_detail(effect: Effect, sources: &Sources) -> Option<Msg> {
             let result = with_timeout(sources.replication.table_statistics(&task_id)).await;
             DetailPayload::TableStatistics { task_id, result }
         }
+        Effect::FetchTaskSettings { task_id } => {
+            let result = with_timeout(sources.replication.task_settings(&task_id)).await;
+            DetailPayload::TaskSettings { task_id, result }
+        }
         Effect::FetchTaskInstances { dag_id, run_id } => {
             let result = with_timeout(sources.workflow.task_instances(&dag_id, &run_id)).await;
             DetailPayload::TaskInstances {

@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{
-    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, WorkflowRun,
+    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, TaskSettings,
+    WorkflowRun,
 };
 
 /// The four kinds of source the console reads.
@@ -119,6 +120,8 @@ pub trait ReplicationSource: Send + Sync {
     async fn tasks(&self) -> SourceResult<Vec<ReplicationTask>>;
     /// Per-table statistics of one task, by its identifier.
     async fn table_statistics(&self, task_id: &str) -> SourceResult<Vec<TableStatistics>>;
+    /// The settings of one task that matter before a retry (read on demand: large).
+    async fn task_settings(&self, task_id: &str) -> SourceResult<TaskSettings>;
 }
 
 /// Workflow runs (Airflow).

@@ -9,7 +9,7 @@ use super::text::{ago, clock, duration, inert_line};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
 use crate::app::{Detail, Model, Resource, Tab};
-use crate::domain::{ReplicationTask, TableStatistics};
+use crate::domain::{ReplicationTask, TableStatistics, TaskSettings};
 
 const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),
@@ -23,8 +23,8 @@ const COLUMNS: [Column; 7] = [
 
 /// Draws the tab: the task list, or the open task's detail.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
-    if let Some(Detail::Task { id, tables, scroll }) = &model.detail {
-        return render_detail(frame, area, model, theme, id, tables, *scroll);
+    if matches!(model.detail, Some(Detail::Task { .. })) {
+        return render_detail(frame, area, model, theme);
     }
     let view = model.view(Tab::Dms);
     let count = model.tasks.data.as_ref().map_or(0, Vec::len);
@@ -71,15 +71,16 @@ pub fn title_with_filter(title: &str, filter: &str) -> String {
     }
 }
 
-fn render_detail(
-    frame: &mut Frame,
-    area: Rect,
-    model: &Model,
-    theme: &Theme,
-    id: &str,
-    tables: &Resource<Vec<TableStatistics>>,
-    scroll: usize,
-) {
+fn render_detail(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let Some(Detail::Task {
+        id,
+        tables,
+        settings,
+        scroll,
+    }) = &model.detail
+    else {
+        return;
+    };
     let title = format!("DMS task {}", inert_line(id));
     let Some(task) = model.task(id) else {
         let inner = pane(frame, area, theme, title, &model.tasks, model.now);
@@ -90,12 +91,30 @@ fn render_detail(
         return;
     };
     let inner = pane(frame, area, theme, title, &model.tasks, model.now);
-    let lines = summary(task, model, theme);
+    let mut lines = summary(task, model, theme);
+    // Before the database and ARN: what a reload would do matters more at 80x24.
+    let at = lines.len().saturating_sub(2);
+    lines.insert(at, field("table prep", prep_mode(settings), theme));
     let summary_height = wrapped_height(&lines, inner.width).min(inner.height / 2 + 1);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(summary_height), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
-    render_tables(frame, bottom, model, theme, tables, scroll);
+    render_tables(frame, bottom, model, theme, tables, *scroll);
+}
+
+/// The task's TargetTablePrepMode and what a reload would do with it.
+fn prep_mode(settings: &Resource<TaskSettings>) -> String {
+    match (&settings.data, &settings.error) {
+        (
+            Some(TaskSettings {
+                target_table_prep_mode: Some(mode),
+            }),
+            _,
+        ) => format!("{} — {}", inert_line(mode.as_str()), mode.effect()),
+        (Some(_), _) => "not in the task settings".to_string(),
+        (None, Some(error)) => format!("settings not read: {}", inert_line(&error.message)),
+        (None, None) => "reading the task settings…".to_string(),
+    }
 }
 
 fn summary(task: &ReplicationTask, model: &Model, theme: &Theme) -> Vec<Line<'static>> {
