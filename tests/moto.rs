@@ -1,0 +1,554 @@
+//! The AWS adapters through the real SDK over HTTP, against moto's server (the PyPI
+//! `moto[server]` pinned in scripts/venv-moto) with the test shim of
+//! tests/emulator/moto_server.py: DMS tasks and their paging, Cost Explorer results, and
+//! the Redshift Data statement flow. The server is started once per test binary and
+//! stops when the binary exits; a missing venv or a server that does not start fails the
+//! tests, it never skips them. Each test works in its own region (DMS) or with its own
+//! names, so they run in parallel without seeing each other's resources.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_costexplorer as ce;
+use aws_sdk_databasemigration as dms;
+use aws_sdk_redshiftdata as rsd;
+use chrono::{NaiveDate, Utc};
+use opsdeck::aws::ErrorContext;
+use opsdeck::aws::cost::CostExplorer;
+use opsdeck::aws::dms::Dms;
+use opsdeck::aws::redshift::Redshift;
+use opsdeck::config::{CostConfig, DmsConfig, RedshiftAuth, RedshiftConfig, RedshiftTarget};
+use opsdeck::domain::{Health, MigrationType, TaskStatus};
+use opsdeck::source::{CostSource, ErrorKind, ReplicationSource, WarehouseSource};
+use rust_decimal::Decimal;
+
+/// How long the server may take to say READY (a cold venv imports a lot).
+const STARTUP: Duration = Duration::from_secs(30);
+
+/// moto's server for this test binary.
+struct MotoServer {
+    /// `http://127.0.0.1:PORT`.
+    url: String,
+    child: Child,
+    /// The server stops when this pipe closes: when the test binary exits, however it ends.
+    _stdin: ChildStdin,
+}
+
+impl Drop for MotoServer {
+    // A static is never dropped: the closed stdin is what stops the server at exit. This
+    // covers a server that is dropped before then.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+static MOTO: OnceLock<MotoServer> = OnceLock::new();
+
+/// The running server, started on first use.
+fn moto() -> &'static MotoServer {
+    MOTO.get_or_init(start_moto)
+}
+
+fn start_moto() -> MotoServer {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/moto/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/venv-moto (scripts/test does) to install moto",
+        python.display()
+    );
+    let mut child = Command::new(&python)
+        .arg(root.join("tests/emulator/moto_server.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+
+    // moto logs tracebacks of operations it lacks: kept for a failure message, not shown.
+    let said = Arc::new(Mutex::new(String::new()));
+    let log = Arc::clone(&said);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+            if log.len() < 64 * 1024 {
+                log.push_str(&line);
+                log.push('\n');
+            }
+        }
+    });
+    let (ready, first_line) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = ready.send(line);
+    });
+
+    let line = first_line.recv_timeout(STARTUP).unwrap_or_default();
+    match line.trim().strip_prefix("READY ") {
+        Some(url) => MotoServer {
+            url: url.to_string(),
+            child,
+            _stdin: stdin,
+        },
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            std::thread::sleep(Duration::from_millis(100));
+            panic!(
+                "moto's server did not say READY within {} s (it said {line:?}); its stderr:\n{}",
+                STARTUP.as_secs(),
+                said.lock().unwrap_or_else(|p| p.into_inner())
+            );
+        }
+    }
+}
+
+impl MotoServer {
+    /// POSTs JSON to one of moto's own endpoints (`/moto-api/...`); returns the status.
+    fn post_json(&self, path: &str, body: &serde_json::Value) -> u16 {
+        let host = self.url.trim_start_matches("http://");
+        let body = body.to_string();
+        let mut stream = TcpStream::connect(host).expect("connect to moto");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send to moto");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("moto's answer");
+        answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|status| status.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+    }
+}
+
+/// The SDK configuration of a test: moto's endpoint, static test credentials, plain HTTP,
+/// and the standard retries with short pauses.
+async fn sdk_config(region: &'static str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .endpoint_url(&moto().url)
+        .credentials_provider(dms::config::Credentials::new(
+            "AKIAOPSDECKTESTS",
+            "moto-does-not-check",
+            None,
+            None,
+            "opsdeck-moto-tests",
+        ))
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(10)))
+        .load()
+        .await
+}
+
+fn context(service: &'static str) -> ErrorContext {
+    ErrorContext::new(service, None)
+}
+
+/// Classic tasks only: moto 5.2 has no DMS Serverless (DescribeReplications).
+fn classic_tasks(patterns: &[&str]) -> DmsConfig {
+    DmsConfig {
+        tasks: patterns.iter().map(|p| p.to_string()).collect(),
+        serverless: false,
+    }
+}
+
+/// A replication instance and its two endpoints, as a task needs; returns their ARNs
+/// (instance, source, target).
+async fn dms_plumbing(client: &dms::Client, name: &str) -> (String, String, String) {
+    let instance = client
+        .create_replication_instance()
+        .replication_instance_identifier(format!("{name}-instance"))
+        .replication_instance_class("dms.t3.medium")
+        .send()
+        .await
+        .expect("CreateReplicationInstance");
+    let instance_arn = instance
+        .replication_instance()
+        .and_then(|i| i.replication_instance_arn())
+        .expect("instance ARN")
+        .to_string();
+    let mut endpoints = Vec::new();
+    for (kind, engine) in [
+        (dms::types::ReplicationEndpointTypeValue::Source, "postgres"),
+        (dms::types::ReplicationEndpointTypeValue::Target, "redshift"),
+    ] {
+        let endpoint = client
+            .create_endpoint()
+            .endpoint_identifier(format!("{name}-{}", kind.as_str()))
+            .endpoint_type(kind)
+            .engine_name(engine)
+            .server_name("db.internal")
+            .port(5432)
+            .database_name("app")
+            .username("replicator")
+            .password("secret")
+            .send()
+            .await
+            .expect("CreateEndpoint");
+        endpoints.push(
+            endpoint
+                .endpoint()
+                .and_then(|e| e.endpoint_arn())
+                .expect("endpoint ARN")
+                .to_string(),
+        );
+    }
+    let target = endpoints.pop().unwrap_or_default();
+    let source = endpoints.pop().unwrap_or_default();
+    (instance_arn, source, target)
+}
+
+/// Creates one task; returns its ARN.
+async fn create_task(
+    client: &dms::Client,
+    plumbing: &(String, String, String),
+    id: &str,
+    migration_type: dms::types::MigrationTypeValue,
+) -> String {
+    let (instance, source, target) = plumbing;
+    client
+        .create_replication_task()
+        .replication_task_identifier(id)
+        .replication_instance_arn(instance)
+        .source_endpoint_arn(source)
+        .target_endpoint_arn(target)
+        .migration_type(migration_type)
+        .table_mappings(r#"{"rules":[]}"#)
+        .send()
+        .await
+        .expect("CreateReplicationTask")
+        .replication_task()
+        .and_then(|t| t.replication_task_arn())
+        .expect("task ARN")
+        .to_string()
+}
+
+#[tokio::test]
+async fn dms_lists_every_task_past_the_first_hundred() {
+    let config = sdk_config("eu-west-1").await;
+    let client = dms::Client::new(&config);
+    let plumbing = dms_plumbing(&client, "paging").await;
+    for n in 1..=150 {
+        let id = format!("orders-{n:04}");
+        create_task(
+            &client,
+            &plumbing,
+            &id,
+            dms::types::MigrationTypeValue::FullLoad,
+        )
+        .await;
+    }
+
+    // The shim's pages, as the SDK sees them: 100 with a marker, then the last 50.
+    let first = client
+        .describe_replication_tasks()
+        .without_settings(true)
+        .send()
+        .await
+        .expect("first page");
+    assert_eq!(first.replication_tasks().len(), 100);
+    let marker = first.marker().expect("a marker after a full page");
+    let second = client
+        .describe_replication_tasks()
+        .marker(marker)
+        .max_records(100)
+        .send()
+        .await
+        .expect("second page");
+    assert_eq!(second.replication_tasks().len(), 50);
+    assert_eq!(second.marker(), None, "no marker after the last page");
+
+    let adapter = Dms::new(client.clone(), classic_tasks(&[]), context("DMS"));
+    let tasks = adapter.tasks().await.expect("tasks");
+    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    let expected: Vec<String> = (1..=150).map(|n| format!("orders-{n:04}")).collect();
+    assert_eq!(ids, expected, "every task once, in the service's order");
+
+    let scoped = Dms::new(client, classic_tasks(&["orders-01*"]), context("DMS"));
+    let tasks = scoped.tasks().await.expect("scoped tasks");
+    assert_eq!(
+        tasks.len(),
+        51,
+        "orders-0100 to orders-0150, from both pages"
+    );
+}
+
+#[tokio::test]
+async fn dms_maps_task_fields_and_timestamps() {
+    let config = sdk_config("eu-west-2").await;
+    let client = dms::Client::new(&config);
+    let plumbing = dms_plumbing(&client, "fields").await;
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    let cdc = create_task(
+        &client,
+        &plumbing,
+        "ledger-cdc",
+        dms::types::MigrationTypeValue::Cdc,
+    )
+    .await;
+    let nightly = create_task(
+        &client,
+        &plumbing,
+        "ledger-nightly-full-load",
+        dms::types::MigrationTypeValue::FullLoad,
+    )
+    .await;
+    create_task(
+        &client,
+        &plumbing,
+        "ledger-backfill",
+        dms::types::MigrationTypeValue::FullLoadAndCdc,
+    )
+    .await;
+    for arn in [&cdc, &nightly] {
+        client
+            .start_replication_task()
+            .replication_task_arn(arn)
+            .start_replication_task_type(
+                dms::types::StartReplicationTaskTypeValue::StartReplication,
+            )
+            .send()
+            .await
+            .expect("StartReplicationTask");
+    }
+    client
+        .stop_replication_task()
+        .replication_task_arn(&nightly)
+        .send()
+        .await
+        .expect("StopReplicationTask");
+    let after = Utc::now() + chrono::Duration::seconds(1);
+
+    let adapter = Dms::new(client, classic_tasks(&["ledger-*"]), context("DMS"));
+    let tasks = adapter.tasks().await.expect("tasks");
+    let [running, stopped, waiting] = tasks.as_slice() else {
+        panic!("three tasks, got {tasks:?}");
+    };
+
+    assert_eq!(running.id, "ledger-cdc");
+    assert_eq!(running.arn, cdc);
+    assert_eq!(running.migration_type, MigrationType::Cdc);
+    assert_eq!(running.status, TaskStatus::Running);
+    assert_eq!(running.health(), Health::Running);
+    let started = running.started_at.expect("ReplicationTaskStartDate");
+    assert!(
+        before <= started && started <= after,
+        "{started} is when the test started the task ({before} to {after})"
+    );
+    let stats = running.stats.as_ref().expect("ReplicationTaskStats");
+    assert_eq!(stats.full_load_progress_percent, 100);
+    assert_eq!(stats.tables_loaded, 1);
+    assert_eq!(stats.full_load_started, Some(started));
+    assert_eq!(stats.stopped_at, None);
+
+    assert_eq!(stopped.id, "ledger-nightly-full-load");
+    assert_eq!(stopped.migration_type, MigrationType::FullLoad);
+    assert_eq!(stopped.status, TaskStatus::Stopped);
+    let stats = stopped.stats.as_ref().expect("ReplicationTaskStats");
+    let stop = stats.stopped_at.expect("StopDate");
+    assert!(stopped.started_at.is_some_and(|s| s <= stop) && stop <= after);
+    assert_eq!(stats.full_load_finished, Some(stop));
+    assert_eq!(
+        stopped.health(),
+        Health::Unknown,
+        "moto gives no StopReason: not a known success"
+    );
+
+    assert_eq!(waiting.id, "ledger-backfill");
+    assert_eq!(waiting.migration_type, MigrationType::FullLoadAndCdc);
+    assert_eq!(waiting.status, TaskStatus::Creating);
+    assert_eq!(waiting.started_at, None, "never started");
+}
+
+#[tokio::test]
+async fn dms_table_statistics_of_an_unknown_task_is_not_found() {
+    let config = sdk_config("eu-central-1").await;
+    let adapter = Dms::new(
+        dms::Client::new(&config),
+        classic_tasks(&[]),
+        context("DMS"),
+    );
+    assert_eq!(
+        adapter.tasks().await.expect("a region without tasks"),
+        vec![]
+    );
+    let error = adapter
+        .table_statistics("ghost")
+        .await
+        .expect_err("no such task");
+    assert_eq!(error.kind, ErrorKind::NotFound);
+    assert_eq!(error.message, "DMS: replication task ghost not found");
+}
+
+#[tokio::test]
+async fn dms_table_statistics_of_a_listed_task_reach_the_service() {
+    let config = sdk_config("eu-north-1").await;
+    let client = dms::Client::new(&config);
+    let plumbing = dms_plumbing(&client, "tables").await;
+    create_task(
+        &client,
+        &plumbing,
+        "billing-cdc",
+        dms::types::MigrationTypeValue::Cdc,
+    )
+    .await;
+    let adapter = Dms::new(client, classic_tasks(&[]), context("DMS"));
+    assert_eq!(adapter.tasks().await.expect("tasks").len(), 1);
+    // moto 5.2 has no DescribeTableStatistics: it answers HTTP 500, which the adapter
+    // reports as a failed call (after the SDK's retries), never as an empty table list.
+    let error = adapter
+        .table_statistics("billing-cdc")
+        .await
+        .expect_err("moto lacks the operation");
+    assert_eq!(error.kind, ErrorKind::Unreachable, "{error}");
+    assert!(error.message.starts_with("DMS: "), "{error}");
+    assert!(!error.message.contains('\n'), "one line: {error}");
+}
+
+#[tokio::test]
+async fn cost_daily_spend_sums_decimals_exactly_and_counts_billed_requests() {
+    let group = |service: &str, amount: &str| {
+        serde_json::json!({
+            "Keys": [service],
+            "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}
+        })
+    };
+    let day = |start: &str, end: &str, groups: Vec<serde_json::Value>| {
+        serde_json::json!({
+            "TimePeriod": {"Start": start, "End": end},
+            "Total": {},
+            "Groups": groups,
+            "Estimated": false
+        })
+    };
+    // Two pages: moto answers each distinct request with the next queued result, and the
+    // second request differs from the first by its NextPageToken.
+    let results = serde_json::json!({"results": [
+        {
+            "ResultsByTime": [
+                day("2026-11-01", "2026-11-02", vec![
+                    group("Amazon Redshift", "41.1000000001"),
+                    group("AWS Database Migration Service", "3.2"),
+                ]),
+                day("2026-11-02", "2026-11-03", vec![group("Amazon Redshift", "0.1")]),
+            ],
+            "NextPageToken": "page-2"
+        },
+        {
+            "ResultsByTime": [
+                day("2026-11-02", "2026-11-03", vec![group("Amazon Redshift", "0.2000000002")]),
+                day("2026-11-03", "2026-11-04", vec![group("Amazon S3", "0.0000000001")]),
+            ]
+        }
+    ]});
+    assert_eq!(
+        moto().post_json("/moto-api/static/ce/cost-and-usage-results", &results),
+        201
+    );
+
+    let config = sdk_config("us-east-1").await;
+    let adapter = CostExplorer::new(
+        ce::Client::new(&config),
+        CostConfig::default(),
+        context("Cost Explorer"),
+    );
+    let start = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let end = NaiveDate::from_ymd_opt(2026, 11, 4).unwrap();
+    let series = adapter.daily_spend(start, end).await.expect("spend");
+
+    assert_eq!(series.unit, "USD");
+    let dates: Vec<String> = series.days.iter().map(|d| d.date.to_string()).collect();
+    assert_eq!(dates, ["2026-11-01", "2026-11-02", "2026-11-03"]);
+    let amount = |text: &str| text.parse::<Decimal>().unwrap();
+    assert_eq!(
+        series.days[0].by_service,
+        [
+            ("Amazon Redshift".to_string(), amount("41.1000000001")),
+            ("AWS Database Migration Service".to_string(), amount("3.2")),
+        ]
+    );
+    assert_eq!(
+        series.days[1].by_service,
+        [("Amazon Redshift".to_string(), amount("0.3000000002"))],
+        "a day split over two pages is summed"
+    );
+    assert_eq!(series.total(), amount("44.6000000004"));
+    assert_eq!(adapter.billed_requests(), Some(2), "each page is billed");
+}
+
+#[tokio::test]
+async fn redshift_query_health_goes_through_the_statement_flow() {
+    let config = sdk_config("eu-west-1").await;
+    let client = rsd::Client::new(&config);
+
+    // What moto answers, as the SDK reads it: the statement finishes at once (the shim),
+    // its times are epoch seconds (the shim), and its rows are moto's canned table.
+    let before = Utc::now() - chrono::Duration::seconds(2);
+    let id = client
+        .execute_statement()
+        .cluster_identifier("health-probe")
+        .database("dev")
+        .db_user("opsdeck")
+        .sql("SELECT 1")
+        .send()
+        .await
+        .expect("ExecuteStatement")
+        .id()
+        .expect("a statement id")
+        .to_string();
+    let statement = client
+        .describe_statement()
+        .id(&id)
+        .send()
+        .await
+        .expect("DescribeStatement");
+    assert_eq!(
+        statement.status(),
+        Some(&rsd::types::StatusString::Finished)
+    );
+    assert_eq!(statement.query_string(), Some("SELECT 1"));
+    let created = statement.created_at().expect("CreatedAt").secs();
+    assert!(
+        (before.timestamp()..=Utc::now().timestamp() + 2).contains(&created),
+        "CreatedAt {created} is now"
+    );
+    let result = client
+        .get_statement_result()
+        .id(&id)
+        .send()
+        .await
+        .expect("GetStatementResult");
+    assert_eq!(result.records().len(), 3);
+    assert_eq!(result.column_metadata().len(), 3);
+
+    // The adapter runs its own statement the same way; moto's canned rows are not query
+    // history (no query_id), so they map to no query, without an error.
+    let adapter = Redshift::new(
+        client,
+        RedshiftConfig {
+            target: RedshiftTarget::Cluster("analytics".into()),
+            database: "dev".into(),
+            auth: RedshiftAuth::DbUser("opsdeck".into()),
+        },
+        context("Redshift"),
+    );
+    let queries = adapter.queries().await.expect("query health");
+    assert_eq!(queries, vec![]);
+}
