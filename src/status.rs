@@ -227,7 +227,7 @@ impl StatusReport {
                     "source": source_of(&f.item).config_name(),
                     "health": f.health.label(),
                     "title": f.title,
-                    "reason": f.reason,
+                    "reason": &*f.reason,
                     "since": f.since.map(|t| t.to_rfc3339()),
                     "item": item_json(&f.item),
                 })

@@ -119,10 +119,12 @@ where
 /// A service's answer: by its error code first, then by its HTTP status.
 fn service_error(code: &str, message: &str, status: u16, context: &ErrorContext) -> SourceError {
     let service = context.service;
-    let said = if message.is_empty() {
-        code.to_string()
-    } else {
-        format!("{code}: {message}")
+    let said = match (code.is_empty(), message.is_empty()) {
+        // Nothing but a status: say the status rather than nothing.
+        (true, true) => format!("HTTP {status} with no error code or message"),
+        (false, true) => code.to_string(),
+        (true, false) => message.to_string(),
+        (false, false) => format!("{code}: {message}"),
     };
     let lower = message.to_ascii_lowercase();
     let kind = if AUTH_CODES.contains(&code) || status == 401 {
@@ -216,6 +218,9 @@ mod tests {
         let e = service_error("AccessDeniedFault", "not allowed", 400, &context());
         assert_eq!(e.kind, ErrorKind::Permission);
         assert_eq!(e.message, "DMS: AccessDeniedFault: not allowed");
+        let e = service_error("", "", 500, &context());
+        assert_eq!(e.message, "DMS: HTTP 500 with no error code or message");
+        assert_eq!(e.kind, ErrorKind::Unreachable);
         let e = service_error(
             "ExpiredTokenException",
             "The security token included in the request is expired",

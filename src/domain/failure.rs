@@ -1,5 +1,7 @@
 //! What is failing now, across every kind of source, in one shape.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::{Health, QueryRecord, ReplicationTask, WorkflowRun};
@@ -19,7 +21,7 @@ pub struct Failure {
     pub health: Health,
     /// What the operator calls it ("orders-nightly-full-load", "dbt_build").
     pub title: String,
-    pub reason: String,
+    pub reason: Arc<str>,
     pub since: Option<DateTime<Utc>>,
 }
 
@@ -40,7 +42,7 @@ impl Failure {
     /// The failure of a workflow run, if it has one.
     pub fn of_run(run: &WorkflowRun) -> Option<Failure> {
         Some(Failure {
-            reason: run.problem()?,
+            reason: run.problem()?.into(),
             item: ItemRef::WorkflowRun {
                 dag_id: run.dag_id.clone(),
                 run_id: run.run_id.clone(),
@@ -54,7 +56,7 @@ impl Failure {
     /// The failure of a query, if it has one.
     pub fn of_query(query: &QueryRecord) -> Option<Failure> {
         Some(Failure {
-            reason: query.problem()?,
+            reason: query.problem()?.into(),
             item: ItemRef::Query { id: query.query_id },
             health: query.health(),
             title: format!("query {} {}", query.query_id, query.title()),
