@@ -6,6 +6,7 @@
 //! traits) ← `demo` (and the AWS adapters); `app` (the pure state machine) ← `ui` (pure
 //! rendering); `poll` and `runtime` wire them together; `cli` starts it all.
 
+pub mod airflow;
 pub mod app;
 pub mod aws;
 pub mod cli;

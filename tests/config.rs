@@ -300,7 +300,7 @@ fn paths_follow_the_xdg_layout() {
 
 #[test]
 fn environments_are_read_in_file_order_with_every_part() {
-    use opsdeck::config::{AirflowConfig, RedshiftAuth, RedshiftTarget};
+    use opsdeck::config::{AirflowConfig, AirflowEndpoint, RedshiftAuth, RedshiftTarget};
     let config = Config::load(&fixture("environments.toml")).unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<&str> = config
         .environments
@@ -317,9 +317,9 @@ fn environments_are_read_in_file_order_with_every_part() {
     assert!(prod.dms.serverless);
     assert_eq!(
         prod.airflow,
-        Some(AirflowConfig::Mwaa {
+        Some(AirflowConfig::new(AirflowEndpoint::Mwaa {
             environment: "data-prod-airflow".into()
-        })
+        }))
     );
     let redshift = prod.redshift.as_ref().unwrap();
     assert_eq!(
@@ -335,10 +335,15 @@ fn environments_are_read_in_file_order_with_every_part() {
     let staging = &config.environments[1];
     assert_eq!(
         staging.airflow,
-        Some(AirflowConfig::SelfManaged {
-            url: "https://airflow.staging.internal".into(),
-            username: Some("opsdeck".into()),
-            password_env: Some("OPSDECK_AIRFLOW_PASSWORD".into()),
+        Some(AirflowConfig {
+            endpoint: AirflowEndpoint::SelfManaged {
+                url: "https://airflow.staging.internal".into(),
+                username: Some("opsdeck".into()),
+                password_env: Some("OPSDECK_AIRFLOW_PASSWORD".into()),
+            },
+            api_version: Some(2),
+            runs_per_dag: 5,
+            run_states: vec!["failed".into(), "running".into()],
         })
     );
     let redshift = staging.redshift.as_ref().unwrap();
@@ -375,6 +380,18 @@ fn environment_mistakes_are_named_with_their_line() {
         (
             "[[environment]]\nname = \"prod\"\n[[environment]]\nname = \"prod\"\n",
             "x.toml:3: environment `prod` is defined twice",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.airflow]\nmwaa = \"a\"\napi_version = 3\n",
+            "x.toml:3: environment `prod`: airflow `api_version` is 1 (Airflow 2) or 2 (Airflow 3), not 3",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.airflow]\nmwaa = \"a\"\nruns_per_dag = 0\n",
+            "x.toml:3: environment `prod`: airflow `runs_per_dag` must be between 1 and 100, not 0",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.airflow]\nmwaa = \"a\"\nrun_states = [\"failed\", \"broken\"]\n",
+            "x.toml:3: environment `prod`: airflow `run_states` has `broken`; a DAG run state is one of: queued, running, success, failed",
         ),
         (
             "[[environment]]\nname = \"prod\"\n[environment.airflow]\nurl = \"airflow.internal\"\n",

@@ -10,6 +10,7 @@
 pub mod cost;
 pub mod dms;
 mod error;
+pub mod mwaa;
 pub mod platform;
 pub mod redshift;
 

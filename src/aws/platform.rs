@@ -4,15 +4,49 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use aws_config::Region;
+use aws_config::{Region, SdkConfig};
 
 use super::cost::CostExplorer;
 use super::dms::Dms;
+use super::mwaa::MwaaTransport;
 use super::redshift::Redshift;
 use super::{AwsTarget, ErrorContext, load_config};
-use crate::config::EnvironmentConfig;
+use crate::airflow::{AirflowClient, ApiVersion, HttpTransport, RunScope, Transport};
+use crate::config::{AirflowConfig, AirflowEndpoint, EnvironmentConfig};
 use crate::poll::cost_cache::{CachedCost, DEFAULT_TTL};
 use crate::source::{Sources, SystemClock, Unconfigured, WarehouseSource, WorkflowSource};
+
+/// The Airflow REST client of an environment: through MWAA's InvokeRestApi, or over HTTP
+/// to a self-managed Airflow (its password read from the variable `password_env` names).
+pub fn airflow_client(
+    airflow: &AirflowConfig,
+    config: &SdkConfig,
+    context: ErrorContext,
+) -> AirflowClient {
+    let version = airflow.api_version.and_then(ApiVersion::from_number);
+    let transport: Arc<dyn Transport> = match &airflow.endpoint {
+        AirflowEndpoint::Mwaa { environment } => Arc::new(MwaaTransport::new(
+            aws_sdk_mwaa::Client::new(config),
+            environment.clone(),
+            context,
+            version,
+        )),
+        AirflowEndpoint::SelfManaged {
+            url,
+            username,
+            password_env,
+        } => Arc::new(HttpTransport::new(
+            url,
+            username.clone(),
+            password_env
+                .as_ref()
+                .and_then(|var| std::env::var(var).ok()),
+            password_env.clone(),
+            version,
+        )),
+    };
+    AirflowClient::new(transport, RunScope::from(airflow))
+}
 
 /// Cost Explorer answers in one region only.
 const COST_EXPLORER_REGION: &str = "us-east-1";
@@ -43,17 +77,14 @@ pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Sourc
             service: "Redshift",
         }),
     };
-    // The Airflow REST client (MWAA and self-managed) is not part of this build yet: the
-    // pane says so rather than showing an empty list.
-    let workflow: Arc<dyn WorkflowSource> = Arc::new(Unconfigured {
-        environment: environment.name.clone(),
-        section: "[environment.airflow]",
-        service: if environment.airflow.is_some() {
-            "Airflow (reading DAG runs is not in this build yet)"
-        } else {
-            "Airflow"
-        },
-    });
+    let workflow: Arc<dyn WorkflowSource> = match &environment.airflow {
+        Some(airflow) => Arc::new(airflow_client(airflow, &config, context("MWAA"))),
+        None => Arc::new(Unconfigured {
+            environment: environment.name.clone(),
+            section: "[environment.airflow]",
+            service: "Airflow",
+        }),
+    };
     let cost_config = aws_sdk_costexplorer::config::Builder::from(&config)
         .region(Region::new(COST_EXPLORER_REGION))
         .build();

@@ -43,9 +43,26 @@ impl Default for DmsConfig {
     }
 }
 
-/// Where the Airflow REST API is (`[environment.airflow]`).
+/// Which Airflow to read and how much of it (`[environment.airflow]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AirflowConfig {
+pub struct AirflowConfig {
+    /// Where the REST API is.
+    pub endpoint: AirflowEndpoint,
+    /// The REST API version to speak (1 for Airflow 2, 2 for Airflow 3); none asks the
+    /// server (MWAA: GetEnvironment's AirflowVersion; self-managed: `/api/v2/version`).
+    pub api_version: Option<u8>,
+    /// How many recent runs of each DAG to show.
+    pub runs_per_dag: u32,
+    /// Only runs in these states (`queued running success failed`); empty shows all.
+    pub run_states: Vec<String>,
+}
+
+/// The default of `runs_per_dag`.
+pub const DEFAULT_RUNS_PER_DAG: u32 = 10;
+
+/// Where the Airflow REST API is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AirflowEndpoint {
     /// An Amazon MWAA environment, reached through InvokeRestApi.
     Mwaa { environment: String },
     /// A self-managed Airflow at a base URL.
@@ -56,6 +73,18 @@ pub enum AirflowConfig {
         /// The environment variable that holds the password (never the password itself).
         password_env: Option<String>,
     },
+}
+
+impl AirflowConfig {
+    /// An Airflow at `endpoint` with the default limits.
+    pub fn new(endpoint: AirflowEndpoint) -> Self {
+        AirflowConfig {
+            endpoint,
+            api_version: None,
+            runs_per_dag: DEFAULT_RUNS_PER_DAG,
+            run_states: Vec::new(),
+        }
+    }
 }
 
 /// Which warehouse to ask about query health (`[environment.redshift]`).
@@ -125,6 +154,10 @@ struct RawAirflow {
     url: Option<Name>,
     username: Option<Name>,
     password_env: Option<Name>,
+    api_version: Option<u8>,
+    runs_per_dag: Option<u32>,
+    #[serde(default)]
+    run_states: Vec<Name>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +179,9 @@ struct RawCost {
     tags: std::collections::BTreeMap<String, Vec<Name>>,
 }
 
+/// Airflow's DAG run states, for `run_states`.
+const RUN_STATES: [&str; 4] = ["queued", "running", "success", "failed"];
+
 /// A problem found after parsing, with the byte offset it is at.
 pub(super) struct Misfit {
     pub at: usize,
@@ -166,16 +202,16 @@ impl RawEnvironment {
                 let at = spanned.span().start;
                 let raw = spanned.into_inner();
                 let misfit = |message: String| Misfit { at, message };
-                match (raw.mwaa, raw.url) {
+                let endpoint = match (raw.mwaa, raw.url) {
                     (Some(mwaa), None) => {
                         if raw.username.is_some() || raw.password_env.is_some() {
                             return Err(misfit(format!(
                                 "environment `{name}`: `username` and `password_env` are for a self-managed Airflow (`url`); MWAA signs in with the AWS credentials"
                             )));
                         }
-                        Some(AirflowConfig::Mwaa {
+                        AirflowEndpoint::Mwaa {
                             environment: mwaa.0,
-                        })
+                        }
                     }
                     (None, Some(url)) => {
                         if !(url.0.starts_with("http://") || url.0.starts_with("https://")) {
@@ -184,18 +220,47 @@ impl RawEnvironment {
                                 url.0
                             )));
                         }
-                        Some(AirflowConfig::SelfManaged {
+                        AirflowEndpoint::SelfManaged {
                             url: url.0.trim_end_matches('/').to_string(),
                             username: raw.username.map(|n| n.0),
                             password_env: raw.password_env.map(|n| n.0),
-                        })
+                        }
                     }
                     _ => {
                         return Err(misfit(format!(
                             "environment `{name}`: [environment.airflow] needs exactly one of `mwaa` (an MWAA environment name) or `url` (a self-managed Airflow)"
                         )));
                     }
+                };
+                if let Some(version) = raw.api_version
+                    && !matches!(version, 1 | 2)
+                {
+                    return Err(misfit(format!(
+                        "environment `{name}`: airflow `api_version` is 1 (Airflow 2) or 2 (Airflow 3), not {version}"
+                    )));
                 }
+                let runs_per_dag = raw.runs_per_dag.unwrap_or(DEFAULT_RUNS_PER_DAG);
+                if !(1..=100).contains(&runs_per_dag) {
+                    return Err(misfit(format!(
+                        "environment `{name}`: airflow `runs_per_dag` must be between 1 and 100, not {runs_per_dag}"
+                    )));
+                }
+                let run_states = names(raw.run_states);
+                if let Some(state) = run_states
+                    .iter()
+                    .find(|s| !RUN_STATES.contains(&s.as_str()))
+                {
+                    return Err(misfit(format!(
+                        "environment `{name}`: airflow `run_states` has `{state}`; a DAG run state is one of: {}",
+                        RUN_STATES.join(", ")
+                    )));
+                }
+                Some(AirflowConfig {
+                    endpoint,
+                    api_version: raw.api_version,
+                    runs_per_dag,
+                    run_states,
+                })
             }
         };
         let redshift = match self.redshift {

@@ -22,8 +22,8 @@ use crate::domain::{PipelineDefinition, StageDefinition, StageSelector};
 use crate::source::SourceKind;
 
 pub use environment::{
-    AirflowConfig, CostConfig, DmsConfig, EnvironmentConfig, RedshiftAuth, RedshiftConfig,
-    RedshiftTarget,
+    AirflowConfig, AirflowEndpoint, CostConfig, DEFAULT_RUNS_PER_DAG, DmsConfig, EnvironmentConfig,
+    RedshiftAuth, RedshiftConfig, RedshiftTarget,
 };
 pub use error::ConfigError;
 pub(crate) use error::Located;

@@ -127,6 +127,19 @@ impl WorkflowSource for Padded {
             .task_instances(original_name(dag_id), run_id)
             .await
     }
+
+    async fn task_log(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+        try_number: u32,
+    ) -> SourceResult<String> {
+        self.inner
+            .workflow
+            .task_log(original_name(dag_id), run_id, task_id, try_number)
+            .await
+    }
 }
 
 #[async_trait]

@@ -314,6 +314,30 @@ impl WorkflowSource for DemoPlatform {
     async fn task_instances(&self, dag_id: &str, run_id: &str) -> SourceResult<Vec<TaskInstance>> {
         DemoPlatform::task_instances(self, dag_id, run_id)
     }
+
+    /// The simulated platform keeps no logs: a task's error stands for its log's tail.
+    async fn task_log(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+        try_number: u32,
+    ) -> SourceResult<String> {
+        let tasks = DemoPlatform::task_instances(self, dag_id, run_id)?;
+        let task = tasks
+            .iter()
+            .find(|t| t.task_id == task_id && (1..=t.try_number).contains(&try_number))
+            .ok_or_else(|| {
+                SourceError::new(
+                    ErrorKind::NotFound,
+                    format!("no log of try {try_number} of task {task_id} in {dag_id}/{run_id}"),
+                )
+            })?;
+        Ok(task
+            .error
+            .clone()
+            .unwrap_or_else(|| format!("task {task_id} try {try_number}: {}", task.state.as_str())))
+    }
 }
 
 #[async_trait]

@@ -131,6 +131,21 @@ pub trait WorkflowSource: Send + Sync {
     async fn runs(&self) -> SourceResult<Vec<WorkflowRun>>;
     /// The task instances of one run.
     async fn task_instances(&self, dag_id: &str, run_id: &str) -> SourceResult<Vec<TaskInstance>>;
+    /// The last lines of one try's log of a task instance (where a failure says why), as
+    /// the source wrote them: remote text, to be sanitized before display.
+    async fn task_log(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+        try_number: u32,
+    ) -> SourceResult<String> {
+        let _ = (dag_id, run_id, task_id, try_number);
+        Err(SourceError::new(
+            ErrorKind::NotConfigured,
+            "this workflow source does not serve task logs",
+        ))
+    }
 }
 
 /// Warehouse query health (Redshift).
@@ -188,6 +203,9 @@ impl WorkflowSource for Unconfigured {
         Err(self.error())
     }
     async fn task_instances(&self, _: &str, _: &str) -> SourceResult<Vec<TaskInstance>> {
+        Err(self.error())
+    }
+    async fn task_log(&self, _: &str, _: &str, _: &str, _: u32) -> SourceResult<String> {
         Err(self.error())
     }
 }

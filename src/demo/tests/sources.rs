@@ -44,3 +44,39 @@ async fn the_traits_work_through_sources() {
     platform.advance(Duration::minutes(90));
     assert_eq!(sources.clock.now(), snapshot_time() + Duration::minutes(90));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failed_task_log_tail_is_its_error() {
+    use crate::domain::{RunState, TaskState};
+    let platform = DemoPlatform::frozen(7, snapshot_time());
+    let sources = platform.sources();
+    let runs = sources.workflow.runs().await.unwrap_or_default();
+    let failed = runs
+        .iter()
+        .find(|r| r.state == RunState::Failed)
+        .unwrap_or_else(|| panic!("a failed run"));
+    let tasks = sources
+        .workflow
+        .task_instances(&failed.dag_id, &failed.run_id)
+        .await
+        .unwrap_or_default();
+    let task = tasks
+        .iter()
+        .find(|t| t.state == TaskState::Failed)
+        .unwrap_or_else(|| panic!("a failed task"));
+    let log = sources
+        .workflow
+        .task_log(
+            &failed.dag_id,
+            &failed.run_id,
+            &task.task_id,
+            task.try_number,
+        )
+        .await;
+    assert_eq!(log.ok(), task.error.clone());
+    let never = sources
+        .workflow
+        .task_log(&failed.dag_id, &failed.run_id, &task.task_id, 0)
+        .await;
+    assert!(matches!(never, Err(e) if e.kind == ErrorKind::NotFound));
+}
