@@ -269,3 +269,184 @@ impl Transport for HttpTransport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// What the scripted server saw: `METHOD /path Authorization`.
+    type Seen = Arc<Mutex<Vec<String>>>;
+
+    /// A one-thread HTTP/1.1 server on 127.0.0.1 answering with `answer(method, path,
+    /// authorization)`; every answer closes its connection.
+    fn serve(
+        answer: impl Fn(&str, &str, &str) -> (u16, String) + Send + 'static,
+    ) -> (String, Seen) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Seen = Arc::default();
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                reader.read_line(&mut head).unwrap();
+                let (mut length, mut auth) = (0, String::new());
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    let (name, value) = line.split_once(": ").unwrap_or((line, ""));
+                    match name.to_ascii_lowercase().as_str() {
+                        "content-length" => length = value.parse().unwrap(),
+                        "authorization" => auth = value.to_string(),
+                        _ => {}
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let mut words = head.split_whitespace();
+                let (method, path) = (words.next().unwrap(), words.next().unwrap());
+                log.lock().unwrap().push(format!("{method} {path} {auth}"));
+                let (status, body) = answer(method, path, &auth);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        (url, seen)
+    }
+
+    fn transport(url: &str, version: Option<ApiVersion>) -> HttpTransport {
+        HttpTransport::new(
+            url,
+            Some("ops".into()),
+            Some("pw".into()),
+            Some("AIRFLOW_PW".into()),
+            version,
+        )
+    }
+
+    /// Tokens `t1`, `t2`, … in order; the API takes only `good`.
+    fn tokens_then(good: &'static str, refusal: (u16, &'static str)) -> (String, Seen) {
+        let issued = Mutex::new(0);
+        serve(move |method, path, auth| match (method, path) {
+            ("POST", "/auth/token") => {
+                let mut n = issued.lock().unwrap();
+                *n += 1;
+                (201, format!("{{\"access_token\": \"t{n}\"}}"))
+            }
+            (_, "/api/v2/dags") if auth == format!("Bearer {good}") => {
+                (200, r#"{"dags": [], "total_entries": 0}"#.into())
+            }
+            _ => (refusal.0, refusal.1.into()),
+        })
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_replaced_once() {
+        let (url, seen) = tokens_then("t2", (401, r#"{"detail": "Token Expired"}"#));
+        let transport = transport(&url, Some(ApiVersion::V2));
+        let answer = transport.send(&ApiRequest::get("/dags")).await.unwrap();
+        assert_eq!(answer.status, 200);
+        // The new token is kept.
+        let answer = transport.send(&ApiRequest::get("/dags")).await.unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "POST /auth/token ",
+                "GET /api/v2/dags Bearer t1",
+                "POST /auth/token ",
+                "GET /api/v2/dags Bearer t2",
+                "GET /api/v2/dags Bearer t2",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_from_before_a_restart_is_replaced() {
+        let (url, _) = tokens_then("t2", (403, r#"{"detail": "Invalid JWT token"}"#));
+        let answer = transport(&url, Some(ApiVersion::V2))
+            .send(&ApiRequest::get("/dags"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_that_is_not_the_token_is_passed_on() {
+        let (url, seen) = tokens_then("never", (403, r#"{"detail": "Forbidden"}"#));
+        let answer = transport(&url, Some(ApiVersion::V2))
+            .send(&ApiRequest::get("/dags"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 403);
+        assert_eq!(seen.lock().unwrap().len(), 2, "no second token");
+
+        let (url, seen) = tokens_then("never", (401, r#"{"detail": "Token Expired"}"#));
+        let answer = transport(&url, Some(ApiVersion::V2))
+            .send(&ApiRequest::get("/dags"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 401, "one new token, then the answer");
+        assert_eq!(seen.lock().unwrap().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn airflow_2_is_detected_and_takes_basic_auth() {
+        let (url, seen) = serve(|_, path, _| match path {
+            "/api/v2/version" => (404, r#"{"title": "Not Found"}"#.into()),
+            _ => (200, r#"{"dags": []}"#.into()),
+        });
+        let transport = transport(&url, None);
+        assert_eq!(transport.api_version().await.ok(), Some(ApiVersion::V1));
+        transport
+            .send(&ApiRequest::get("/dags").with_query("limit", 100))
+            .await
+            .unwrap();
+        assert_eq!(
+            seen.lock().unwrap().last().map(String::as_str),
+            // base64("ops:pw")
+            Some("GET /api/v1/dags?limit=100 Basic b3BzOnB3")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_sign_in_is_an_auth_error() {
+        let (url, _) = serve(|_, _, _| (401, r#"{"detail": "Invalid credentials"}"#.into()));
+        let error = transport(&url, Some(ApiVersion::V2))
+            .send(&ApiRequest::get("/dags"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Auth);
+        assert_eq!(
+            error.message,
+            "Airflow refused user `ops` at /auth/token: Invalid credentials"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_proxy_page_is_kept_as_text() {
+        let (url, _) = serve(|_, _, _| (502, "<html>Bad Gateway</html>".into()));
+        let answer = HttpTransport::new(&url, None, None, None, Some(ApiVersion::V2))
+            .send(&ApiRequest::get("/dags"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 502);
+        assert_eq!(
+            answer.body,
+            Value::String("<html>Bad Gateway</html>".into())
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! The Airflow client against a real Apache Airflow 3 (the PyPI `apache-airflow` pinned in
+//! scripts/venv-airflow), started once per test binary by tests/emulator/airflow_server.py
+//! with the DAGs of tests/emulator/dags: one that succeeds, one that fails in its middle
+//! task and leaves the last one `upstream_failed`. Both are triggered once, then every
+//! test reads them through opsdeck's client over HTTP with a JWT. A missing venv or an
+//! Airflow that does not start fails the tests; they never skip. Airflow stops when this
+//! binary exits (its stdin closes).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+use opsdeck::airflow::{AirflowClient, ApiVersion, HttpTransport, RunScope, Transport};
+use opsdeck::domain::{RunState, TaskState, WorkflowRun};
+use opsdeck::source::{ErrorKind, WorkflowSource};
+use serde_json::{Value, json};
+
+/// How long Airflow may take to say READY (a cold start migrates its database).
+const STARTUP: Duration = Duration::from_secs(120);
+/// How long the test DAGs may take to finish.
+const RUNS_DONE: Duration = Duration::from_secs(120);
+
+const SUCCEEDS: &str = "opsdeck_ok";
+const FAILS: &str = "opsdeck_fail";
+/// Short run ids, so that even the log path fits MWAA's 64 characters.
+const OK_RUN: &str = "ok1";
+const FAILED_RUN: &str = "fail1";
+
+/// The Airflow of this test binary.
+struct Airflow {
+    /// `http://127.0.0.1:PORT`.
+    url: String,
+    user: String,
+    password: String,
+    _child: Child,
+    /// Airflow stops when this pipe closes: when the test binary exits, however it ends.
+    _stdin: ChildStdin,
+}
+
+static AIRFLOW: OnceLock<Airflow> = OnceLock::new();
+static RUNS: OnceLock<()> = OnceLock::new();
+
+/// The running Airflow with both test DAGs run to their end.
+fn airflow() -> &'static Airflow {
+    let airflow = AIRFLOW.get_or_init(start_airflow);
+    RUNS.get_or_init(|| run_test_dags(airflow));
+    airflow
+}
+
+fn start_airflow() -> Airflow {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/airflow/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/venv-airflow (scripts/test does) to install Airflow",
+        python.display()
+    );
+    let started = Instant::now();
+    let mut child = Command::new(&python)
+        .arg(root.join("tests/emulator/airflow_server.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        // The launcher's own stderr: its start time, and the server logs if it fails.
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (lines, said) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let line = said.recv_timeout(STARTUP).unwrap_or_else(|_| {
+        let _ = child.kill();
+        panic!(
+            "Airflow did not say READY within {} s (see the launcher's output above)",
+            STARTUP.as_secs()
+        )
+    });
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        ["READY", url, user, password, ..] => {
+            eprintln!("Airflow ready in {:.1} s", started.elapsed().as_secs_f64());
+            Airflow {
+                url: url.to_string(),
+                user: user.to_string(),
+                password: password.to_string(),
+                _child: child,
+                _stdin: stdin,
+            }
+        }
+        _ => panic!("Airflow did not start: {line}"),
+    }
+}
+
+/// Runs `work` on a runtime of its own, so that nothing it leaves (pooled connections)
+/// belongs to the runtime of the test that happened to call it.
+fn on_own_runtime<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(work)
+    })
+    .join()
+    .unwrap_or_else(|_| panic!("setting up the DAG runs failed (see above)"))
+}
+
+/// Triggers both test DAGs and waits until their runs have ended.
+fn run_test_dags(airflow: &Airflow) {
+    let (url, user, password) = (
+        airflow.url.clone(),
+        airflow.user.clone(),
+        airflow.password.clone(),
+    );
+    on_own_runtime(async move {
+        let rest = Rest::sign_in(&url, &user, &password).await;
+        let started = Instant::now();
+        for (dag, run) in [(SUCCEEDS, OK_RUN), (FAILS, FAILED_RUN)] {
+            rest.post(
+                &format!("/dags/{dag}/dagRuns"),
+                json!({"dag_run_id": run, "logical_date": null}),
+            )
+            .await;
+        }
+        for (dag, run) in [(SUCCEEDS, OK_RUN), (FAILS, FAILED_RUN)] {
+            loop {
+                let state = rest.get(&format!("/dags/{dag}/dagRuns/{run}")).await["state"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if state == "success" || state == "failed" {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < RUNS_DONE,
+                    "{dag}/{run} still {state} after {} s",
+                    RUNS_DONE.as_secs()
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        eprintln!(
+            "test DAG runs ended in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    });
+}
+
+/// The test's own REST calls (triggering), apart from the client under test.
+struct Rest {
+    http: reqwest::Client,
+    api: String,
+    token: String,
+}
+
+impl Rest {
+    async fn sign_in(url: &str, user: &str, password: &str) -> Rest {
+        let http = reqwest::Client::new();
+        let answer: Value = http
+            .post(format!("{url}/auth/token"))
+            .json(&json!({"username": user, "password": password}))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("sign in: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("sign in: {e}"));
+        Rest {
+            http,
+            api: format!("{url}/api/v2"),
+            token: answer["access_token"]
+                .as_str()
+                .expect("a token")
+                .to_string(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.api))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.http
+            .post(format!("{}{path}", self.api))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
+}
+
+/// A transport to the test Airflow over HTTP, as a self-managed environment configures it.
+fn http_transport(airflow: &Airflow, password: &str, version: Option<ApiVersion>) -> HttpTransport {
+    HttpTransport::new(
+        &airflow.url,
+        Some(airflow.user.clone()),
+        Some(password.to_string()),
+        Some("OPSDECK_AIRFLOW_PASSWORD".into()),
+        version,
+    )
+}
+
+fn http_client(scope: RunScope) -> AirflowClient {
+    let airflow = airflow();
+    AirflowClient::new(
+        Arc::new(http_transport(airflow, &airflow.password, None)),
+        scope,
+    )
+}
+
+fn find<'a>(runs: &'a [WorkflowRun], dag: &str, run: &str) -> &'a WorkflowRun {
+    runs.iter()
+        .find(|r| r.dag_id == dag && r.run_id == run)
+        .unwrap_or_else(|| panic!("{dag}/{run} not in {runs:#?}"))
+}
+
+/// What every path to Airflow must read the same: the runs with their states, the task
+/// instances of the failed run, and the log tail of its failed try.
+async fn reads_the_test_runs(client: &AirflowClient) {
+    let runs = client.runs().await.unwrap_or_else(|e| panic!("{e}"));
+    let ok = find(&runs, SUCCEEDS, OK_RUN);
+    assert_eq!(ok.state, RunState::Success);
+    assert_eq!(ok.run_type, "manual");
+    assert!(ok.logical_date.is_some(), "run_after stands in: {ok:?}");
+    assert!(ok.started_at.is_some() && ok.ended_at.is_some(), "{ok:?}");
+    assert_eq!(ok.failure, None);
+    let failed = find(&runs, FAILS, FAILED_RUN);
+    assert_eq!(failed.state, RunState::Failed);
+    assert_eq!(failed.failure.as_deref(), Some("task transform failed"));
+    assert!(failed.since() >= failed.started_at);
+
+    let tasks = client
+        .task_instances(FAILS, FAILED_RUN)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let summary: Vec<(&str, &TaskState, u32, u32)> = tasks
+        .iter()
+        .map(|t| (t.task_id.as_str(), &t.state, t.try_number, t.max_tries))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("extract", &TaskState::Success, 1, 1),
+            ("transform", &TaskState::Failed, 1, 1),
+            ("load", &TaskState::UpstreamFailed, 0, 1),
+        ]
+    );
+    assert!(tasks.iter().all(|t| t.operator == "@task"), "{tasks:?}");
+    assert!(tasks[1].started_at.is_some() && tasks[1].ended_at.is_some());
+
+    let log = client
+        .task_log(FAILS, FAILED_RUN, "transform", 1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        log.contains("ValueError: opsdeck test failure: 3 rows rejected, marker missing"),
+        "{log}"
+    );
+    assert!(log.lines().count() <= 40, "a tail: {log}");
+}
+
+#[tokio::test]
+async fn self_managed_airflow_3_runs_tasks_and_log() {
+    reads_the_test_runs(&http_client(RunScope::default())).await;
+}
+
+#[tokio::test]
+async fn state_filter_and_runs_per_dag() {
+    let failed_only = http_client(RunScope {
+        runs_per_dag: 5,
+        states: vec!["failed".into()],
+    });
+    let runs = failed_only.runs().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(runs.iter().all(|r| r.state == RunState::Failed), "{runs:?}");
+    assert!(runs.iter().any(|r| r.run_id == FAILED_RUN));
+
+    let one_each = http_client(RunScope {
+        runs_per_dag: 1,
+        states: Vec::new(),
+    });
+    let runs = one_each.runs().await.unwrap_or_else(|e| panic!("{e}"));
+    let dags: Vec<&str> = runs.iter().map(|r| r.dag_id.as_str()).collect();
+    assert_eq!(dags.len(), 2, "{dags:?}");
+    assert!(dags.contains(&SUCCEEDS) && dags.contains(&FAILS));
+}
+
+#[tokio::test]
+async fn the_api_version_is_asked_of_the_server() {
+    let airflow = airflow();
+    let transport = http_transport(airflow, &airflow.password, None);
+    assert_eq!(transport.api_version().await.ok(), Some(ApiVersion::V2));
+}
+
+#[tokio::test]
+async fn task_without_a_try_and_unknown_run() {
+    let client = http_client(RunScope::default());
+    let error = client
+        .task_log(FAILS, FAILED_RUN, "load", 0)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound);
+    let error = client
+        .task_log(FAILS, "no_such_run", "transform", 1)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+    let tasks = client.task_instances(FAILS, "no_such_run").await;
+    assert_eq!(tasks.ok(), Some(Vec::new()));
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_auth_error_with_a_hint() {
+    let airflow = airflow();
+    let client = AirflowClient::new(
+        Arc::new(http_transport(airflow, "not-the-password", None)),
+        RunScope::default(),
+    );
+    let error = client.runs().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Auth, "{error}");
+    assert!(
+        error
+            .message
+            .starts_with("Airflow refused user `opsdeck` at /auth/token"),
+        "{error}"
+    );
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("$OPSDECK_AIRFLOW_PASSWORD")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_password_says_which_variable_to_set() {
+    let airflow = airflow();
+    let transport = HttpTransport::new(
+        &airflow.url,
+        Some(airflow.user.clone()),
+        None,
+        Some("OPSDECK_AIRFLOW_PASSWORD".into()),
+        Some(ApiVersion::V2),
+    );
+    let error = AirflowClient::new(Arc::new(transport), RunScope::default())
+        .runs()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Auth);
+    assert_eq!(error.message, "Airflow: no password for user `opsdeck`");
+    assert_eq!(
+        error.hint.as_deref(),
+        Some("export OPSDECK_AIRFLOW_PASSWORD with the password of `opsdeck`")
+    );
+}
+
+#[tokio::test]
+async fn an_airflow_that_is_not_there_is_unreachable() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let transport = HttpTransport::new(&format!("http://127.0.0.1:{port}"), None, None, None, None);
+    let error = AirflowClient::new(Arc::new(transport), RunScope::default())
+        .runs()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Unreachable, "{error}");
+    assert!(error.message.contains("cannot connect"), "{error}");
+}
