@@ -2,9 +2,11 @@
 //! scripts/venv-airflow), started once per test binary by tests/emulator/airflow_server.py
 //! with the DAGs of tests/emulator/dags: one that succeeds, one that fails in its middle
 //! task and leaves the last one `upstream_failed`. Both are triggered once, then every
-//! test reads them through opsdeck's client over HTTP with a JWT. A missing venv or an
-//! Airflow that does not start fails the tests; they never skip. Airflow stops when this
-//! binary exits (its stdin closes).
+//! test reads them through opsdeck's client: over HTTP with a JWT, and through the real
+//! aws-sdk-mwaa client against a stand-in for MWAA's InvokeRestApi
+//! (tests/emulator/mwaa_standin.py) that forwards to the same Airflow. A missing venv or
+//! an Airflow that does not start fails the tests; they never skip. Airflow stops when
+//! this binary exits (its stdin closes).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -13,6 +15,8 @@ use std::sync::{Arc, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use opsdeck::airflow::{AirflowClient, ApiVersion, HttpTransport, RunScope, Transport};
+use opsdeck::aws::ErrorContext;
+use opsdeck::aws::mwaa::MwaaTransport;
 use opsdeck::domain::{RunState, TaskState, WorkflowRun};
 use opsdeck::source::{ErrorKind, WorkflowSource};
 use serde_json::{Value, json};
@@ -394,4 +398,190 @@ async fn an_airflow_that_is_not_there_is_unreachable() {
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::Unreachable, "{error}");
     assert!(error.message.contains("cannot connect"), "{error}");
+}
+
+// --- MWAA: the same Airflow behind a stand-in for InvokeRestApi, through aws-sdk-mwaa.
+
+/// The MWAA environment name the stand-in answers to.
+const MWAA_ENVIRONMENT: &str = "opsdeck-test";
+
+/// A stand-in for MWAA's InvokeRestApi and GetEnvironment in front of the test Airflow.
+struct MwaaStandin {
+    /// `http://127.0.0.1:PORT`.
+    url: String,
+    child: Child,
+    _stdin: ChildStdin,
+}
+
+impl Drop for MwaaStandin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A stand-in of its own for one test; the first `faults` InvokeRestApi calls answer as
+/// an Airflow 503 would.
+fn mwaa_standin(faults: u32) -> MwaaStandin {
+    let airflow = airflow();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new(root.join(".venv/airflow/bin/python"))
+        .arg(root.join("tests/emulator/mwaa_standin.py"))
+        .args([
+            &airflow.url,
+            &airflow.user,
+            &airflow.password,
+            MWAA_ENVIRONMENT,
+            &faults.to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the MWAA stand-in: {e}"));
+    let stdin = child.stdin.take().expect("piped stdin");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("MWAA stand-in: {e}"));
+    let url = match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+        ["READY", url] => url.to_string(),
+        _ => panic!("the MWAA stand-in did not start: {line:?}"),
+    };
+    MwaaStandin {
+        url,
+        child,
+        _stdin: stdin,
+    }
+}
+
+/// Answers 127.0.0.1 for every name: the SDK puts `env.` (InvokeRestApi) or `api.`
+/// (GetEnvironment) before the endpoint's host, and those hosts must reach the stand-in.
+#[derive(Debug, Clone)]
+struct Loopback;
+
+impl aws_smithy_runtime_api::client::dns::ResolveDns for Loopback {
+    fn resolve_dns<'a>(
+        &'a self,
+        _name: &'a str,
+    ) -> aws_smithy_runtime_api::client::dns::DnsFuture<'a> {
+        aws_smithy_runtime_api::client::dns::DnsFuture::ready(Ok(vec![std::net::IpAddr::V4(
+            std::net::Ipv4Addr::LOCALHOST,
+        )]))
+    }
+}
+
+/// The real MWAA client, signed with test credentials, reaching the stand-in.
+fn mwaa_sdk_client(standin: &MwaaStandin) -> aws_sdk_mwaa::Client {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_with_resolver(Loopback);
+    let config = aws_sdk_mwaa::Config::builder()
+        .behavior_version(aws_sdk_mwaa::config::BehaviorVersion::latest())
+        .region(aws_sdk_mwaa::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_mwaa::config::Credentials::new(
+            "AKIDOPSDECKTEST",
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(standin.url.replace("127.0.0.1", "mwaa.localhost"))
+        .http_client(http)
+        .build();
+    aws_sdk_mwaa::Client::from_conf(config)
+}
+
+fn mwaa_transport(standin: &MwaaStandin, environment: &str) -> MwaaTransport {
+    MwaaTransport::new(
+        mwaa_sdk_client(standin),
+        environment.to_string(),
+        ErrorContext::new("MWAA", Some("data-prod".into())),
+        None,
+    )
+}
+
+#[tokio::test]
+async fn mwaa_invoke_rest_api_runs_tasks_and_log() {
+    let standin = mwaa_standin(0);
+    let transport = mwaa_transport(&standin, MWAA_ENVIRONMENT);
+    assert_eq!(
+        transport.api_version().await.ok(),
+        Some(ApiVersion::V2),
+        "GetEnvironment's AirflowVersion 3.x"
+    );
+    let client = AirflowClient::new(Arc::new(transport), RunScope::default());
+    reads_the_test_runs(&client).await;
+}
+
+#[tokio::test]
+async fn mwaa_airflow_server_errors_are_retried_then_reported() {
+    let standin = mwaa_standin(2);
+    let client = AirflowClient::new(
+        Arc::new(mwaa_transport(&standin, MWAA_ENVIRONMENT)),
+        RunScope::default(),
+    )
+    .with_retry_delay(Duration::from_millis(10));
+    let tasks = client.task_instances(FAILS, FAILED_RUN).await;
+    assert_eq!(
+        tasks.map(|t| t.len()).ok(),
+        Some(3),
+        "two 503s, then the answer"
+    );
+
+    let standin = mwaa_standin(10);
+    let client = AirflowClient::new(
+        Arc::new(mwaa_transport(&standin, MWAA_ENVIRONMENT)),
+        RunScope::default(),
+    )
+    .with_retry_delay(Duration::from_millis(10));
+    let error = client.task_instances(FAILS, FAILED_RUN).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Unreachable);
+    assert_eq!(
+        error.message,
+        "Airflow: POST /dags/~/dagRuns/~/taskInstances/list answered 503: stand-in fault: service unavailable"
+    );
+}
+
+#[tokio::test]
+async fn mwaa_client_errors_long_paths_and_unknown_environments() {
+    let standin = mwaa_standin(0);
+    let client = AirflowClient::new(
+        Arc::new(mwaa_transport(&standin, MWAA_ENVIRONMENT)),
+        RunScope::default(),
+    );
+    // Airflow's 404 comes back as a RestApiClientException carrying it.
+    let error = client.task_log(SUCCEEDS, "x", "load", 1).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+    assert!(error.message.contains("answered 404"), "{error}");
+
+    let error = client
+        .task_log(
+            FAILS,
+            "scheduled__2026-01-01T00:00:00+00:00",
+            "transform",
+            1,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert!(error.message.contains("at most 64"), "{error}");
+    assert_eq!(
+        error.hint.as_deref(),
+        Some(
+            "open it in the Airflow UI, or in CloudWatch Logs (log group airflow-opsdeck-test-Task)"
+        )
+    );
+
+    let client = AirflowClient::new(
+        Arc::new(mwaa_transport(&standin, "no-such-environment")),
+        RunScope::default(),
+    );
+    let error = client.runs().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+    assert!(
+        error.message.starts_with("MWAA: ResourceNotFoundException"),
+        "{error}"
+    );
 }
