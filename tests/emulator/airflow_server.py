@@ -17,6 +17,7 @@ If Airflow cannot start in time it prints `FAILED <reason>` on stdout, the tails
 server logs on stderr, cleans up and exits 1.
 """
 
+import ctypes
 import importlib.metadata
 import json
 import os
@@ -42,6 +43,7 @@ START_TIMEOUT = float(os.environ.get("OPSDECK_AIRFLOW_START_TIMEOUT", "110"))
 # copy it instead of migrating again (the migration is most of a cold start).
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "opsdeck-db")
 
+PR_SET_PDEATHSIG = 1
 started = []
 
 
@@ -83,6 +85,17 @@ def airflow_env(home, port, password_file):
     return env
 
 
+def start_child(niceness):
+    """In the child before exec: its priority, and a TERM if this launcher dies (even by
+    SIGKILL), so that a component never outlives it."""
+    if niceness:
+        os.nice(niceness)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def run_logged(args, env, log_path, niceness=0):
     log = open(log_path, "ab")
     proc = subprocess.Popen(
@@ -91,7 +104,7 @@ def run_logged(args, env, log_path, niceness=0):
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+        preexec_fn=lambda: start_child(niceness),
     )
     started.append((proc, log_path))
     return proc
