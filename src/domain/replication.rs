@@ -197,11 +197,7 @@ impl ReplicationTask {
         if !health.is_problem() {
             return None;
         }
-        if let Some(msg) = self
-            .last_failure_message
-            .as_ref()
-            .filter(|m| !m.is_empty())
-        {
+        if let Some(msg) = self.last_failure_message.as_ref().filter(|m| !m.is_empty()) {
             return Some(msg.clone());
         }
         let errored = self.stats.as_ref().map_or(0, |s| s.tables_errored);
