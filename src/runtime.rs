@@ -195,7 +195,8 @@ where
                 }
                 detail @ (Effect::FetchTableStatistics { .. }
                 | Effect::FetchTaskSettings { .. }
-                | Effect::FetchTaskInstances { .. }) => {
+                | Effect::FetchTaskInstances { .. }
+                | Effect::FetchTaskLog { .. }) => {
                     let tx = tx.clone();
                     let sources = sources.clone();
                     tokio::spawn(async move {

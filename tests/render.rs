@@ -318,3 +318,73 @@ fn billed_cost_shows_its_count_and_asks_before_a_refetch() {
         );
     }
 }
+
+/// A failed try's log, fetched apart from the task instances (as Airflow serves it), shows
+/// its last lines, inert.
+#[test]
+fn a_fetched_log_tail_shows_its_end_inert() {
+    use opsdeck::app::{Detail, Effect};
+    use opsdeck::domain::{TaskInstance, TaskState};
+    let mut model = common::demo_model();
+    press(&mut model, "3\r");
+    let Some(Detail::Run { dag_id, run_id, .. }) = model.detail.clone() else {
+        panic!("a run detail is open");
+    };
+    let failed = TaskInstance {
+        task_id: "load_orders".into(),
+        state: TaskState::Failed,
+        try_number: 3,
+        max_tries: 3,
+        operator: "PythonOperator".into(),
+        started_at: None,
+        ended_at: None,
+        error: None,
+    };
+    let effects = update(
+        &mut model,
+        Msg::DetailFetched(DetailPayload::TaskInstances {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+            result: Ok(vec![failed]),
+        }),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::FetchTaskLog {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+            task_id: "load_orders".into(),
+            try_number: 3,
+        }]
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    assert!(screen.contains("reading the log of try 3"), "{screen}");
+
+    let mut log: Vec<String> = (1..=40).map(|i| format!("[task] line {i}")).collect();
+    log.push("ValueError: \x1b[31m3 rows\x1b[0m rejected\x07".into());
+    update(
+        &mut model,
+        Msg::DetailFetched(DetailPayload::TaskLog {
+            dag_id,
+            run_id,
+            task_id: "load_orders".into(),
+            try_number: 3,
+            result: Ok(log.join("\n")),
+        }),
+    );
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    assert!(
+        screen.contains("3 rows"),
+        "the log's last line shows:\n{screen}"
+    );
+    assert!(screen.contains("rejected"), "{screen}");
+    assert!(
+        !screen.contains("line 1 "),
+        "the log's start scrolls away:\n{screen}"
+    );
+    assert!(
+        !screen.chars().any(|c| c.is_control() && c != '\n'),
+        "no control character reaches the terminal:\n{screen}"
+    );
+}

@@ -10,14 +10,23 @@ use super::keys::Keymap;
 use super::resource::Resource;
 use super::tab::Tab;
 use super::view::{Listed, ServiceSpend, TableView};
+use crate::domain::failure::ItemRef;
 use crate::domain::{
-    Failure, PipelineDefinition, QueryRecord, ReplicationTask, SpendSeries, TableStatistics,
-    TaskInstance, TaskSettings, WorkflowRun,
+    Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask, SpendSeries,
+    StageStatus, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::SourceKind;
 
 /// Days of spend the Cost tab shows.
 pub const COST_DAYS: usize = 30;
+
+/// Health counts of each source's items; `None` until the source has answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceCounts {
+    pub tasks: Option<HealthCounts>,
+    pub runs: Option<HealthCounts>,
+    pub queries: Option<HealthCounts>,
+}
 
 /// Which environment the console is looking at, for the header.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -60,6 +69,8 @@ pub enum Detail {
         dag_id: String,
         run_id: String,
         instances: Resource<Vec<TaskInstance>>,
+        /// The log tail of the selected failed try, fetched when the selection lands on it.
+        log: Option<TaskLog>,
         scroll: usize,
     },
     Query {
@@ -77,6 +88,15 @@ impl Detail {
             | Detail::Query { scroll, .. } => scroll,
         }
     }
+}
+
+/// The log tail of one try of a task instance, as the workflow source sent it (remote text:
+/// rendered inert).
+#[derive(Debug, Clone)]
+pub struct TaskLog {
+    pub task_id: String,
+    pub try_number: u32,
+    pub text: Resource<String>,
 }
 
 /// A one-line message in the footer.
@@ -122,6 +142,12 @@ pub struct Model {
     pub failures: Vec<Failure>,
     /// Spend by service over the Cost tab's period, derived from `spend`.
     pub service_spend: Vec<ServiceSpend>,
+    /// Health counts per source, derived from the data (the newest run of each DAG).
+    pub counts: SourceCounts,
+    /// Each pipeline's stages with their status, derived from tasks and runs.
+    pub stages: Vec<Vec<StageStatus>>,
+    /// Failing items per tab, for the tab bar's badges, in [`Tab::ALL`] order.
+    pub problems: [usize; 5],
     /// One table view per tab, in [`Tab::ALL`] order.
     pub views: [TableView; 5],
     pub now: DateTime<Utc>,
@@ -142,7 +168,7 @@ impl Model {
                 .unwrap_or(Duration::from_secs(30))
         };
         let view = |sort: super::view::Sort| TableView::new(sort.column, sort.descending);
-        Model {
+        let mut model = Model {
             environment: init.environment,
             tab: Tab::Overview,
             mode: Mode::Normal,
@@ -158,6 +184,9 @@ impl Model {
             spend: Resource::new(interval(SourceKind::Cost)),
             failures: Vec::new(),
             service_spend: Vec::new(),
+            counts: SourceCounts::default(),
+            stages: Vec::new(),
+            problems: [0; 5],
             views: [
                 view(Failure::DEFAULT_SORT),
                 view(ReplicationTask::DEFAULT_SORT),
@@ -170,7 +199,10 @@ impl Model {
             size: (80, 24),
             notice: None,
             quit: false,
-        }
+        };
+        // The pipeline chain shows its stages ("no data") before any source answers.
+        model.rederive([None, None, None, None, None]);
+        model
     }
 
     /// Moves to another environment: its data starts empty (nothing of the old one may
@@ -245,6 +277,34 @@ impl Model {
             failures.extend(queries.iter().filter_map(Failure::of_query));
         }
         self.failures = failures;
+        self.counts = SourceCounts {
+            tasks: self
+                .tasks
+                .data
+                .as_ref()
+                .map(|t| HealthCounts::tally(t.iter().map(ReplicationTask::health))),
+            runs: self
+                .runs
+                .data
+                .as_ref()
+                .map(|r| HealthCounts::tally(latest_runs(r).iter().map(|r| r.health()))),
+            queries: self
+                .queries
+                .data
+                .as_ref()
+                .map(|q| HealthCounts::tally(q.iter().map(QueryRecord::health))),
+        };
+        self.stages = self
+            .pipelines
+            .iter()
+            .map(|p| p.status(self.tasks.data.as_deref(), self.runs.data.as_deref()))
+            .collect();
+        self.problems = Tab::ALL.map(|tab| {
+            self.failures
+                .iter()
+                .filter(|f| f.health == Health::Failed && tab_of(&f.item) == tab)
+                .count()
+        });
         self.service_spend = self
             .spend
             .data
@@ -308,17 +368,33 @@ impl Model {
     }
 }
 
+/// The tab an item lives in.
+pub fn tab_of(item: &ItemRef) -> Tab {
+    match item {
+        ItemRef::Replication { .. } => Tab::Dms,
+        ItemRef::WorkflowRun { .. } => Tab::Airflow,
+        ItemRef::Query { .. } => Tab::Redshift,
+    }
+}
+
 /// The newest run of each workflow: an old failure that a later run fixed is not "failing now".
+///
+/// In the order each workflow first appears; linear in the number of runs.
 pub fn latest_runs(runs: &[WorkflowRun]) -> Vec<&WorkflowRun> {
     let mut latest: Vec<&WorkflowRun> = Vec::new();
+    let mut slots: HashMap<&str, usize> = HashMap::new();
     for run in runs {
-        match latest.iter_mut().find(|r| r.dag_id == run.dag_id) {
-            Some(slot) => {
+        match slots.get(run.dag_id.as_str()) {
+            Some(&i) => {
+                let slot = &mut latest[i];
                 if (run.logical_date, run.started_at) > (slot.logical_date, slot.started_at) {
                     *slot = run;
                 }
             }
-            None => latest.push(run),
+            None => {
+                slots.insert(&run.dag_id, latest.len());
+                latest.push(run);
+            }
         }
     }
     latest

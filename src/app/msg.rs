@@ -46,6 +46,13 @@ pub enum DetailPayload {
         run_id: String,
         result: Result<Vec<TaskInstance>, SourceError>,
     },
+    TaskLog {
+        dag_id: String,
+        run_id: String,
+        task_id: String,
+        try_number: u32,
+        result: Result<String, SourceError>,
+    },
 }
 
 /// Everything that can happen to the console.
@@ -91,6 +98,13 @@ pub enum Effect {
     FetchTaskSettings { task_id: String },
     /// Fetch the task instances of a workflow run.
     FetchTaskInstances { dag_id: String, run_id: String },
+    /// Fetch the log tail of one try of a task instance.
+    FetchTaskLog {
+        dag_id: String,
+        run_id: String,
+        task_id: String,
+        try_number: u32,
+    },
     /// Ask the cost source again now, past its cache (each request is billed).
     RefetchCost,
     /// Load and apply a theme by name.

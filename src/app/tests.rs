@@ -637,3 +637,89 @@ fn env_command_switches_among_the_config_environments() {
     );
     assert_eq!(m.environment.name, "prod", "a failed switch stays put");
 }
+
+fn instance(task_id: &str, state: &str, try_number: u32) -> crate::domain::TaskInstance {
+    crate::domain::TaskInstance {
+        task_id: task_id.into(),
+        state: crate::domain::TaskState::parse(Some(state)),
+        try_number,
+        max_tries: 2,
+        operator: "BashOperator".into(),
+        started_at: Some(t(2, 0)),
+        ended_at: Some(t(2, 5)),
+        error: None,
+    }
+}
+
+#[test]
+fn a_failed_try_without_an_error_has_its_log_fetched_once_when_selected() {
+    let mut m = loaded();
+    press(&mut m, "3");
+    key(&mut m, KeyCode::Enter);
+    let Some(Detail::Run { dag_id, run_id, .. }) = m.detail.clone() else {
+        panic!("a run detail is open");
+    };
+    let instances = vec![
+        instance("extract", "success", 1),
+        instance("dbt_run", "failed", 2),
+        instance("dbt_test", "upstream_failed", 0),
+    ];
+    let effects = update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskInstances {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+            result: Ok(instances.clone()),
+        }),
+    );
+    assert!(
+        effects.is_empty(),
+        "the first row succeeded: no log to read"
+    );
+    let effects = press(&mut m, "j");
+    assert_eq!(
+        effects,
+        vec![Effect::FetchTaskLog {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+            task_id: "dbt_run".into(),
+            try_number: 2,
+        }]
+    );
+    assert!(matches!(&m.detail, Some(Detail::Run { log: Some(l), .. }) if l.text.loading));
+    // The same try is not asked for again while it is selected, nor after new instances.
+    assert!(press(&mut m, "jk").is_empty());
+    let effects = update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskInstances {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+            result: Ok(instances),
+        }),
+    );
+    assert!(effects.is_empty());
+    // A log for another try is dropped; the right one lands.
+    for (try_number, text) in [(1, "old try"), (2, "ValueError: 3 rows rejected")] {
+        update(
+            &mut m,
+            Msg::DetailFetched(DetailPayload::TaskLog {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+                task_id: "dbt_run".into(),
+                try_number,
+                result: Ok(text.into()),
+            }),
+        );
+    }
+    assert!(matches!(&m.detail, Some(Detail::Run { log: Some(l), .. })
+        if l.text.data.as_deref() == Some("ValueError: 3 rows rejected")));
+    // An upstream-failed task never ran: it has no log to read.
+    assert!(press(&mut m, "j").is_empty());
+    // Ctrl-r reads the instances again, then the log once they are back.
+    let effects = update(&mut m, Msg::Key(Key::ctrl('r')));
+    assert!(effects.contains(&Effect::FetchTaskInstances {
+        dag_id: dag_id.clone(),
+        run_id: run_id.clone()
+    }));
+    assert!(matches!(&m.detail, Some(Detail::Run { log: None, .. })));
+}

@@ -3,10 +3,11 @@
 use super::command::{self, Command};
 use super::confirm::{Answer, Confirmable, Confirmation};
 use super::keys::{Action, Key, KeyCode};
-use super::model::{Detail, Mode, Model, Notice};
+use super::model::{Detail, Mode, Model, Notice, TaskLog};
 use super::msg::{DetailPayload, Effect, Msg, Payload};
 use super::resource::Resource;
 use super::tab::Tab;
+use crate::domain::TaskState;
 use crate::domain::failure::ItemRef;
 use crate::source::SourceKind;
 
@@ -37,7 +38,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::DetailFetched(payload) => {
             on_detail(model, payload);
-            Vec::new()
+            log_fetch(model).into_iter().collect()
         }
         Msg::ThemeLoaded(Ok(name)) => {
             model.notice = Some(info(format!("theme {name}")));
@@ -164,6 +165,27 @@ fn on_detail(model: &mut Model, payload: DetailPayload) {
                 ..
             }),
         ) if *d == dag_id && *r == run_id => instances.apply(now, result),
+        (
+            DetailPayload::TaskLog {
+                dag_id,
+                run_id,
+                task_id,
+                try_number,
+                result,
+            },
+            Some(Detail::Run {
+                dag_id: d,
+                run_id: r,
+                log: Some(log),
+                ..
+            }),
+        ) if *d == dag_id
+            && *r == run_id
+            && log.task_id == task_id
+            && log.try_number == try_number =>
+        {
+            log.text.apply(now, result)
+        }
         // The operator has moved on: a late answer for another item is dropped.
         _ => {}
     }
@@ -355,7 +377,47 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::SortNext => sort(model, true),
         Action::SortReverse => sort(model, false),
     }
-    Vec::new()
+    log_fetch(model).into_iter().collect()
+}
+
+/// The log fetch a run's detail needs when its selection rests on a failed try whose log
+/// the source did not send with the task instances (Airflow serves logs separately).
+fn log_fetch(model: &mut Model) -> Option<Effect> {
+    let Some(Detail::Run {
+        dag_id,
+        run_id,
+        instances,
+        log,
+        scroll,
+    }) = model.detail.as_mut()
+    else {
+        return None;
+    };
+    let rows = instances.data.as_ref()?;
+    let selected = rows.get((*scroll).min(rows.len().saturating_sub(1)))?;
+    let failed = matches!(selected.state, TaskState::Failed | TaskState::UpForRetry);
+    if !failed || selected.error.is_some() || selected.try_number == 0 {
+        return None;
+    }
+    if log
+        .as_ref()
+        .is_some_and(|l| l.task_id == selected.task_id && l.try_number == selected.try_number)
+    {
+        return None;
+    }
+    let mut text = Resource::new(instances.interval);
+    text.loading = true;
+    *log = Some(TaskLog {
+        task_id: selected.task_id.clone(),
+        try_number: selected.try_number,
+        text,
+    });
+    Some(Effect::FetchTaskLog {
+        dag_id: dag_id.clone(),
+        run_id: run_id.clone(),
+        task_id: selected.task_id.clone(),
+        try_number: selected.try_number,
+    })
 }
 
 fn move_selection(model: &mut Model, delta: isize) {
@@ -468,9 +530,12 @@ fn detail_fetch(model: &mut Model) -> Option<Effect> {
             dag_id,
             run_id,
             instances,
+            log,
             ..
         } => {
             instances.loading = true;
+            // A refresh reads the log again once the task instances are back.
+            *log = None;
             Some(Effect::FetchTaskInstances {
                 dag_id: dag_id.clone(),
                 run_id: run_id.clone(),
@@ -501,6 +566,7 @@ fn open(model: &mut Model) -> Vec<Effect> {
             dag_id: runs[index].dag_id.clone(),
             run_id: runs[index].run_id.clone(),
             instances: Resource::new(detail_interval),
+            log: None,
             scroll: 0,
         }),
         Tab::Redshift => model.queries.data.as_ref().map(|queries| Detail::Query {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{Health, QueryRecord, ReplicationTask, WorkflowRun};
 
 /// Which item a failure is about, so the UI can jump to it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ItemRef {
     Replication { id: String },
     WorkflowRun { dag_id: String, run_id: String },

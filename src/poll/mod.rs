@@ -178,6 +178,26 @@ pub async fn fetch_detail(effect: Effect, sources: &Sources) -> Option<Msg> {
                 result,
             }
         }
+        Effect::FetchTaskLog {
+            dag_id,
+            run_id,
+            task_id,
+            try_number,
+        } => {
+            let result = with_timeout(
+                sources
+                    .workflow
+                    .task_log(&dag_id, &run_id, &task_id, try_number),
+            )
+            .await;
+            DetailPayload::TaskLog {
+                dag_id,
+                run_id,
+                task_id,
+                try_number,
+                result,
+            }
+        }
         _ => return None,
     };
     Some(Msg::DetailFetched(payload))

@@ -9,6 +9,7 @@ use super::dms::title_with_filter;
 use super::text::{clock, inert, inert_line, span};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
+use crate::app::model::TaskLog;
 use crate::app::{Detail, Model, Resource, Tab, TableView};
 use crate::domain::{TaskInstance, WorkflowRun};
 
@@ -28,6 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         dag_id,
         run_id,
         instances,
+        log,
         scroll,
     }) = &model.detail
     {
@@ -37,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             model,
             theme,
             (dag_id, run_id),
-            instances,
+            (instances, log.as_ref()),
             *scroll,
         );
     }
@@ -77,7 +79,7 @@ fn render_detail(
     model: &Model,
     theme: &Theme,
     (dag_id, run_id): (&str, &str),
-    instances: &Resource<Vec<TaskInstance>>,
+    (instances, log): (&Resource<Vec<TaskInstance>>, Option<&TaskLog>),
     scroll: usize,
 ) {
     let title = format!("{} · {}", inert_line(dag_id), inert_line(run_id));
@@ -94,7 +96,7 @@ fn render_detail(
     let [top, bottom] =
         Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
-    render_instances(frame, bottom, model, theme, instances, scroll);
+    render_instances(frame, bottom, model, theme, (instances, log), scroll);
 }
 
 fn summary(run: &WorkflowRun, model: &Model, theme: &Theme) -> Vec<Line<'static>> {
@@ -143,7 +145,7 @@ fn render_instances(
     area: Rect,
     model: &Model,
     theme: &Theme,
-    instances: &Resource<Vec<TaskInstance>>,
+    (instances, log): (&Resource<Vec<TaskInstance>>, Option<&TaskLog>),
     scroll: usize,
 ) {
     let Some(rows) = &instances.data else {
@@ -158,7 +160,7 @@ fn render_instances(
         return;
     };
     let selected = scroll.min(rows.len().saturating_sub(1));
-    let error = rows.get(selected).and_then(|t| t.error.clone());
+    let error = rows.get(selected).and_then(|t| log_text(t, log));
     let error_height = if error.is_some() {
         (area.height / 3).max(3)
     } else {
@@ -208,11 +210,32 @@ fn render_instances(
             .lines()
             .map(|l| Line::styled(inert(l).into_owned(), theme.failed))
             .collect();
+        // A log's end says why it failed: when the tail does not fit, its last lines show.
+        let block = super::widgets::block(theme, "log of the failed try");
+        let inner = block.inner(log);
+        let overflow = super::dms::wrapped_height(&lines, inner.width).saturating_sub(inner.height);
         frame.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
-                .block(super::widgets::block(theme, "log of the failed try")),
+                .scroll((overflow, 0))
+                .block(block),
             log,
         );
     }
+}
+
+/// What the log box says for the selected task instance: the error its source sent with
+/// it, or the log tail fetched for its try (or that fetch's progress or failure).
+fn log_text(instance: &TaskInstance, log: Option<&TaskLog>) -> Option<String> {
+    if let Some(error) = &instance.error {
+        return Some(error.clone());
+    }
+    let log =
+        log.filter(|l| l.task_id == instance.task_id && l.try_number == instance.try_number)?;
+    Some(match (&log.text.data, &log.text.error) {
+        (Some(text), _) if !text.trim().is_empty() => text.clone(),
+        (Some(_), _) => format!("the log of try {} is empty", log.try_number),
+        (None, Some(error)) => format!("cannot read the log: {}", error.message),
+        (None, None) => format!("reading the log of try {}…", log.try_number),
+    })
 }

@@ -120,7 +120,7 @@ fn render_tabs(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         } else {
             theme.tab_inactive
         };
-        let problems = tab_problems(model, tab);
+        let problems = model.problems[tab.index()];
         spans.push(Span::styled(
             format!(" {} {} ", tab.index() + 1, tab.title()),
             style,
@@ -131,24 +131,6 @@ fn render_tabs(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         spans.push(Span::styled("│", theme.border));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// How many failing items a tab holds, for the badge in the tab bar.
-fn tab_problems(model: &Model, tab: Tab) -> usize {
-    use crate::domain::failure::ItemRef;
-    model
-        .failures
-        .iter()
-        .filter(|f| {
-            matches!(
-                (&f.item, tab),
-                (ItemRef::Replication { .. }, Tab::Dms)
-                    | (ItemRef::WorkflowRun { .. }, Tab::Airflow)
-                    | (ItemRef::Query { .. }, Tab::Redshift)
-            )
-        })
-        .filter(|f| f.health == crate::domain::Health::Failed)
-        .count()
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {

@@ -73,34 +73,9 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         right,
     );
     let lines = vec![
-        count_line(
-            "DMS",
-            &model.tasks,
-            model
-                .tasks
-                .data
-                .as_ref()
-                .map(|t| HealthCounts::tally(t.iter().map(|t| t.health()))),
-            theme,
-        ),
-        count_line(
-            "Airflow",
-            &model.runs,
-            model.runs.data.as_ref().map(|r| {
-                HealthCounts::tally(crate::app::model::latest_runs(r).iter().map(|r| r.health()))
-            }),
-            theme,
-        ),
-        count_line(
-            "Redshift",
-            &model.queries,
-            model
-                .queries
-                .data
-                .as_ref()
-                .map(|q| HealthCounts::tally(q.iter().map(|q| q.health()))),
-            theme,
-        ),
+        count_line("DMS", &model.tasks, model.counts.tasks, theme),
+        count_line("Airflow", &model.runs, model.counts.runs, theme),
+        count_line("Redshift", &model.queries, model.counts.queries, theme),
         cost_line(model, theme),
     ];
     frame.render_widget(Paragraph::new(lines), left);
@@ -184,8 +159,8 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
     model
         .pipelines
         .iter()
-        .map(|pipeline| {
-            let stages = pipeline.status(model.tasks.data.as_deref(), model.runs.data.as_deref());
+        .zip(&model.stages)
+        .map(|(pipeline, stages)| {
             let mut spans = Vec::new();
             if model.pipelines.len() > 1 {
                 spans.push(Span::styled(
