@@ -103,6 +103,7 @@ fn query(id: i64, status: &str, started: DateTime<Utc>) -> QueryRecord {
         text: "create table x as select 1".into(),
         text_truncated: false,
         spilled_mb: None,
+        pid: None,
     }
 }
 

@@ -250,6 +250,7 @@ pub fn query_of(row: &HashMap<String, Field>) -> Option<QueryRecord> {
         text_truncated: text.chars().count() >= TEXT_LIMIT,
         text: text.into(),
         spilled_mb: None,
+        pid: None,
     })
 }
 

@@ -99,6 +99,7 @@ impl PlannedQuery {
             text: self.text.clone(),
             text_truncated: self.text_truncated,
             spilled_mb: self.spilled_mb.filter(|_| now >= queued_until),
+            pid: None,
         }
     }
 }

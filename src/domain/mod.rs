@@ -3,6 +3,7 @@
 //! Nothing here does I/O or knows a vendor SDK: adapters map their responses into these
 //! types, the demo platform builds them directly, and the UI only reads them.
 
+pub mod action;
 pub mod failure;
 pub mod health;
 pub mod pipeline;
@@ -11,6 +12,9 @@ pub mod spend;
 pub mod warehouse;
 pub mod workflow;
 
+pub use action::{
+    Action, ActionOutcome, ClearScope, ClearedTask, MAX_RELOAD_TABLES, StartMode, TableName,
+};
 pub use failure::Failure;
 pub use health::{Health, HealthCounts};
 pub use pipeline::{PipelineDefinition, StageDefinition, StageSelector, StageStatus};

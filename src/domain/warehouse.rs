@@ -104,6 +104,8 @@ pub struct QueryRecord {
     pub text_truncated: bool,
     /// Megabytes written to disk because memory ran out, when known.
     pub spilled_mb: Option<u64>,
+    /// The process running the query (SYS_QUERY_HISTORY's session_id), for a cancel.
+    pub pid: Option<i64>,
 }
 
 impl QueryRecord {
@@ -203,6 +205,7 @@ mod tests {
             text: "select 1".into(),
             text_truncated: false,
             spilled_mb: None,
+            pid: None,
         }
     }
 

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{
-    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, TaskSettings,
-    WorkflowRun,
+    ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries, StartMode,
+    TableName, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 
 /// The four kinds of source the console reads.
@@ -122,6 +122,36 @@ pub trait ReplicationSource: Send + Sync {
     async fn table_statistics(&self, task_id: &str) -> SourceResult<Vec<TableStatistics>>;
     /// The settings of one task that matter before a retry (read on demand: large).
     async fn task_settings(&self, task_id: &str) -> SourceResult<TaskSettings>;
+    /// Starts a task again in `mode` (StartReplicationTask; StartReplication for a
+    /// Serverless replication, whose `arn` is the replication config's).
+    async fn start_task(
+        &self,
+        arn: &str,
+        serverless: bool,
+        mode: StartMode,
+    ) -> SourceResult<ActionOutcome> {
+        let _ = (arn, serverless, mode);
+        Err(cannot("start replication tasks"))
+    }
+    /// Reloads some tables of a running task (ReloadTables; ReloadReplicationTables for
+    /// Serverless), at most [`crate::domain::MAX_RELOAD_TABLES`].
+    async fn reload_tables(
+        &self,
+        arn: &str,
+        serverless: bool,
+        tables: &[TableName],
+    ) -> SourceResult<ActionOutcome> {
+        let _ = (arn, serverless, tables);
+        Err(cannot("reload tables"))
+    }
+}
+
+/// The error of a source that does not offer an action.
+fn cannot(what: &str) -> SourceError {
+    SourceError::new(
+        ErrorKind::NotConfigured,
+        format!("this source cannot {what}"),
+    )
 }
 
 /// Workflow runs (Airflow).
@@ -146,6 +176,24 @@ pub trait WorkflowSource: Send + Sync {
             "this workflow source does not serve task logs",
         ))
     }
+    /// Clears task instances of a run so the same run runs them again
+    /// (clearTaskInstances). With `dry_run` nothing changes: the answer lists what a clear
+    /// would reset, for the dialog's preview.
+    async fn clear(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        scope: &ClearScope,
+        dry_run: bool,
+    ) -> SourceResult<Vec<ClearedTask>> {
+        let _ = (dag_id, run_id, scope, dry_run);
+        Err(cannot("clear task instances"))
+    }
+    /// Starts a new run of a DAG (a new run id: not a retry). The outcome names the run.
+    async fn trigger(&self, dag_id: &str) -> SourceResult<ActionOutcome> {
+        let _ = dag_id;
+        Err(cannot("trigger DAG runs"))
+    }
 }
 
 /// Warehouse query health (Redshift).
@@ -153,6 +201,16 @@ pub trait WorkflowSource: Send + Sync {
 pub trait WarehouseSource: Send + Sync {
     /// Recent and active queries: the failed, the running, the queued and the slow.
     async fn queries(&self) -> SourceResult<Vec<QueryRecord>>;
+    /// Runs a query's full SQL again as a new statement; the outcome names the statement.
+    async fn rerun(&self, database: Option<&str>, sql: &str) -> SourceResult<ActionOutcome> {
+        let _ = (database, sql);
+        Err(cannot("run queries"))
+    }
+    /// Cancels a running query (pg_cancel_backend on its process id).
+    async fn cancel(&self, query_id: i64, pid: Option<i64>) -> SourceResult<ActionOutcome> {
+        let _ = (query_id, pid);
+        Err(cannot("cancel queries"))
+    }
 }
 
 /// Spend (Cost Explorer).
