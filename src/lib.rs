@@ -8,6 +8,7 @@
 
 pub mod airflow;
 pub mod app;
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod config;

@@ -10,6 +10,7 @@
 pub mod cost;
 pub mod dms;
 mod error;
+pub mod identity;
 pub mod mwaa;
 pub mod platform;
 pub mod redshift;
@@ -22,6 +23,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use chrono::{DateTime, Utc};
 
 pub use error::{ErrorContext, source_error};
+pub use identity::caller_identity;
 
 /// What the adapters need to know of an environment to reach AWS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
