@@ -47,6 +47,12 @@ pub struct Cli {
     /// Theme: default, light, high-contrast, or a themes/NAME.toml in the config dir.
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
+    /// No action may change the platform (overrides the config's read_only).
+    #[arg(long, global = true, conflicts_with = "write")]
+    pub read_only: bool,
+    /// Actions allowed even where the config says read_only (the flag --read-only wins).
+    #[arg(long, global = true)]
+    pub write: bool,
     /// Config file (default: $XDG_CONFIG_HOME/opsdeck/config.toml).
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
@@ -66,6 +72,64 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Retry a failed stage: print what will happen, ask, do it, record it. Exit 0 done,
+    /// 1 the call failed, 2 nothing was done (not confirmed, read-only, no terminal).
+    Retry {
+        #[command(subcommand)]
+        target: RetryCommand,
+        /// Go ahead without asking (for runbooks); without a terminal it is required.
+        #[arg(long, global = true)]
+        yes: bool,
+    },
+    /// Show the audit log of actions.
+    Audit {
+        /// Only actions since: 24h, 30m, 7d, or an RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Print JSON (an array of records) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What `opsdeck retry` retries.
+#[derive(Debug, Subcommand)]
+pub enum RetryCommand {
+    /// Start a stopped or failed DMS task (or Serverless replication) again.
+    Dms {
+        /// The task identifier (or its ARN).
+        task: String,
+        /// resume (default for a task that ran), start (a task that never ran), or
+        /// reload-target (destructive: every table; asks for the task's name).
+        #[arg(long, value_parser = parse_mode)]
+        mode: Option<crate::domain::StartMode>,
+    },
+    /// Clear the failed and upstream-failed task instances of a DAG run (or one task).
+    Dag {
+        dag_id: String,
+        run_id: String,
+        /// Clear only this task instance.
+        #[arg(long, value_name = "TASK_ID")]
+        task: Option<String>,
+        /// With --task: clear the tasks downstream of it too.
+        #[arg(long, requires = "task")]
+        downstream: bool,
+    },
+    /// Run the SQL of a failed Redshift query again (never a truncated text).
+    Query {
+        /// The query id (SYS_QUERY_HISTORY's query_id).
+        id: i64,
+    },
+}
+
+fn parse_mode(s: &str) -> Result<crate::domain::StartMode, String> {
+    crate::domain::StartMode::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a mode: resume, start or reload-target"))
+}
+
+/// The read-only rule: `--read-only` wins, then `--write`, then the config.
+fn read_only(cli: &Cli, configured: bool) -> bool {
+    cli.read_only || (!cli.write && configured)
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -114,6 +178,10 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         print_info(&paths, config_path.as_deref(), &theme_name, no_color);
         return Ok(ExitCode::SUCCESS);
     }
+    let audit_path = crate::audit::AuditLog::default_path(&paths.state_dir);
+    if let Some(Command::Audit { since, json }) = &cli.command {
+        return show_audit(&audit_path, since.as_deref(), *json);
+    }
     let theme = Theme::resolve(&theme_name, Some(&paths.themes_dir))?;
     let theme = if no_color {
         theme.without_colors()
@@ -152,19 +220,22 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
                 profile: None,
                 region: Some("eu-west-1".to_string()),
                 demo: true,
-                read_only: false,
+                read_only: read_only(&cli, config.read_only),
             };
             (environment, sources)
         }
         Platform::Aws(env) => {
             tracing::info!(environment = %env.name, "starting on AWS");
             let sources = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
-            (header_of(env, config.read_only), sources)
+            let mut header = header_of(env, config.read_only);
+            header.read_only = read_only(&cli, header.read_only);
+            (header, sources)
         }
     };
     let environments = ConfiguredEnvironments {
         environments: config.environments.clone(),
         read_only: config.read_only,
+        read_only_flag: (cli.read_only || cli.write).then_some(cli.read_only),
         cache_dir: paths.cache_dir.clone(),
         cli_theme: cli.theme.clone(),
         config_theme: config.theme.clone(),
@@ -182,6 +253,57 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     );
     console.model.environments = environment_names;
     console.environments = Some(Arc::new(environments));
+    console.audit = match crate::audit::AuditLog::open(&audit_path) {
+        Ok(log) => Some(Arc::new(log)),
+        Err(error) => {
+            tracing::error!(%error, path = %audit_path.display(), "cannot open the audit log: actions are off");
+            None
+        }
+    };
+    if let Some(Command::Retry { target, yes }) = &cli.command {
+        let actor = crate::actor::Actor {
+            sources: console.sources.clone(),
+            environment: console.model.environment.name.clone(),
+            read_only: console.model.environment.read_only,
+            audit: console.audit.clone(),
+            interface: crate::audit::Interface::Cli,
+        };
+        if actor.audit.is_none() && !actor.read_only {
+            anyhow::bail!(
+                "cannot open the audit log {}: no action is done unrecorded",
+                audit_path.display()
+            );
+        }
+        let target = match target {
+            RetryCommand::Dms { task, mode } => crate::retry::Target::Dms {
+                task: task.clone(),
+                mode: *mode,
+            },
+            RetryCommand::Dag {
+                dag_id,
+                run_id,
+                task,
+                downstream,
+            } => crate::retry::Target::Dag {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+                task: task.clone(),
+                downstream: *downstream,
+            },
+            RetryCommand::Query { id } => crate::retry::Target::Query { id: *id },
+        };
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let confirm = crate::retry::Confirm::from_stdin(*yes, &mut input);
+        let code = runtime.block_on(crate::retry::retry(
+            &actor,
+            &target,
+            confirm,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ))?;
+        return Ok(ExitCode::from(code));
+    }
     if let Some(Command::Status { json }) = cli.command {
         let report = runtime.block_on(crate::status::collect(console.model, &console.sources));
         let text = if json {
@@ -230,6 +352,8 @@ struct ConfiguredEnvironments {
     environments: Vec<EnvironmentConfig>,
     /// The config's top-level `read_only`, for environments that do not say.
     read_only: bool,
+    /// `--read-only` (Some(true)) or `--write` (Some(false)), which win over the config.
+    read_only_flag: Option<bool>,
     cache_dir: PathBuf,
     /// `--theme`, which wins over every environment's theme.
     cli_theme: Option<String>,
@@ -250,8 +374,12 @@ impl Environments for ConfiguredEnvironments {
             .or_else(|| environment.theme.clone())
             .or_else(|| self.config_theme.clone())
             .unwrap_or_else(|| "default".to_string());
+        let mut header = header_of(environment, self.read_only);
+        if let Some(flag) = self.read_only_flag {
+            header.read_only = flag;
+        }
         Ok(Opened {
-            environment: header_of(environment, self.read_only),
+            environment: header,
             sources,
             theme,
         })
@@ -356,6 +484,29 @@ pub fn console(
         themes_dir,
         no_color,
         environments: None,
+        audit: None,
+    }
+}
+
+/// `opsdeck audit`: the log as a table or JSON.
+fn show_audit(path: &std::path::Path, since: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+    let since = since
+        .map(crate::audit::parse_since)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+    let trail = crate::audit::read(path, since)?;
+    for problem in &trail.unreadable {
+        eprintln!("opsdeck audit: {}: {problem}", path.display());
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written = if json {
+        crate::audit::render_json(&trail.records, &mut stdout)
+    } else {
+        crate::audit::render_table(&trail.records, &mut stdout)
+    };
+    match written.and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

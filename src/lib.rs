@@ -6,6 +6,7 @@
 //! traits) ← `demo` (and the AWS adapters); `app` (the pure state machine) ← `ui` (pure
 //! rendering); `poll` and `runtime` wire them together; `cli` starts it all.
 
+pub mod actor;
 pub mod airflow;
 pub mod app;
 pub mod audit;
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod logging;
 pub mod poll;
+pub mod retry;
 pub mod runtime;
 pub mod source;
 pub mod status;

@@ -16,7 +16,9 @@ use ratatui::crossterm::event::{self, Event};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::actor::Actor;
 use crate::app::{Effect, Environment, Model, Msg, update};
+use crate::audit::{AuditLog, Interface};
 use crate::poll::{Cadence, Poller, fetch_detail};
 use crate::source::{SourceKind, Sources};
 use crate::ui::theme::Theme;
@@ -41,6 +43,8 @@ pub struct Console {
     pub no_color: bool,
     /// Opens the environments `:env NAME` switches to (none: the command says so).
     pub environments: Option<Arc<dyn Environments>>,
+    /// The audit log actions are written to (none: actions are refused).
+    pub audit: Option<Arc<AuditLog>>,
 }
 
 /// An environment opened by name: what the header shows, its sources, its theme.
@@ -71,7 +75,16 @@ where
         themes_dir,
         no_color,
         environments,
+        audit,
     } = console;
+    let actor_of = |sources: &Sources, environment: &Environment| Actor {
+        sources: sources.clone(),
+        environment: environment.name.clone(),
+        read_only: environment.read_only,
+        audit: audit.clone(),
+        interface: Interface::Tui,
+    };
+    let mut actor = actor_of(&sources, &model.environment);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
@@ -180,6 +193,7 @@ where
                         }
                     }
                     sources = opened.sources;
+                    actor = actor_of(&sources, &opened.environment);
                     update(&mut model, Msg::EnvironmentSwitched(Ok(opened.environment)));
                     if opened.theme != model.theme_name
                         && let Ok(loaded) = load_theme(&opened.theme)
@@ -192,6 +206,35 @@ where
                     for msg in kept {
                         let _ = tx.send(msg);
                     }
+                }
+                Effect::PreviewClear {
+                    dag_id,
+                    run_id,
+                    scope,
+                } => {
+                    let (tx, actor) = (tx.clone(), actor.clone());
+                    tokio::spawn(async move {
+                        let result = actor.preview_clear(&dag_id, &run_id, &scope).await;
+                        let _ = tx.send(Msg::ClearPreview {
+                            dag_id,
+                            run_id,
+                            scope,
+                            result,
+                        });
+                    });
+                }
+                Effect::Act(actions) => {
+                    for action in actions {
+                        let (tx, actor) = (tx.clone(), actor.clone());
+                        tokio::spawn(async move {
+                            let result = actor.perform(&action).await;
+                            let _ = tx.send(Msg::ActionDone { action, result });
+                        });
+                    }
+                }
+                Effect::Refuse { action, reason } => {
+                    let actor = actor.clone();
+                    tokio::spawn(async move { actor.refuse(&action, &reason).await });
                 }
                 detail @ (Effect::FetchTableStatistics { .. }
                 | Effect::FetchTaskSettings { .. }

@@ -285,3 +285,40 @@ fn env_command_switches_environment() {
     s.wait_exit();
     s.assert_terminal_restored();
 }
+
+/// The operator's night: a failed DMS task, `r`, the dialog that defaults to Cancel, a
+/// wrong name refused for a reload-target, then a resume confirmed, the row retrying, the
+/// outcome, and the task recovering as the (fast) demo night goes on.
+#[test]
+fn a_failed_task_is_retried_from_the_dialog_and_recovers() {
+    let mut s = Session::start("retry", &["--demo", "--demo-speed", "400"], 120, 30);
+    s.wait_for("failing now");
+    s.send("2");
+    s.wait_for("DMS tasks");
+    // The worst sorts first: the failed task is selected.
+    let screen = s.wait_for("✖ failed");
+    assert!(
+        screen.contains("r retry"),
+        "the footer offers the retry:\n{screen}"
+    );
+    s.send("r");
+    let screen = s.wait_for("again?");
+    assert!(screen.contains("resume-processing"), "{screen}");
+    assert!(screen.contains("[ Cancel ]"), "{screen}");
+    // reload-target wants the task's name; a wrong one does nothing.
+    s.send("\x1b[B");
+    s.wait_for("DESTRUCTIVE");
+    s.wait_for("TargetTablePrepMode");
+    s.send("nope\r");
+    s.wait_for("nothing was done");
+    // Resume, confirmed with y.
+    s.send("r");
+    s.wait_for("again?");
+    s.send("y");
+    s.wait_for("✔ start");
+    let screen = s.wait_for("recovered");
+    assert!(screen.contains("✔"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored();
+}

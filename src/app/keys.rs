@@ -187,11 +187,15 @@ pub enum Action {
     Refresh,
     SortNext,
     SortReverse,
+    Mark,
+    Retry,
+    Trigger,
+    CancelQuery,
 }
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 26] = [
         Action::TabOverview,
         Action::TabDms,
         Action::TabAirflow,
@@ -212,9 +216,18 @@ impl Action {
         Action::SortReverse,
         Action::CommandMode,
         Action::Refresh,
+        Action::Mark,
+        Action::Retry,
+        Action::Trigger,
+        Action::CancelQuery,
         Action::Help,
         Action::Quit,
     ];
+
+    /// True for the actions that change the platform: gone in read-only mode.
+    pub fn mutates(self) -> bool {
+        matches!(self, Action::Retry | Action::Trigger | Action::CancelQuery)
+    }
 
     /// What the action does, for help.
     pub fn description(self) -> &'static str {
@@ -241,6 +254,10 @@ impl Action {
             Action::Refresh => "refresh this tab now",
             Action::SortNext => "sort by the next column",
             Action::SortReverse => "reverse the sort order",
+            Action::Mark => "mark or unmark the row (one retry for all marked)",
+            Action::Retry => "retry: DMS task, DAG run (clear), task instance, query re-run",
+            Action::Trigger => "trigger a new run of the DAG (not a retry)",
+            Action::CancelQuery => "cancel the running query",
         }
     }
 
@@ -265,6 +282,10 @@ impl Action {
             Action::Refresh => "refresh",
             Action::SortNext => "sort",
             Action::SortReverse => "reverse",
+            Action::Mark => "mark",
+            Action::Retry => "retry",
+            Action::Trigger => "trigger",
+            Action::CancelQuery => "cancel query",
         }
     }
 
@@ -294,6 +315,10 @@ impl Action {
             Action::Refresh => vec![Key::ctrl('r')],
             Action::SortNext => vec![Key::char('s')],
             Action::SortReverse => vec![Key::char('S')],
+            Action::Mark => vec![Key::char(' ')],
+            Action::Retry => vec![Key::char('r')],
+            Action::Trigger => vec![Key::char('t')],
+            Action::CancelQuery => vec![Key::char('x')],
         }
     }
 }

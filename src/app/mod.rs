@@ -3,6 +3,7 @@
 //! Nothing here does I/O, awaits or draws: the runtime feeds messages in and carries the
 //! returned effects out, and the UI renders the model.
 
+pub mod act;
 pub mod command;
 pub mod confirm;
 pub mod keys;

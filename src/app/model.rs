@@ -1,6 +1,6 @@
 //! The console's whole state: what each source said, what the operator is looking at.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -12,8 +12,8 @@ use super::tab::Tab;
 use super::view::{Listed, ServiceSpend, TableView};
 use crate::domain::failure::ItemRef;
 use crate::domain::{
-    Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask, SpendSeries,
-    StageStatus, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
+    Action, Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask,
+    SpendSeries, StageStatus, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::SourceKind;
 
@@ -156,6 +156,25 @@ pub struct Model {
     pub size: (u16, u16),
     pub notice: Option<Notice>,
     pub quit: bool,
+    /// Actions sent and not yet answered, by [`Action::item_key`]: their rows say
+    /// "retrying…", and a second request for the same item is refused.
+    pub in_flight: BTreeMap<String, Action>,
+    /// Rows marked with Space on the current tab (by [`Listed::key`]): one `r` retries all.
+    pub marks: BTreeSet<String>,
+    /// Items retried and watched until they settle (recovered, or failed again).
+    pub following: Vec<Follow>,
+}
+
+/// An item watched after a retry until it settles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follow {
+    pub item: ItemRef,
+    /// What the operator calls it, for the message when it settles.
+    pub name: String,
+    /// Seen working (running, starting) since the retry: only then does an end count.
+    pub seen_working: bool,
+    /// Given up on after this (an item that never moves is not watched for ever).
+    pub until: DateTime<Utc>,
 }
 
 impl Model {
@@ -199,6 +218,9 @@ impl Model {
             size: (80, 24),
             notice: None,
             quit: false,
+            in_flight: BTreeMap::new(),
+            marks: BTreeSet::new(),
+            following: Vec::new(),
         };
         // The pipeline chain shows its stages ("no data") before any source answers.
         model.rederive([None, None, None, None, None]);
@@ -215,6 +237,8 @@ impl Model {
         self.spend = Resource::new(self.spend.interval);
         self.detail = None;
         self.mode = Mode::Normal;
+        self.marks.clear();
+        self.following.clear();
         for view in &mut self.views {
             view.filter.clear();
             view.selected = 0;

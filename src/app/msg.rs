@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::keys::Key;
 use crate::domain::{
-    QueryRecord, ReplicationTask, SpendSeries, TableStatistics, TaskInstance, TaskSettings,
-    WorkflowRun,
+    Action, ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries,
+    TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::{SourceError, SourceKind};
 
@@ -81,6 +81,18 @@ pub enum Msg {
     ThemeLoaded(Result<String, String>),
     /// The runtime opened the environment asked for with `:env` (or could not).
     EnvironmentSwitched(Result<super::model::Environment, String>),
+    /// The dry run of a clear answered: what a clear would reset.
+    ClearPreview {
+        dag_id: String,
+        run_id: String,
+        scope: ClearScope,
+        result: Result<Vec<ClearedTask>, SourceError>,
+    },
+    /// An action the operator confirmed was carried out (or failed).
+    ActionDone {
+        action: Action,
+        result: Result<ActionOutcome, SourceError>,
+    },
     /// A signal asked the console to stop.
     Quit,
 }
@@ -111,6 +123,17 @@ pub enum Effect {
     LoadTheme(String),
     /// Open another environment from the config and watch it instead.
     SwitchEnvironment(String),
+    /// Ask for the dry run of a clear, for the dialog's preview (changes nothing).
+    PreviewClear {
+        dag_id: String,
+        run_id: String,
+        scope: ClearScope,
+    },
+    /// Carry out confirmed actions (each written to the audit log before and after).
+    Act(Vec<Action>),
+    /// Record an action that was refused, and why (read-only, one already in flight,
+    /// a wrong typed name).
+    Refuse { action: Action, reason: String },
     /// Leave the console.
     Quit,
 }

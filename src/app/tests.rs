@@ -724,3 +724,269 @@ fn a_failed_try_without_an_error_has_its_log_fetched_once_when_selected() {
     }));
     assert!(matches!(&m.detail, Some(Detail::Run { log: None, .. })));
 }
+
+fn dialog(m: &Model) -> &Confirmation {
+    match &m.mode {
+        Mode::Confirm(dialog) => dialog,
+        other => panic!("no dialog open: {other:?}"),
+    }
+}
+
+fn start_of(task_id: &str, mode: crate::domain::StartMode) -> crate::domain::Action {
+    crate::domain::Action::StartTask {
+        task_id: task_id.into(),
+        arn: format!(
+            "arn:aws:dms:eu-west-1:123456789012:task:{}",
+            task_id.to_uppercase()
+        ),
+        serverless: false,
+        mode,
+    }
+}
+
+#[test]
+fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
+    use crate::domain::StartMode;
+    let mut m = loaded();
+    press(&mut m, "2");
+    // The failed task sorts first.
+    let effects = press(&mut m, "r");
+    assert_eq!(
+        effects,
+        vec![Effect::FetchTaskSettings {
+            task_id: "orders-nightly-full-load".into()
+        }]
+    );
+    let d = dialog(&m);
+    assert!(!d.on_confirm, "Cancel has the focus");
+    assert!(d.lines.iter().any(|l| l.contains("▶ resume-processing")));
+    assert!(d.lines.iter().any(|l| l.contains("reload-target")));
+    assert!(d.typed.is_none());
+    // Enter on Cancel does nothing.
+    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    assert_eq!(m.mode, Mode::Normal);
+
+    press(&mut m, "r");
+    let effects = press(&mut m, "y");
+    let action = start_of("orders-nightly-full-load", StartMode::ResumeProcessing);
+    assert_eq!(effects, vec![Effect::Act(vec![action.clone()])]);
+    assert!(m.in_flight.contains_key("dms:orders-nightly-full-load"));
+    // A second confirmation while the first is in flight sends nothing.
+    press(&mut m, "r");
+    let effects = press(&mut m, "y");
+    assert_eq!(
+        effects,
+        vec![Effect::Refuse {
+            action: action.clone(),
+            reason: "a request for the same item is in flight".into()
+        }]
+    );
+    // The answer: a message with the request id, a refresh, the task followed.
+    let effects = update(
+        &mut m,
+        Msg::ActionDone {
+            action,
+            result: Ok(crate::domain::ActionOutcome {
+                request_id: Some("req-1".into()),
+                message: "orders-nightly-full-load starting (resume-processing)".into(),
+            }),
+        },
+    );
+    assert_eq!(effects, vec![Effect::Refresh(SourceKind::Replication)]);
+    let notice = m.notice.clone().unwrap();
+    assert!(
+        notice.text.contains("req-1") && !notice.is_error,
+        "{notice:?}"
+    );
+    assert!(m.in_flight.is_empty());
+    assert_eq!(m.following.len(), 1);
+    // Running, then stopped after a full load: recovered.
+    let mut now = tasks();
+    now[0] = task("orders-nightly-full-load", "running", None, t(9, 31));
+    update(
+        &mut m,
+        Msg::Fetched {
+            kind: SourceKind::Replication,
+            fetched_at: t(9, 31),
+            result: Ok(Payload::Tasks(now.clone())),
+        },
+    );
+    assert_eq!(m.following.len(), 1, "still running: still followed");
+    now[0] = task(
+        "orders-nightly-full-load",
+        "stopped",
+        Some("Stop Reason FULL_LOAD_ONLY_FINISHED"),
+        t(9, 31),
+    );
+    update(
+        &mut m,
+        Msg::Fetched {
+            kind: SourceKind::Replication,
+            fetched_at: t(9, 50),
+            result: Ok(Payload::Tasks(now)),
+        },
+    );
+    assert!(m.following.is_empty());
+    assert!(m.notice.unwrap().text.contains("recovered"));
+}
+
+#[test]
+fn reload_target_needs_the_task_name_typed_and_refuses_a_wrong_one() {
+    use crate::domain::{StartMode, TablePrepMode, TaskSettings};
+    let mut m = loaded();
+    press(&mut m, "2r");
+    key(&mut m, KeyCode::Down);
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskSettings {
+            task_id: "orders-nightly-full-load".into(),
+            result: Ok(TaskSettings {
+                target_table_prep_mode: Some(TablePrepMode::DropAndCreate),
+            }),
+        }),
+    );
+    let d = dialog(&m);
+    assert!(
+        d.lines.iter().any(|l| l.contains("DROP_AND_CREATE")),
+        "{:?}",
+        d.lines
+    );
+    assert!(d.lines.iter().any(|l| l.contains("every table")));
+    assert_eq!(
+        d.typed.as_ref().map(|t| t.expected.as_str()),
+        Some("orders-nightly-full-load")
+    );
+    // `y` is a letter of the name here, not a yes.
+    let effects = press(&mut m, "y");
+    assert!(effects.is_empty());
+    let effects = key(&mut m, KeyCode::Enter);
+    let action = start_of("orders-nightly-full-load", StartMode::ReloadTarget);
+    assert_eq!(
+        effects,
+        vec![Effect::Refuse {
+            action: action.clone(),
+            reason: "typed `y`, not `orders-nightly-full-load`: nothing was done".into()
+        }]
+    );
+    assert!(m.notice.clone().unwrap().is_error);
+    assert!(m.in_flight.is_empty());
+
+    press(&mut m, "r");
+    key(&mut m, KeyCode::Down);
+    press(&mut m, "orders-nightly-full-load");
+    let effects = key(&mut m, KeyCode::Enter);
+    assert_eq!(effects, vec![Effect::Act(vec![action])]);
+}
+
+#[test]
+fn marked_rows_retry_together_and_busy_ones_are_left_out() {
+    let mut m = loaded();
+    press(&mut m, "2");
+    // Mark the failed task and the running one (Space moves down).
+    press(&mut m, "  ");
+    assert_eq!(m.marks.len(), 2);
+    press(&mut m, "r");
+    let d = dialog(&m);
+    assert!(d.title.contains("busy"), "{}", d.title);
+    let effects = press(&mut m, "y");
+    assert!(
+        matches!(&effects[..], [Effect::Act(actions)] if actions.len() == 1),
+        "{effects:?}"
+    );
+    assert!(m.marks.is_empty(), "marks are spent by the retry");
+    // Marks belong to their tab.
+    press(&mut m, " 3");
+    assert!(m.marks.is_empty());
+}
+
+#[test]
+fn a_run_retry_shows_the_dry_run_before_it_can_be_confirmed() {
+    use crate::domain::{ClearScope, ClearedTask};
+    let mut m = loaded();
+    press(&mut m, "3");
+    let effects = press(&mut m, "r");
+    let Some(Effect::PreviewClear {
+        dag_id,
+        run_id,
+        scope,
+    }) = effects.first().cloned()
+    else {
+        panic!("a dry run is asked for: {effects:?}");
+    };
+    assert_eq!(scope, ClearScope::Failed);
+    assert!(!dialog(&m).ready());
+    assert!(press(&mut m, "y").is_empty(), "no yes before the preview");
+    assert!(matches!(m.mode, Mode::Confirm(_)));
+    update(
+        &mut m,
+        Msg::ClearPreview {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+            scope: scope.clone(),
+            result: Ok(vec![
+                ClearedTask {
+                    task_id: "dbt_test".into(),
+                    state: "failed".into(),
+                },
+                ClearedTask {
+                    task_id: "publish_docs".into(),
+                    state: "upstream_failed".into(),
+                },
+            ]),
+        },
+    );
+    let d = dialog(&m);
+    assert!(d.ready());
+    assert!(d.lines.iter().any(|l| l.contains("dbt_test (failed)")));
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l.contains("publish_docs (upstream_failed)"))
+    );
+    let effects = press(&mut m, "y");
+    assert_eq!(
+        effects,
+        vec![Effect::Act(vec![crate::domain::Action::ClearRun {
+            dag_id,
+            run_id,
+            scope
+        }])]
+    );
+    // `t` triggers a new run: a different action, and the dialog says so.
+    press(&mut m, "t");
+    assert!(dialog(&m).lines.iter().any(|l| l.contains("not a retry")));
+}
+
+#[test]
+fn read_only_offers_no_action_and_refuses_the_keys() {
+    let mut m = loaded();
+    m.environment.read_only = true;
+    press(&mut m, "2");
+    assert!(press(&mut m, "r").is_empty());
+    assert_eq!(m.mode, Mode::Normal);
+    assert!(m.notice.clone().unwrap().text.contains("read-only"));
+    press(&mut m, "3");
+    assert!(press(&mut m, "rt").is_empty());
+    press(&mut m, "4");
+    assert!(press(&mut m, "x").is_empty());
+    assert_eq!(m.mode, Mode::Normal);
+}
+
+#[test]
+fn a_truncated_query_is_never_run_again() {
+    let mut m = loaded();
+    let mut queries = vec![query(2, "failed", t(8, 30))];
+    queries[0].text_truncated = true;
+    update(
+        &mut m,
+        Msg::Fetched {
+            kind: SourceKind::Warehouse,
+            fetched_at: t(9, 30),
+            result: Ok(Payload::Queries(queries)),
+        },
+    );
+    press(&mut m, "4");
+    assert!(press(&mut m, "r").is_empty());
+    assert_eq!(m.mode, Mode::Normal);
+    assert!(m.notice.unwrap().text.contains("truncated"));
+}

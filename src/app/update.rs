@@ -1,7 +1,7 @@
 //! `update`: the only place the model changes.
 
 use super::command::{self, Command};
-use super::confirm::{Answer, Confirmable, Confirmation};
+use super::confirm::{Confirmable, Confirmation};
 use super::keys::{Action, Key, KeyCode};
 use super::model::{Detail, Mode, Model, Notice, TaskLog};
 use super::msg::{DetailPayload, Effect, Msg, Payload};
@@ -66,6 +66,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.notice = Some(error_notice(error));
             Vec::new()
         }
+        Msg::ClearPreview {
+            dag_id,
+            run_id,
+            scope,
+            result,
+        } => {
+            super::act::clear_preview(model, &dag_id, &run_id, &scope, result);
+            Vec::new()
+        }
+        Msg::ActionDone { action, result } => super::act::done(model, action, result),
         Msg::Quit => quit(model),
     }
 }
@@ -139,10 +149,14 @@ fn on_fetched(
         }),
     }
     model.rederive(keys);
+    super::act::settle(model);
 }
 
 fn on_detail(model: &mut Model, payload: DetailPayload) {
     let now = model.now;
+    if let DetailPayload::TaskSettings { task_id, result } = &payload {
+        super::act::settings_for_dialog(model, task_id, result);
+    }
     match (payload, model.detail.as_mut()) {
         (
             DetailPayload::TableStatistics { task_id, result },
@@ -208,20 +222,10 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
         }
         Mode::Filter { input } => on_filter_key(model, input, key),
         Mode::Command { input } => on_command_key(model, input, key),
-        Mode::Confirm(mut dialog) => match dialog.answer(key) {
-            Answer::Open => {
-                model.mode = Mode::Confirm(dialog);
-                Vec::new()
-            }
-            Answer::Cancelled => {
-                model.mode = Mode::Normal;
-                Vec::new()
-            }
-            Answer::Confirmed(effect) => {
-                model.mode = Mode::Normal;
-                vec![effect]
-            }
-        },
+        Mode::Confirm(mut dialog) => {
+            let answer = dialog.answer(key);
+            super::act::answer(model, dialog, answer)
+        }
     }
 }
 
@@ -338,6 +342,8 @@ fn switch_tab(model: &mut Model, tab: Tab) -> Vec<Effect> {
         return Vec::new();
     }
     model.tab = tab;
+    // Marks belong to the list they were made in.
+    model.marks.clear();
     vec![Effect::Focus(tab.source())]
 }
 
@@ -376,6 +382,10 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::Refresh => return refresh(model),
         Action::SortNext => sort(model, true),
         Action::SortReverse => sort(model, false),
+        Action::Mark => super::act::mark(model),
+        Action::Retry => return super::act::retry(model),
+        Action::Trigger => return super::act::trigger(model),
+        Action::CancelQuery => return super::act::cancel_query(model),
     }
     log_fetch(model).into_iter().collect()
 }

@@ -104,5 +104,30 @@ pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Sourc
             DEFAULT_TTL,
         )),
         clock: Arc::new(SystemClock),
+        identity: Arc::new(AwsIdentity {
+            config,
+            context: context("STS"),
+            known: tokio::sync::OnceCell::new(),
+        }),
+    }
+}
+
+/// The caller of an environment's credentials, asked of STS once and then remembered.
+struct AwsIdentity {
+    config: SdkConfig,
+    context: ErrorContext,
+    known: tokio::sync::OnceCell<String>,
+}
+
+#[async_trait::async_trait]
+impl crate::source::Identity for AwsIdentity {
+    async fn caller(&self) -> crate::source::SourceResult<String> {
+        self.known
+            .get_or_try_init(|| async {
+                let client = aws_sdk_sts::Client::new(&self.config);
+                super::identity::caller_identity_of(&client, &self.context).await
+            })
+            .await
+            .cloned()
     }
 }

@@ -162,6 +162,46 @@ impl CdcTask {
         &CDC_TASKS[self.index]
     }
 
+    /// The task's ARN (the replication config's, for Serverless).
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// True while the task is stopped.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self.status, CdcStatus::Stopped { .. })
+    }
+
+    /// An operator's start: running again after a short start, every table reloaded first
+    /// when `reload_all` (reload-target).
+    pub(super) fn resume_at(&mut self, now: DateTime<Utc>, reload_all: bool) {
+        self.started_at = now;
+        self.status = CdcStatus::Starting {
+            until: now + Duration::seconds(75),
+        };
+        if reload_all {
+            for i in 0..self.tables.len() {
+                self.reload_table(i, now);
+            }
+        }
+    }
+
+    /// The index of a table by schema and name.
+    pub(super) fn table_index(&self, schema: &str, table: &str) -> Option<usize> {
+        if schema != "public" {
+            return None;
+        }
+        self.spec().tables.iter().position(|t| t.name == table)
+    }
+
+    /// Loads one table again: its errors end, it is being reloaded for a few minutes.
+    pub(super) fn reload_table(&mut self, i: usize, now: DateTime<Utc>) {
+        if let Some(table) = self.tables.get_mut(i) {
+            table.error_until = None;
+            table.reload_until = Some(now + Duration::minutes(9 + (i as i64 * 4) % 11));
+        }
+    }
+
     /// The task identifier.
     pub fn id(&self) -> &'static str {
         self.spec().id

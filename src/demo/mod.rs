@@ -15,6 +15,7 @@
 //! # let _ = sources;
 //! ```
 
+mod actions;
 mod backstory;
 mod catalog;
 mod cdc;
@@ -24,7 +25,7 @@ pub mod load;
 mod messages;
 mod replication;
 mod seed;
-mod simulation;
+pub(crate) mod simulation;
 mod spend;
 mod sql;
 mod task_instances;
@@ -44,8 +45,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::domain::{
-    MigrationType, QueryRecord, ReplicationTask, SpendSeries, TablePrepMode, TableStatistics,
-    TaskInstance, TaskSettings, WorkflowRun,
+    ActionOutcome, ClearScope, ClearedTask, MigrationType, QueryRecord, ReplicationTask,
+    SpendSeries, StartMode, TableName, TablePrepMode, TableStatistics, TaskInstance, TaskSettings,
+    WorkflowRun,
 };
 use crate::source::{
     CostSource, ErrorKind, PlatformClock, ReplicationSource, SourceError, SourceResult, Sources,
@@ -195,6 +197,7 @@ impl DemoPlatform {
             warehouse: Arc::new(self.clone()),
             cost: Arc::new(self.clone()),
             clock: Arc::new(self.clone()),
+            identity: Arc::new(DemoIdentity),
         }
     }
 
@@ -205,6 +208,22 @@ impl DemoPlatform {
         let mut simulation = self.lock();
         let shown = simulation.advance_to(now);
         read(&simulation, shown)
+    }
+
+    /// Carries an action out on the simulation brought up to now; the outcome has a
+    /// request id of the demo's own, as a service's answer would.
+    fn act(
+        &self,
+        action: impl FnOnce(&mut Simulation, DateTime<Utc>) -> SourceResult<String>,
+    ) -> SourceResult<ActionOutcome> {
+        let now = self.now();
+        let mut simulation = self.lock();
+        let shown = simulation.advance_to(now);
+        let message = action(&mut simulation, shown)?;
+        Ok(ActionOutcome {
+            request_id: Some(format!("demo-{:x}", shown.timestamp_micros())),
+            message,
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Simulation> {
@@ -303,6 +322,24 @@ impl ReplicationSource for DemoPlatform {
     async fn task_settings(&self, task_id: &str) -> SourceResult<TaskSettings> {
         DemoPlatform::task_settings(self, task_id)
     }
+
+    async fn start_task(
+        &self,
+        arn: &str,
+        _serverless: bool,
+        mode: StartMode,
+    ) -> SourceResult<ActionOutcome> {
+        self.act(|sim, now| sim.replication.start(arn, mode, now))
+    }
+
+    async fn reload_tables(
+        &self,
+        arn: &str,
+        _serverless: bool,
+        tables: &[TableName],
+    ) -> SourceResult<ActionOutcome> {
+        self.act(|sim, now| sim.replication.reload(arn, tables, now))
+    }
 }
 
 #[async_trait]
@@ -338,12 +375,60 @@ impl WorkflowSource for DemoPlatform {
             .clone()
             .unwrap_or_else(|| format!("task {task_id} try {try_number}: {}", task.state.as_str())))
     }
+
+    async fn clear(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        scope: &ClearScope,
+        dry_run: bool,
+    ) -> SourceResult<Vec<ClearedTask>> {
+        let now = self.now();
+        let mut simulation = self.lock();
+        simulation.advance_to(now);
+        simulation.workflow.clear(dag_id, run_id, scope, dry_run)
+    }
+
+    async fn trigger(&self, dag_id: &str) -> SourceResult<ActionOutcome> {
+        self.act(|sim, now| {
+            let run_id = sim.workflow.trigger(dag_id, now)?;
+            Ok(format!("new run {run_id} of {dag_id} queued"))
+        })
+    }
 }
 
 #[async_trait]
 impl WarehouseSource for DemoPlatform {
     async fn queries(&self) -> SourceResult<Vec<QueryRecord>> {
         Ok(DemoPlatform::queries(self))
+    }
+
+    async fn rerun(&self, _database: Option<&str>, sql: &str) -> SourceResult<ActionOutcome> {
+        self.act(|sim, now| {
+            let id = sim.warehouse.rerun(sql, now)?;
+            Ok(format!("submitted as query {id}"))
+        })
+    }
+
+    async fn cancel(&self, query_id: i64, pid: Option<i64>) -> SourceResult<ActionOutcome> {
+        self.act(|sim, now| {
+            sim.warehouse.cancel(query_id, now)?;
+            Ok(match pid {
+                Some(pid) => format!("cancel sent to process {pid} of query {query_id}"),
+                None => format!("query {query_id} cancelled"),
+            })
+        })
+    }
+}
+
+/// The demo's operator: the local user, on the demo platform.
+struct DemoIdentity;
+
+#[async_trait]
+impl crate::source::Identity for DemoIdentity {
+    async fn caller(&self) -> SourceResult<String> {
+        let user = std::env::var("USER").unwrap_or_else(|_| "operator".to_string());
+        Ok(format!("demo:{user}"))
     }
 }
 

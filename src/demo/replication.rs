@@ -143,6 +143,37 @@ impl Replication {
         }
     }
 
+    /// The database index of the full-load task with this ARN.
+    pub fn load_index(&self, arn: &str) -> Option<usize> {
+        self.loads.iter().position(|t| t.arn == arn)
+    }
+
+    /// The continuous replications, to act on.
+    pub fn cdc_mut(&mut self) -> &mut [CdcTask] {
+        &mut self.cdc
+    }
+
+    /// An operator's start of a full load: planned anew from `now`, with no failure drawn
+    /// (the cause was dealt with). Resuming keeps the tables the stopped run completed.
+    pub fn restart_load(&mut self, database: usize, resume: bool, now: DateTime<Utc>) {
+        let Some(task) = self.loads.get_mut(database) else {
+            return;
+        };
+        let done: Vec<bool> = (0..task.run.tables.len())
+            .map(|i| resume && task.run.table_at(i, now).0 == TableState::Completed)
+            .collect();
+        let mut run = LoadRun::plan(self.seed, database, task.starts, now, None, false);
+        let started = run.started;
+        for (table, done) in run.tables.iter_mut().zip(done) {
+            if done {
+                table.begin = started;
+                table.end = started;
+            }
+        }
+        task.run = run;
+        task.starts += 1;
+    }
+
     /// The ARN of a database's full-load task.
     pub fn load_arn(&self, database: usize) -> &str {
         self.loads.get(database).map_or("", |t| t.arn.as_str())

@@ -128,6 +128,15 @@ impl Workflow {
         }
     }
 
+    /// A manual run of DAG `dag` at `at`, created by the first step after it.
+    pub(super) fn add_trigger(&mut self, dag: usize, at: DateTime<Utc>) {
+        self.triggers.push(Trigger {
+            dag,
+            at,
+            incident: None,
+        });
+    }
+
     /// Now and then someone triggers a run by hand during office hours.
     fn plan_day(&mut self, day: NaiveDate) {
         self.planned_day = Some(day);

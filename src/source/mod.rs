@@ -300,4 +300,12 @@ pub struct Sources {
     pub warehouse: Arc<dyn WarehouseSource>,
     pub cost: Arc<dyn CostSource>,
     pub clock: Arc<dyn PlatformClock>,
+    pub identity: Arc<dyn Identity>,
+}
+
+/// Who the environment's credentials belong to, for the audit log.
+#[async_trait]
+pub trait Identity: Send + Sync {
+    /// The caller's ARN (or the demo's operator); an error when the credentials say none.
+    async fn caller(&self) -> SourceResult<String>;
 }

@@ -9,8 +9,12 @@ use super::dms::title_with_filter;
 use super::text::{clock, inert, inert_line, span};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
+use super::widgets::{marked_health_span, status_cell};
+use crate::app::act::row_activity;
 use crate::app::model::TaskLog;
+use crate::app::view::Listed as _;
 use crate::app::{Detail, Model, Resource, Tab, TableView};
+use crate::domain::failure::ItemRef;
 use crate::domain::{TaskInstance, WorkflowRun};
 
 const COLUMNS: [Column; 7] = [
@@ -55,11 +59,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     };
     table(frame, inner, theme, view, &COLUMNS, "no DAG runs", |i| {
         let run = &runs[i];
+        let item = ItemRef::WorkflowRun {
+            dag_id: run.dag_id.clone(),
+            run_id: run.run_id.clone(),
+        };
         vec![
-            Cell::from(health_span(run.health(), theme)),
+            Cell::from(marked_health_span(
+                run.health(),
+                model.marks.contains(&run.key()),
+                theme,
+            )),
             Cell::from(inert_line(&run.dag_id)),
             Cell::from(inert_line(&run.run_id)),
-            Cell::from(inert_line(run.state.as_str())),
+            status_cell(run.state.as_str(), row_activity(model, &item), theme),
             Cell::from(clock(run.started_at, model.platform_now)),
             Cell::from(span(
                 run.started_at,

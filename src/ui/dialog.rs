@@ -22,7 +22,8 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Them
         .iter()
         .map(|l| l.chars().count().div_ceil(text_width).max(1) + usize::from(l.len() > text_width))
         .sum();
-    let height = (text_rows as u16 + 4).min(area.height);
+    let typed_rows = u16::from(dialog.typed.is_some());
+    let height = (text_rows as u16 + 4 + typed_rows).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -33,8 +34,27 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Them
     let outer = block(theme, &inert_line(&dialog.title)).style(theme.dialog);
     let inner = outer.inner(popup);
     frame.render_widget(outer, popup);
-    let [text, buttons] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    let [text, typed, buttons] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(typed_rows),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    if let Some(t) = &dialog.typed {
+        let style = if t.input == t.expected {
+            theme.ok
+        } else {
+            theme.text
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(" name: ", theme.muted),
+                Span::styled(inert_line(&t.input), style),
+                Span::styled("█", theme.accent),
+            ])),
+            typed,
+        );
+    }
     let lines: Vec<Line> = dialog
         .lines
         .iter()
@@ -51,6 +71,8 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Them
     } else {
         (theme.selection, theme.text)
     };
+    // Not ready (a dry run still out, or nothing to do): the yes button is shown inactive.
+    let confirm = if dialog.ready() { confirm } else { theme.muted };
     let row = Line::from(vec![
         Span::styled("[ Cancel ]", cancel),
         Span::raw("  "),

@@ -8,7 +8,10 @@ use ratatui::widgets::{Cell, Paragraph, Wrap};
 use super::text::{ago, clock, duration, inert_line};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
+use super::widgets::{marked_health_span, status_cell};
+use crate::app::act::row_activity;
 use crate::app::{Detail, Model, Resource, Tab};
+use crate::domain::failure::ItemRef;
 use crate::domain::{ReplicationTask, TableStatistics, TaskSettings};
 
 const COLUMNS: [Column; 7] = [
@@ -46,11 +49,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         |i| {
             let task = &tasks[i];
             let stats = task.stats.clone().unwrap_or_default();
+            let item = ItemRef::Replication {
+                id: task.id.clone(),
+            };
             vec![
-                Cell::from(health_span(task.health(), theme)),
+                Cell::from(marked_health_span(
+                    task.health(),
+                    model.marks.contains(&task.id),
+                    theme,
+                )),
                 Cell::from(inert_line(&task.id)),
                 Cell::from(inert_line(task.migration_type.as_str())),
-                Cell::from(inert_line(task.status.as_str())),
+                status_cell(task.status.as_str(), row_activity(model, &item), theme),
                 Cell::from(format!("{:>3}%", stats.full_load_progress_percent)),
                 Cell::from(match stats.tables_errored {
                     0 => "·".to_string(),

@@ -14,8 +14,10 @@ const COMMANDS: &str = "commands: :overview :dms :airflow :redshift :cost :theme
 
 /// Draws the help over the body: one column when it fits, two when the terminal is short.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    // In read-only mode the keys that change the platform are not offered at all.
     let entries: Vec<(String, &str)> = Action::ALL
         .iter()
+        .filter(|action| !(model.environment.read_only && action.mutates()))
         .map(|action| {
             let keys: Vec<String> = model
                 .keymap

@@ -147,6 +147,22 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             Span::styled("█", theme.accent),
             Span::styled("   Enter keep · Esc clear", theme.muted),
         ]),
+        Mode::Confirm(dialog) if dialog.typed.is_some() => Line::from(vec![
+            Span::styled(" type the name, Enter", theme.footer_key),
+            Span::styled(
+                format!(" {} ", dialog.confirm_label.to_lowercase()),
+                theme.footer_text,
+            ),
+            Span::styled(" Esc", theme.footer_key),
+            Span::styled(" cancel ", theme.footer_text),
+            Span::styled(" ↑↓", theme.footer_key),
+            Span::styled(" mode ", theme.footer_text),
+        ]),
+        Mode::Confirm(dialog) if !dialog.ready() => Line::from(vec![
+            Span::styled(" waiting for the dry run… ", theme.footer_text),
+            Span::styled(" Esc", theme.footer_key),
+            Span::styled(" cancel ", theme.footer_text),
+        ]),
         Mode::Confirm(dialog) => Line::from(vec![
             Span::styled(" y", theme.footer_key),
             Span::styled(
@@ -169,20 +185,21 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                     theme.accent
                 },
             ),
-            None => hints(model, theme),
+            None => hints(model, theme, area.width),
         },
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
 /// Key hints for the footer, from the live keymap.
-fn hints(model: &Model, theme: &Theme) -> Line<'static> {
+fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     let actions: &[Action] = if model.mode == Mode::Help {
         &[Action::Back, Action::Quit]
     } else if model.detail.is_some() {
         &[
             Action::Back,
             Action::Down,
+            Action::Retry,
             Action::Refresh,
             Action::Help,
             Action::Quit,
@@ -191,6 +208,8 @@ fn hints(model: &Model, theme: &Theme) -> Line<'static> {
         &[
             Action::NextTab,
             Action::Open,
+            Action::Retry,
+            Action::Mark,
             Action::Filter,
             Action::SortNext,
             Action::CommandMode,
@@ -199,12 +218,39 @@ fn hints(model: &Model, theme: &Theme) -> Line<'static> {
             Action::Quit,
         ]
     };
-    let mut spans = Vec::new();
-    for action in actions {
-        let key = model.keymap.key_text(*action);
-        if key.is_empty() {
-            continue;
+    // Retrying means something only where there is something to retry; in read-only
+    // mode the mutating keys are not offered at all.
+    let retry_here = matches!(model.tab, Tab::Dms | Tab::Airflow | Tab::Redshift)
+        && !model.environment.read_only;
+    let mut shown: Vec<(Action, String)> = actions
+        .iter()
+        .filter(|a| retry_here || !matches!(a, Action::Retry | Action::Mark))
+        .filter(|a| !(matches!(a, Action::Mark) && model.detail.is_some()))
+        .map(|a| (*a, model.keymap.key_text(*a)))
+        .filter(|(_, key)| !key.is_empty())
+        .collect();
+    // On a narrow terminal the least needed hints go first, whole (help lists them all).
+    let width_of = |shown: &[(Action, String)]| {
+        shown
+            .iter()
+            .map(|(a, k)| k.chars().count() + a.hint().chars().count() + 3)
+            .sum::<usize>()
+            .saturating_sub(1)
+    };
+    for drop in [
+        Action::Mark,
+        Action::SortNext,
+        Action::CommandMode,
+        Action::NextTab,
+        Action::Filter,
+    ] {
+        if width_of(&shown) <= usize::from(width) {
+            break;
         }
+        shown.retain(|(a, _)| *a != drop);
+    }
+    let mut spans = Vec::new();
+    for (action, key) in shown {
         spans.push(Span::styled(format!(" {key}"), theme.footer_key));
         spans.push(Span::styled(
             format!(" {} ", action.hint()),

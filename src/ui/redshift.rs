@@ -9,8 +9,12 @@ use super::dms::title_with_filter;
 use super::text::{clock, inert, inert_line, micros};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
+use super::widgets::{marked_health_span, status_cell};
+use crate::app::act::row_activity;
+use crate::app::view::Listed as _;
 use crate::app::{Detail, Model, Tab};
 use crate::domain::QueryRecord;
+use crate::domain::failure::ItemRef;
 
 const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),
@@ -39,12 +43,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     };
     table(frame, inner, theme, view, &COLUMNS, "no queries", |i| {
         let q = &queries[i];
+        let item = ItemRef::Query { id: q.query_id };
         vec![
-            Cell::from(health_span(q.health(), theme)),
+            Cell::from(marked_health_span(
+                q.health(),
+                model.marks.contains(&q.key()),
+                theme,
+            )),
             Cell::from(q.query_id.to_string()),
             Cell::from(inert_line(q.title())),
             Cell::from(inert_line(&q.user)),
-            Cell::from(inert_line(q.status.as_str())),
+            status_cell(q.status.as_str(), row_activity(model, &item), theme),
             Cell::from(micros(q.elapsed_micros)),
             Cell::from(micros(q.queue_micros)),
         ]

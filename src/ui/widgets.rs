@@ -20,6 +20,32 @@ pub fn health_span(health: Health, theme: &Theme) -> Span<'static> {
     )
 }
 
+/// The health cell of a row, with a `●` when the row is marked for a retry of several.
+pub fn marked_health_span(health: Health, marked: bool, theme: &Theme) -> Span<'static> {
+    if !marked {
+        return health_span(health, theme);
+    }
+    Span::styled(
+        format!("●{} {}", health.symbol(), health.label()),
+        theme
+            .health(health)
+            .add_modifier(ratatui::style::Modifier::BOLD),
+    )
+}
+
+/// A status cell that says "retrying…" while an action on the row's item is in flight,
+/// and "watching…" while it is followed after one.
+pub fn status_cell(
+    status: &str,
+    activity: Option<&'static str>,
+    theme: &Theme,
+) -> ratatui::widgets::Cell<'static> {
+    match activity {
+        Some(word) => ratatui::widgets::Cell::from(Span::styled(word, theme.accent)),
+        None => ratatui::widgets::Cell::from(super::text::inert_line(status)),
+    }
+}
+
 /// The right-hand title of a pane: how old its data is, or that it is loading.
 pub fn freshness_line<T>(
     resource: &Resource<T>,

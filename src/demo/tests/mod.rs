@@ -1,6 +1,7 @@
 //! Tests of the demo platform: determinism, movement in time, health rules, workload,
 //! spend, and the traits.
 
+mod actions;
 mod clock;
 mod platform;
 mod sources;

@@ -1,0 +1,823 @@
+//! Actions on the platform from the console: the keys that open a retry, trigger or cancel
+//! dialog, the dialog's text, the refusals (read-only, one already in flight, a wrong
+//! typed name), and what happens after: the outcome as a message, the source refreshed at
+//! once, the item followed until it settles.
+
+use chrono::Duration;
+
+use super::confirm::{Answer, ClearTarget, Confirmable, Confirmation, StartTarget, Typed};
+use super::model::{Detail, Follow, Mode, Model, Notice};
+use super::msg::Effect;
+use super::tab::Tab;
+use super::view::Listed;
+use crate::domain::failure::ItemRef;
+use crate::domain::{
+    Action, ActionOutcome, ClearScope, ClearedTask, Health, QueryStatus, ReplicationTask, RunState,
+    StartMode, TaskStatus,
+};
+use crate::source::{SourceError, SourceKind};
+
+/// How long a retried item is watched for before the console stops waiting for it.
+const FOLLOW_MINUTES: i64 = 30;
+
+fn notice(text: String, is_error: bool) -> Option<Notice> {
+    Some(Notice { text, is_error })
+}
+
+/// In read-only mode no action starts: the refusal is said and recorded.
+fn read_only_refusal(model: &mut Model, what: &str) -> bool {
+    if !model.environment.read_only {
+        return false;
+    }
+    model.notice = notice(
+        format!(
+            "read-only: {what} is off in environment {} (--write or read_only = false allows it)",
+            model.environment.name
+        ),
+        true,
+    );
+    true
+}
+
+/// Space: marks or unmarks the selected row and moves down, on the tabs that retry.
+pub(super) fn mark(model: &mut Model) {
+    if model.detail.is_some() || !matches!(model.tab, Tab::Dms | Tab::Airflow | Tab::Redshift) {
+        return;
+    }
+    let Some(key) = selected_key(model) else {
+        return;
+    };
+    if !model.marks.remove(&key) {
+        model.marks.insert(key);
+    }
+    let tab = model.tab;
+    model.view_mut(tab).move_by(1);
+}
+
+fn selected_key(model: &Model) -> Option<String> {
+    let view = model.view(model.tab);
+    match model.tab {
+        Tab::Dms => view.selected_key(model.tasks.data.as_deref()?),
+        Tab::Airflow => view.selected_key(model.runs.data.as_deref()?),
+        Tab::Redshift => view.selected_key(model.queries.data.as_deref()?),
+        _ => None,
+    }
+}
+
+/// The marked items of a list, or the selected one when nothing is marked.
+fn chosen<'a, T: Listed>(model: &Model, items: &'a [T]) -> Vec<&'a T> {
+    if model.marks.is_empty() {
+        return model
+            .view(model.tab)
+            .selected_index()
+            .and_then(|i| items.get(i))
+            .into_iter()
+            .collect();
+    }
+    items
+        .iter()
+        .filter(|i| model.marks.contains(&i.key()))
+        .collect()
+}
+
+/// `r`: the retry of what is selected (or marked) on this tab.
+pub(super) fn retry(model: &mut Model) -> Vec<Effect> {
+    if read_only_refusal(model, "retrying") {
+        return Vec::new();
+    }
+    match (model.tab, &model.detail) {
+        (Tab::Dms, None) => retry_tasks(model),
+        (Tab::Dms, Some(Detail::Task { id, .. })) => {
+            let id = id.clone();
+            let task = model.task(&id).cloned();
+            open_start(model, task.into_iter().collect())
+        }
+        (Tab::Airflow, None) => retry_runs(model),
+        (Tab::Airflow, Some(Detail::Run { .. })) => clear_instance(model),
+        (Tab::Redshift, _) => rerun_query(model),
+        _ => Vec::new(),
+    }
+}
+
+fn retry_tasks(model: &mut Model) -> Vec<Effect> {
+    let Some(tasks) = model.tasks.data.as_deref() else {
+        return Vec::new();
+    };
+    let chosen: Vec<ReplicationTask> = chosen(model, tasks).into_iter().cloned().collect();
+    open_start(model, chosen)
+}
+
+/// True for a task DMS would start: stopped or failed (not running, not being changed).
+fn startable(task: &ReplicationTask) -> bool {
+    matches!(
+        task.status,
+        TaskStatus::Stopped | TaskStatus::Failed | TaskStatus::Ready
+    )
+}
+
+fn open_start(model: &mut Model, tasks: Vec<ReplicationTask>) -> Vec<Effect> {
+    let (startable, busy): (Vec<_>, Vec<_>) = tasks.into_iter().partition(startable);
+    if startable.is_empty() {
+        let text = match busy.first() {
+            Some(task) if busy.len() == 1 => format!(
+                "{} is {}: only a stopped or failed task can be started again",
+                task.id,
+                task.status.as_str()
+            ),
+            Some(_) => "none of the marked tasks is stopped or failed".to_string(),
+            None => "no task selected".to_string(),
+        };
+        model.notice = notice(text, true);
+        return Vec::new();
+    }
+    // A task that never ran has no stop point: start-replication is its only mode.
+    let never_ran = |t: &ReplicationTask| {
+        t.status == TaskStatus::Ready
+            && t.stats
+                .as_ref()
+                .is_none_or(|s| s.full_load_started.is_none() && s.stopped_at.is_none())
+    };
+    let modes = if startable.iter().all(never_ran) {
+        vec![StartMode::StartReplication]
+    } else if startable.iter().any(never_ran) {
+        model.notice = notice(
+            "a task that never ran cannot be resumed: retry it on its own".to_string(),
+            true,
+        );
+        return Vec::new();
+    } else {
+        vec![StartMode::ResumeProcessing, StartMode::ReloadTarget]
+    };
+    let known_prep = |t: &ReplicationTask| match &model.detail {
+        Some(Detail::Task { id, settings, .. }) if *id == t.id => settings
+            .data
+            .as_ref()
+            .map(|s| Ok(s.target_table_prep_mode.clone())),
+        _ => None,
+    };
+    let targets: Vec<StartTarget> = startable
+        .iter()
+        .map(|t| StartTarget {
+            task_id: t.id.clone(),
+            arn: t.arn.clone(),
+            serverless: t.serverless,
+            status: t.status.as_str().to_string(),
+            prep: known_prep(t),
+        })
+        .collect();
+    // What reload-target does depends on each task's TargetTablePrepMode: read them now.
+    let effects: Vec<Effect> = targets
+        .iter()
+        .filter(|t| t.prep.is_none())
+        .map(|t| Effect::FetchTaskSettings {
+            task_id: t.task_id.clone(),
+        })
+        .collect();
+    let title = if targets.len() == 1 {
+        format!("start {} again?", targets[0].task_id)
+    } else {
+        format!("start {} tasks again?", targets.len())
+    };
+    let mut dialog = Confirmation::new(
+        Confirmable::Start {
+            targets,
+            modes,
+            chosen: 0,
+        },
+        &title,
+        Vec::new(),
+        "Start",
+    );
+    if !busy.is_empty() {
+        dialog.title = format!("{title} ({} busy task(s) left out)", busy.len());
+    }
+    describe(&mut dialog);
+    model.mode = Mode::Confirm(dialog);
+    effects
+}
+
+fn retry_runs(model: &mut Model) -> Vec<Effect> {
+    let Some(runs) = model.runs.data.as_deref() else {
+        return Vec::new();
+    };
+    let picked: Vec<_> = chosen(model, runs);
+    let failed: Vec<ClearTarget> = picked
+        .iter()
+        .filter(|r| r.state == RunState::Failed)
+        .map(|r| ClearTarget {
+            dag_id: r.dag_id.clone(),
+            run_id: r.run_id.clone(),
+            preview: None,
+        })
+        .collect();
+    if failed.is_empty() {
+        model.notice = notice(
+            match picked.first() {
+                Some(run) if picked.len() == 1 => format!(
+                    "{} {} is {}: only a failed run is retried (t triggers a new run)",
+                    run.dag_id,
+                    run.run_id,
+                    run.state.as_str()
+                ),
+                _ => "none of the marked runs failed".to_string(),
+            },
+            true,
+        );
+        return Vec::new();
+    }
+    open_clear(model, failed, ClearScope::Failed)
+}
+
+fn clear_instance(model: &mut Model) -> Vec<Effect> {
+    let Some(Detail::Run {
+        dag_id,
+        run_id,
+        instances,
+        scroll,
+        ..
+    }) = &model.detail
+    else {
+        return Vec::new();
+    };
+    let Some(rows) = instances.data.as_ref() else {
+        model.notice = notice("the task instances are still loading".to_string(), true);
+        return Vec::new();
+    };
+    let Some(instance) = rows.get((*scroll).min(rows.len().saturating_sub(1))) else {
+        return Vec::new();
+    };
+    let target = ClearTarget {
+        dag_id: dag_id.clone(),
+        run_id: run_id.clone(),
+        preview: None,
+    };
+    let scope = ClearScope::Task {
+        task_id: instance.task_id.clone(),
+        downstream: false,
+    };
+    open_clear(model, vec![target], scope)
+}
+
+fn open_clear(model: &mut Model, targets: Vec<ClearTarget>, scope: ClearScope) -> Vec<Effect> {
+    let effects = preview_effects(&targets, &scope);
+    let title = match (&scope, targets.len()) {
+        (ClearScope::Failed, 1) => format!("retry {} {}?", targets[0].dag_id, targets[0].run_id),
+        (ClearScope::Failed, n) => format!("retry {n} DAG runs?"),
+        (ClearScope::Task { task_id, .. }, _) => format!("clear {task_id}?"),
+    };
+    let mut dialog = Confirmation::new(
+        Confirmable::Clear { targets, scope },
+        &title,
+        Vec::new(),
+        "Clear",
+    );
+    describe(&mut dialog);
+    model.mode = Mode::Confirm(dialog);
+    effects
+}
+
+fn preview_effects(targets: &[ClearTarget], scope: &ClearScope) -> Vec<Effect> {
+    targets
+        .iter()
+        .filter(|t| t.preview.is_none())
+        .map(|t| Effect::PreviewClear {
+            dag_id: t.dag_id.clone(),
+            run_id: t.run_id.clone(),
+            scope: scope.clone(),
+        })
+        .collect()
+}
+
+/// `t`: a new run of the selected run's DAG.
+pub(super) fn trigger(model: &mut Model) -> Vec<Effect> {
+    if model.tab != Tab::Airflow || read_only_refusal(model, "triggering") {
+        return Vec::new();
+    }
+    let dag_id = match &model.detail {
+        Some(Detail::Run { dag_id, .. }) => Some(dag_id.clone()),
+        _ => model.runs.data.as_deref().and_then(|runs| {
+            let i = model.view(Tab::Airflow).selected_index()?;
+            runs.get(i).map(|r| r.dag_id.clone())
+        }),
+    };
+    let Some(dag_id) = dag_id else {
+        return Vec::new();
+    };
+    let mut dialog = Confirmation::new(
+        Confirmable::Trigger {
+            dag_id: dag_id.clone(),
+        },
+        &format!("trigger a new run of {dag_id}?"),
+        Vec::new(),
+        "Trigger",
+    );
+    describe(&mut dialog);
+    model.mode = Mode::Confirm(dialog);
+    Vec::new()
+}
+
+fn rerun_query(model: &mut Model) -> Vec<Effect> {
+    let Some(query) = selected_query(model) else {
+        return Vec::new();
+    };
+    if query.status != QueryStatus::Failed {
+        model.notice = notice(
+            format!(
+                "query {} is {}: only a failed query is run again",
+                query.query_id,
+                query.status.as_str()
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    if query.text_truncated {
+        model.notice = notice(
+            format!(
+                "query {}: the warehouse kept only the start of its SQL; a truncated text is \
+                 never run again (re-run it from its source, e.g. the dbt model)",
+                query.query_id
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    let mut dialog = Confirmation::new(
+        Confirmable::Rerun {
+            query_id: query.query_id,
+            database: query.database.clone(),
+            sql: query.text.to_string(),
+        },
+        &format!("run the SQL of query {} again?", query.query_id),
+        Vec::new(),
+        "Run",
+    );
+    describe(&mut dialog);
+    model.mode = Mode::Confirm(dialog);
+    Vec::new()
+}
+
+fn selected_query(model: &Model) -> Option<crate::domain::QueryRecord> {
+    let queries = model.queries.data.as_deref()?;
+    let query = match &model.detail {
+        Some(Detail::Query { id, .. }) => queries.iter().find(|q| q.query_id == *id),
+        _ => queries.get(model.view(Tab::Redshift).selected_index()?),
+    };
+    query.cloned()
+}
+
+/// `x`: cancel the selected running query.
+pub(super) fn cancel_query(model: &mut Model) -> Vec<Effect> {
+    if model.tab != Tab::Redshift || read_only_refusal(model, "cancelling") {
+        return Vec::new();
+    }
+    let Some(query) = selected_query(model) else {
+        return Vec::new();
+    };
+    if !matches!(query.status, QueryStatus::Running | QueryStatus::Queued) {
+        model.notice = notice(
+            format!(
+                "query {} is {}: only a running or queued query can be cancelled",
+                query.query_id,
+                query.status.as_str()
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    let label = if query.label.is_empty() {
+        query.user.clone()
+    } else {
+        query.label.clone()
+    };
+    let mut dialog = Confirmation::new(
+        Confirmable::Cancel {
+            query_id: query.query_id,
+            pid: query.pid,
+            label,
+        },
+        &format!("cancel query {}?", query.query_id),
+        Vec::new(),
+        "Cancel query",
+    );
+    describe(&mut dialog);
+    model.mode = Mode::Confirm(dialog);
+    Vec::new()
+}
+
+/// Writes the dialog's text from what it holds, and sets or clears the typed name.
+pub fn describe(dialog: &mut Confirmation) {
+    let mut lines = Vec::new();
+    let mut typed: Option<String> = None;
+    match &dialog.action {
+        Confirmable::RefetchCost => return,
+        Confirmable::Start {
+            targets,
+            modes,
+            chosen,
+        } => {
+            for t in targets {
+                lines.push(format!(
+                    "{} ({}{})",
+                    t.task_id,
+                    t.status,
+                    if t.serverless { ", Serverless" } else { "" }
+                ));
+            }
+            lines.push(String::new());
+            for (i, mode) in modes.iter().enumerate() {
+                let mark = if i == *chosen { "▶" } else { " " };
+                lines.push(format!("{mark} {mode}: {}", mode.effect()));
+            }
+            let mode = modes.get(*chosen).copied();
+            if mode == Some(StartMode::ReloadTarget) {
+                lines.push(String::new());
+                lines.push("DESTRUCTIVE: every table is reloaded from the source.".to_string());
+                for t in targets {
+                    let prep = match &t.prep {
+                        None => "TargetTablePrepMode: reading the task settings…".to_string(),
+                        Some(Err(e)) => format!("TargetTablePrepMode unknown ({e})"),
+                        Some(Ok(None)) => "TargetTablePrepMode not set".to_string(),
+                        Some(Ok(Some(p))) => {
+                            format!("TargetTablePrepMode {}: {}", p.as_str(), p.effect())
+                        }
+                    };
+                    lines.push(format!("{}: {prep}", t.task_id));
+                }
+                typed = Some(if targets.len() == 1 {
+                    targets[0].task_id.clone()
+                } else {
+                    format!("reload {} tasks", targets.len())
+                });
+            }
+            if modes.len() > 1 {
+                lines.push("↑ ↓ choose the mode".to_string());
+            }
+        }
+        Confirmable::Clear { targets, scope } => {
+            match scope {
+                ClearScope::Failed => lines.push(
+                    "The same run runs again the task instances that failed and those that \
+                     did not run because of them (same logical date and conf)."
+                        .to_string(),
+                ),
+                ClearScope::Task { downstream, .. } => lines.push(format!(
+                    "The same run runs this task again{} (d: {} downstream tasks).",
+                    if *downstream {
+                        ", and every task downstream of it"
+                    } else {
+                        ", alone"
+                    },
+                    if *downstream { "without" } else { "with" }
+                )),
+            }
+            for t in targets {
+                match &t.preview {
+                    None => lines.push(format!(
+                        "{} {}: asking Airflow what a clear resets (dry run)…",
+                        t.dag_id, t.run_id
+                    )),
+                    Some(Err(e)) => lines.push(format!(
+                        "{} {}: the dry run failed: {e}",
+                        t.dag_id, t.run_id
+                    )),
+                    Some(Ok(tasks)) if tasks.is_empty() => {
+                        lines.push(format!("{} {}: nothing to clear", t.dag_id, t.run_id))
+                    }
+                    Some(Ok(tasks)) => {
+                        lines.push(format!(
+                            "{} {}: {} task instance(s) will be cleared:",
+                            t.dag_id,
+                            t.run_id,
+                            tasks.len()
+                        ));
+                        lines.extend(preview_lines(tasks));
+                    }
+                }
+            }
+        }
+        Confirmable::Trigger { dag_id } => {
+            lines.push(format!(
+                "A NEW run of {dag_id} starts now, with a new run id and today's logical date."
+            ));
+            lines.push(
+                "This is not a retry: a failed run stays failed (r on it retries it).".to_string(),
+            );
+        }
+        Confirmable::Rerun {
+            database,
+            sql: text,
+            ..
+        } => {
+            lines.push(format!(
+                "A new statement in database {database}, as the console's user:"
+            ));
+            lines.extend(text.lines().take(12).map(|l| format!("  {l}")));
+            if text.lines().count() > 12 {
+                lines.push(format!("  … ({} lines in all)", text.lines().count()));
+            }
+        }
+        Confirmable::Cancel { pid, label, .. } => {
+            lines.push(format!(
+                "The query of {label} stops; its transaction rolls back."
+            ));
+            lines.push(match pid {
+                Some(pid) => format!("pg_cancel_backend({pid}) is sent to its process."),
+                None => "Its process is not known: the cancel will be refused.".to_string(),
+            });
+        }
+    }
+    dialog.lines = lines;
+    dialog.typed = match (typed, dialog.typed.take()) {
+        (Some(expected), Some(old)) if old.expected == expected => Some(old),
+        (Some(expected), _) => {
+            dialog.lines.push(format!(
+                "Type `{expected}` and Enter to go ahead; Esc cancels."
+            ));
+            Some(Typed {
+                expected,
+                input: String::new(),
+            })
+        }
+        (None, _) => None,
+    };
+    if let Some(t) = &dialog.typed
+        && !dialog.lines.iter().any(|l| l.starts_with("Type `"))
+    {
+        dialog.lines.push(format!(
+            "Type `{}` and Enter to go ahead; Esc cancels.",
+            t.expected
+        ));
+    }
+}
+
+fn preview_lines(tasks: &[ClearedTask]) -> impl Iterator<Item = String> + '_ {
+    const SHOWN: usize = 8;
+    let more = tasks.len().saturating_sub(SHOWN);
+    tasks
+        .iter()
+        .take(SHOWN)
+        .map(|t| format!("  {} ({})", t.task_id, t.state))
+        .chain((more > 0).then(|| format!("  … and {more} more")))
+}
+
+/// A key in an open dialog.
+pub(super) fn answer(model: &mut Model, mut dialog: Confirmation, answer: Answer) -> Vec<Effect> {
+    match answer {
+        Answer::Open => {
+            model.mode = Mode::Confirm(dialog);
+            Vec::new()
+        }
+        Answer::Changed => {
+            describe(&mut dialog);
+            let effects = match &dialog.action {
+                Confirmable::Clear { targets, scope } => preview_effects(targets, scope),
+                _ => Vec::new(),
+            };
+            model.mode = Mode::Confirm(dialog);
+            effects
+        }
+        Answer::Cancelled => {
+            model.mode = Mode::Normal;
+            Vec::new()
+        }
+        Answer::Refused(reason) => {
+            model.mode = Mode::Normal;
+            model.notice = notice(reason.clone(), true);
+            dialog
+                .action
+                .actions()
+                .into_iter()
+                .map(|action| Effect::Refuse {
+                    action,
+                    reason: reason.clone(),
+                })
+                .collect()
+        }
+        Answer::Confirmed(Effect::Act(actions)) => {
+            model.mode = Mode::Normal;
+            submit(model, actions)
+        }
+        Answer::Confirmed(effect) => {
+            model.mode = Mode::Normal;
+            vec![effect]
+        }
+    }
+}
+
+/// Sends confirmed actions, refusing any whose item has one in flight.
+fn submit(model: &mut Model, actions: Vec<Action>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let mut send = Vec::new();
+    for action in actions {
+        if model.environment.read_only {
+            effects.push(Effect::Refuse {
+                reason: "read-only".to_string(),
+                action,
+            });
+            continue;
+        }
+        let key = action.item_key();
+        if model.in_flight.contains_key(&key) {
+            model.notice = notice(
+                format!("{}: one request is already in flight", action.target()),
+                true,
+            );
+            effects.push(Effect::Refuse {
+                reason: "a request for the same item is in flight".to_string(),
+                action,
+            });
+            continue;
+        }
+        model.in_flight.insert(key, action.clone());
+        send.push(action);
+    }
+    if !send.is_empty() {
+        model.notice = notice(
+            if send.len() == 1 {
+                format!("{}…", send[0].summary())
+            } else {
+                format!("{} actions sent…", send.len())
+            },
+            false,
+        );
+        model.marks.clear();
+        effects.insert(0, Effect::Act(send));
+    }
+    effects
+}
+
+/// The dry run of a clear answered: into the open dialog, if it is still the one asking.
+pub(super) fn clear_preview(
+    model: &mut Model,
+    dag_id: &str,
+    run_id: &str,
+    scope: &ClearScope,
+    result: Result<Vec<ClearedTask>, SourceError>,
+) {
+    let Mode::Confirm(dialog) = &mut model.mode else {
+        return;
+    };
+    let Confirmable::Clear {
+        targets,
+        scope: asked,
+    } = &mut dialog.action
+    else {
+        return;
+    };
+    if asked != scope {
+        return;
+    }
+    if let Some(target) = targets
+        .iter_mut()
+        .find(|t| t.dag_id == dag_id && t.run_id == run_id)
+    {
+        target.preview = Some(result.map_err(|e| e.to_string()));
+    }
+    describe(dialog);
+}
+
+/// Task settings answered while a start dialog waits for them.
+pub(super) fn settings_for_dialog(
+    model: &mut Model,
+    task_id: &str,
+    result: &Result<crate::domain::TaskSettings, SourceError>,
+) {
+    let Mode::Confirm(dialog) = &mut model.mode else {
+        return;
+    };
+    let Confirmable::Start { targets, .. } = &mut dialog.action else {
+        return;
+    };
+    if let Some(target) = targets.iter_mut().find(|t| t.task_id == task_id) {
+        target.prep = Some(match result {
+            Ok(settings) => Ok(settings.target_table_prep_mode.clone()),
+            Err(e) => Err(e.message.clone()),
+        });
+    }
+    describe(dialog);
+}
+
+/// An action's answer: the message, the refresh, the follow.
+pub(super) fn done(
+    model: &mut Model,
+    action: Action,
+    result: Result<ActionOutcome, SourceError>,
+) -> Vec<Effect> {
+    model.in_flight.remove(&action.item_key());
+    let kind = match &action {
+        Action::StartTask { .. } | Action::ReloadTables { .. } => SourceKind::Replication,
+        Action::ClearRun { .. } | Action::TriggerDag { .. } => SourceKind::Workflow,
+        Action::RerunQuery { .. } | Action::CancelQuery { .. } => SourceKind::Warehouse,
+    };
+    match result {
+        Ok(outcome) => {
+            let id = outcome
+                .request_id
+                .as_deref()
+                .map(|id| format!(" · request id {id}"))
+                .unwrap_or_default();
+            model.notice = notice(
+                format!("✔ {}: {}{id}", action.summary(), outcome.message),
+                false,
+            );
+            let item = match &action {
+                Action::StartTask { task_id, .. } | Action::ReloadTables { task_id, .. } => {
+                    Some(ItemRef::Replication {
+                        id: task_id.clone(),
+                    })
+                }
+                Action::ClearRun { dag_id, run_id, .. } => Some(ItemRef::WorkflowRun {
+                    dag_id: dag_id.clone(),
+                    run_id: run_id.clone(),
+                }),
+                _ => None,
+            };
+            if let Some(item) = item {
+                model.following.retain(|f| f.item != item);
+                model.following.push(Follow {
+                    name: action.target(),
+                    item,
+                    seen_working: false,
+                    until: model.now + Duration::minutes(FOLLOW_MINUTES),
+                });
+            }
+        }
+        Err(error) => {
+            model.notice = notice(format!("✖ {}: {error}", action.summary()), true);
+        }
+    }
+    let mut effects = vec![Effect::Refresh(kind)];
+    if let (Action::ClearRun { .. }, Some(Detail::Run { dag_id, run_id, .. })) =
+        (&action, &model.detail)
+    {
+        effects.push(Effect::FetchTaskInstances {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+        });
+    }
+    effects
+}
+
+/// After new data: a followed item that worked and then ended says how it ended.
+pub(super) fn settle(model: &mut Model) {
+    if model.following.is_empty() {
+        return;
+    }
+    let now = model.now;
+    let mut said = Vec::new();
+    let mut kept = Vec::new();
+    for mut follow in std::mem::take(&mut model.following) {
+        let health = match &follow.item {
+            ItemRef::Replication { id } => model.task(id).map(ReplicationTask::health),
+            ItemRef::WorkflowRun { dag_id, run_id } => model.run(dag_id, run_id).map(|r| {
+                if r.state == RunState::Queued {
+                    Health::Running
+                } else {
+                    r.health()
+                }
+            }),
+            ItemRef::Query { id } => model.query(*id).map(|q| q.health()),
+        };
+        match health {
+            Some(Health::Running) => {
+                follow.seen_working = true;
+                kept.push(follow);
+            }
+            Some(Health::Ok) if follow.seen_working => {
+                said.push((format!("✔ {} recovered", follow.name), false));
+            }
+            Some(Health::Failed | Health::Degraded) if follow.seen_working => {
+                said.push((format!("✖ {} failed again", follow.name), true));
+            }
+            _ if now > follow.until => {
+                said.push((
+                    format!("{}: stopped watching (no change)", follow.name),
+                    false,
+                ));
+            }
+            _ => kept.push(follow),
+        }
+    }
+    model.following = kept;
+    if let Some((text, is_error)) = said.pop() {
+        model.notice = notice(text, is_error);
+    }
+}
+
+/// The word a row shows for an item with an action in flight or being followed.
+pub fn row_activity(model: &Model, item: &ItemRef) -> Option<&'static str> {
+    let key = match item {
+        ItemRef::Replication { id } => format!("dms:{id}"),
+        ItemRef::WorkflowRun { dag_id, run_id } => format!("dag:{dag_id}/{run_id}"),
+        ItemRef::Query { id } => format!("query:{id}"),
+    };
+    if model.in_flight.contains_key(&key) {
+        return Some("retrying…");
+    }
+    model
+        .following
+        .iter()
+        .any(|f| &f.item == item)
+        .then_some("watching…")
+}

@@ -1,0 +1,294 @@
+//! `opsdeck retry`: the console's retries for runbooks and scripts. It prints what will
+//! happen, asks on a terminal (the task's name for a reload-target), or goes ahead with
+//! `--yes`; without a terminal and without `--yes` it refuses. The same audit records and
+//! the same read-only rule as the console.
+
+use std::io::{BufRead, IsTerminal as _, Write};
+
+use crate::actor::Actor;
+use crate::domain::{Action, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus};
+use crate::source::SourceError;
+
+/// Done: the action was carried out.
+pub const EXIT_DONE: u8 = 0;
+/// The platform refused or the call failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Nothing was done: not confirmed, read-only, no terminal without `--yes`, bad target.
+pub const EXIT_REFUSED: u8 = 2;
+
+/// What to retry, as the command line names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Dms {
+        task: String,
+        mode: Option<StartMode>,
+    },
+    Dag {
+        dag_id: String,
+        run_id: String,
+        task: Option<String>,
+        downstream: bool,
+    },
+    Query {
+        id: i64,
+    },
+}
+
+/// How the operator answers: `--yes`, or lines read from a terminal.
+pub struct Confirm<'a> {
+    pub yes: bool,
+    /// The terminal's input, or none when stdin is not a terminal.
+    pub input: Option<&'a mut dyn BufRead>,
+}
+
+impl Confirm<'_> {
+    /// `--yes` and the process's stdin when it is a terminal.
+    pub fn from_stdin(yes: bool, stdin: &mut dyn BufRead) -> Confirm<'_> {
+        Confirm {
+            yes,
+            input: std::io::stdin().is_terminal().then_some(stdin),
+        }
+    }
+}
+
+/// Plans, confirms and carries out a retry; the exit code says how it went. What it says
+/// goes to `out`, errors to `err`.
+pub async fn retry(
+    actor: &Actor,
+    target: &Target,
+    mut confirm: Confirm<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let plan = match plan(actor, target, out).await {
+        Ok(plan) => plan,
+        Err(message) => {
+            writeln!(err, "opsdeck retry: {message}")?;
+            return Ok(EXIT_REFUSED);
+        }
+    };
+    if actor.read_only {
+        let reason = format!("environment {} is read-only", actor.environment);
+        actor.refuse(&plan.action, &reason).await;
+        writeln!(
+            err,
+            "opsdeck retry: {reason}: nothing was done (--write allows actions)"
+        )?;
+        return Ok(EXIT_REFUSED);
+    }
+    if !confirm.yes {
+        let Some(input) = confirm.input.as_mut() else {
+            let reason = "no terminal to confirm on and no --yes";
+            actor.refuse(&plan.action, reason).await;
+            writeln!(
+                err,
+                "opsdeck retry: {reason}: nothing was done (add --yes in runbooks)"
+            )?;
+            return Ok(EXIT_REFUSED);
+        };
+        match &plan.typed {
+            Some(name) => write!(out, "Type `{name}` to go ahead: ")?,
+            None => write!(out, "Go ahead? [y/N] ")?,
+        }
+        out.flush()?;
+        let mut line = String::new();
+        input.read_line(&mut line)?;
+        let answer = line.trim();
+        let agreed = match &plan.typed {
+            Some(name) => answer == name,
+            None => matches!(answer, "y" | "Y" | "yes" | "YES" | "Yes"),
+        };
+        if !agreed {
+            let reason = match &plan.typed {
+                Some(name) if !answer.is_empty() => {
+                    format!("typed `{answer}`, not `{name}`")
+                }
+                _ => "not confirmed".to_string(),
+            };
+            actor.refuse(&plan.action, &reason).await;
+            writeln!(err, "opsdeck retry: {reason}: nothing was done")?;
+            return Ok(EXIT_REFUSED);
+        }
+    }
+    match actor.perform(&plan.action).await {
+        Ok(outcome) => {
+            write!(out, "✔ {}: {}", plan.action.summary(), outcome.message)?;
+            if let Some(id) = outcome.request_id {
+                write!(out, " (request id {id})")?;
+            }
+            writeln!(out)?;
+            Ok(EXIT_DONE)
+        }
+        Err(error) => {
+            writeln!(err, "✖ {}: {error}", plan.action.summary())?;
+            Ok(EXIT_FAILED)
+        }
+    }
+}
+
+/// An action, and the name to type before it when it is destructive.
+struct Plan {
+    action: Action,
+    typed: Option<String>,
+}
+
+/// Reads the target, checks the retry makes sense, and prints what it will do.
+async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Plan, String> {
+    let say = |out: &mut dyn Write, line: String| {
+        let _ = writeln!(out, "{}", crate::ui::text::inert_line(&line));
+    };
+    let read = |e: SourceError| format!("cannot read the target: {e}");
+    match target {
+        Target::Dms { task, mode } => {
+            let tasks = actor.sources.replication.tasks().await.map_err(read)?;
+            let Some(task) = tasks.iter().find(|t| &t.id == task || &t.arn == task) else {
+                return Err(format!("no replication task `{task}`"));
+            };
+            let ran_before = ran_before(task);
+            let mode = mode.unwrap_or(if ran_before {
+                StartMode::ResumeProcessing
+            } else {
+                StartMode::StartReplication
+            });
+            if !matches!(
+                task.status,
+                TaskStatus::Stopped | TaskStatus::Failed | TaskStatus::Ready
+            ) {
+                return Err(format!(
+                    "{} is {}: only a stopped or failed task can be started again",
+                    task.id,
+                    task.status.as_str()
+                ));
+            }
+            if mode == StartMode::StartReplication && ran_before {
+                return Err(format!(
+                    "{} ran before: start-replication is only for a task that never ran (use \
+                     --mode resume or --mode reload-target)",
+                    task.id
+                ));
+            }
+            say(
+                out,
+                format!(
+                    "{} ({}{}) will be started with {mode}: {}.",
+                    task.id,
+                    task.status.as_str(),
+                    if task.serverless { ", Serverless" } else { "" },
+                    mode.effect()
+                ),
+            );
+            let typed = if mode.is_destructive() {
+                let prep = match actor.sources.replication.task_settings(&task.id).await {
+                    Ok(settings) => match settings.target_table_prep_mode {
+                        Some(p) => format!("{}: {}", p.as_str(), p.effect()),
+                        None => "not set".to_string(),
+                    },
+                    Err(e) => format!("unknown ({e})"),
+                };
+                say(
+                    out,
+                    "DESTRUCTIVE: every table is reloaded from the source.".to_string(),
+                );
+                say(out, format!("TargetTablePrepMode {prep}"));
+                Some(task.id.clone())
+            } else {
+                None
+            };
+            Ok(Plan {
+                action: Action::StartTask {
+                    task_id: task.id.clone(),
+                    arn: task.arn.clone(),
+                    serverless: task.serverless,
+                    mode,
+                },
+                typed,
+            })
+        }
+        Target::Dag {
+            dag_id,
+            run_id,
+            task,
+            downstream,
+        } => {
+            let scope = match task {
+                Some(task_id) => ClearScope::Task {
+                    task_id: task_id.clone(),
+                    downstream: *downstream,
+                },
+                None => ClearScope::Failed,
+            };
+            let cleared = actor
+                .preview_clear(dag_id, run_id, &scope)
+                .await
+                .map_err(|e| format!("the dry run of the clear failed: {e}"))?;
+            if cleared.is_empty() {
+                return Err(format!(
+                    "{dag_id} {run_id}: nothing to clear (no failed or upstream-failed task)"
+                ));
+            }
+            say(
+                out,
+                format!(
+                    "{dag_id} {run_id}: the same run runs these {} task instance(s) again:",
+                    cleared.len()
+                ),
+            );
+            for t in &cleared {
+                say(out, format!("  {} ({})", t.task_id, t.state));
+            }
+            Ok(Plan {
+                action: Action::ClearRun {
+                    dag_id: dag_id.clone(),
+                    run_id: run_id.clone(),
+                    scope,
+                },
+                typed: None,
+            })
+        }
+        Target::Query { id } => {
+            let queries = actor.sources.warehouse.queries().await.map_err(read)?;
+            let Some(query) = queries.iter().find(|q| q.query_id == *id) else {
+                return Err(format!("no query {id} in the last 24 hours"));
+            };
+            if query.status != QueryStatus::Failed {
+                return Err(format!(
+                    "query {id} is {}: only a failed query is run again",
+                    query.status.as_str()
+                ));
+            }
+            if query.text_truncated {
+                return Err(format!(
+                    "query {id}: the warehouse kept only the start of its SQL; a truncated \
+                     text is never run again"
+                ));
+            }
+            say(
+                out,
+                format!(
+                    "query {id} will run again as a new statement in {}:",
+                    query.database
+                ),
+            );
+            for line in query.text.lines() {
+                say(out, format!("  {line}"));
+            }
+            Ok(Plan {
+                action: Action::RerunQuery {
+                    query_id: *id,
+                    database: Some(query.database.clone()),
+                    sql: query.text.to_string(),
+                },
+                typed: None,
+            })
+        }
+    }
+}
+
+/// True when a task has run before (it has a stop point to resume from).
+fn ran_before(task: &ReplicationTask) -> bool {
+    task.status != TaskStatus::Ready
+        || task
+            .stats
+            .as_ref()
+            .is_some_and(|s| s.full_load_started.is_some() || s.stopped_at.is_some())
+}

@@ -1,0 +1,285 @@
+//! `opsdeck retry` and `opsdeck audit` as a runbook uses them: what they print, their exit
+//! codes, the audit records they leave, and that read-only mode sends no mutating request.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+/// Runs opsdeck with XDG dirs of its own under `home` (kept between calls of one test).
+fn opsdeck(home: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run opsdeck")
+}
+
+fn home(name: &str) -> PathBuf {
+    let home = std::env::temp_dir().join(format!("opsdeck-retry-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    home
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The failed DMS task of the demo right now, from `opsdeck status --json`.
+fn failed_demo_task(home: &Path) -> String {
+    let output = opsdeck(home, &["--demo", "status", "--json"], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    json["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["source"] == "replication" && f["health"] == "failed")
+        .and_then(|f| f["item"]["task_id"].as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("the demo has a failed DMS task: {json:#}"))
+}
+
+fn audit(home: &Path) -> Vec<serde_json::Value> {
+    let output = opsdeck(home, &["audit", "--json"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "audit --json is a JSON array ({e}): {}",
+            text(&output.stdout)
+        )
+    })
+}
+
+#[test]
+fn without_a_terminal_and_without_yes_nothing_is_done_and_the_refusal_is_recorded() {
+    let home = home("noterm");
+    let task = failed_demo_task(&home);
+    let output = opsdeck(&home, &["--demo", "retry", "dms", &task], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("will be started with resume-processing"));
+    assert!(
+        text(&output.stderr).contains("no terminal to confirm on and no --yes"),
+        "{}",
+        text(&output.stderr)
+    );
+    let records = audit(&home);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["ending"], "refused");
+    assert_eq!(records[0]["target"], task.as_str());
+    assert_eq!(records[0]["interface"], "cli");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(home.join("state/opsdeck/audit.jsonl"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn with_yes_the_retry_is_done_and_recorded_before_and_after() {
+    let home = home("yes");
+    let task = failed_demo_task(&home);
+    let output = opsdeck(&home, &["--demo", "retry", "dms", &task, "--yes"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(&format!("✔ start {task} with resume-processing")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("request id demo-"), "{stdout}");
+    // One action, recorded as a request before the call and an outcome after it.
+    let log = std::fs::read_to_string(home.join("state/opsdeck/audit.jsonl")).unwrap();
+    let phases: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["phase"].to_string())
+        .collect();
+    assert_eq!(phases, ["\"request\"", "\"outcome\""]);
+    let records = audit(&home);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["ending"], "succeeded");
+    assert_eq!(records[0]["what"], "start-replication-task");
+    assert_eq!(records[0]["parameters"]["mode"], "resume-processing");
+    assert!(records[0]["caller"].as_str().unwrap().starts_with("demo:"));
+    assert!(
+        records[0]["request_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("demo-")
+    );
+    // The table for people.
+    let table = opsdeck(&home, &["audit", "--since", "1h"], &[]);
+    assert!(
+        text(&table.stdout).contains(&task),
+        "{}",
+        text(&table.stdout)
+    );
+    // A mode that does not fit the task is refused before anything is sent.
+    let wrong = opsdeck(
+        &home,
+        &["--demo", "retry", "dms", &task, "--mode", "start", "--yes"],
+        &[],
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        text(&wrong.stderr).contains("ran before"),
+        "{}",
+        text(&wrong.stderr)
+    );
+    let bad_since = opsdeck(&home, &["audit", "--since", "yesterday-ish"], &[]);
+    assert_eq!(bad_since.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn read_only_refuses_even_with_yes() {
+    let home = home("readonly");
+    let task = failed_demo_task(&home);
+    let output = opsdeck(
+        &home,
+        &["--demo", "--read-only", "retry", "dms", &task, "--yes"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("read-only"),
+        "{}",
+        text(&output.stderr)
+    );
+    let records = audit(&home);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["ending"], "refused");
+    assert!(
+        records[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only"),
+        "{records:#?}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// A stand-in for the AWS endpoints that answers DMS reads with one failed task and
+/// records the operation of every request it gets.
+fn recording_endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream);
+            let mut target = String::from("(no target)");
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("x-amz-target:") {
+                    target = line[line.len() - v.len()..].trim().to_string();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            // Query-protocol services (STS) name the operation in the body.
+            if target == "(no target)" {
+                target = text(&body)
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .unwrap_or("(unknown)")
+                    .to_string();
+            }
+            log.lock().unwrap().push(target.clone());
+            let (status, answer) = if target.ends_with("DescribeReplicationTasks") {
+                (
+                    "200 OK",
+                    r#"{"ReplicationTasks":[{"ReplicationTaskIdentifier":"orders-full-load","ReplicationTaskArn":"arn:aws:dms:eu-west-1:123456789012:task:ORDERS","Status":"failed","MigrationType":"full-load","LastFailureMessage":"ODBC general error"}]}"#,
+                )
+            } else if target.ends_with("DescribeReplications") {
+                ("200 OK", r#"{"Replications":[]}"#)
+            } else {
+                (
+                    "400 Bad Request",
+                    r#"{"__type":"AccessDeniedException","message":"not in this test"}"#,
+                )
+            };
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn read_only_sends_no_mutating_request() {
+    let home = home("recorded");
+    let (url, seen) = recording_endpoint();
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_MAX_ATTEMPTS", "1"),
+    ];
+    for args in [
+        &[
+            "--read-only",
+            "--region",
+            "eu-west-1",
+            "retry",
+            "dms",
+            "orders-full-load",
+            "--yes",
+        ][..],
+        &[
+            "--read-only",
+            "--region",
+            "eu-west-1",
+            "retry",
+            "dms",
+            "orders-full-load",
+            "--mode",
+            "reload-target",
+            "--yes",
+        ],
+    ] {
+        let output = opsdeck(&home, args, &vars);
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stderr).contains("read-only"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|t| t.ends_with("DescribeReplicationTasks")),
+        "the endpoint was reached: {seen:?}"
+    );
+    let mutating: Vec<&String> = seen
+        .iter()
+        .filter(|t| t.contains("Start") || t.contains("Reload") || t.contains("Cancel"))
+        .collect();
+    assert!(mutating.is_empty(), "no mutating request: {seen:?}");
+    let _ = std::fs::remove_dir_all(home);
+}
