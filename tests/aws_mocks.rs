@@ -5,7 +5,9 @@ use aws_sdk_costexplorer as ce;
 use aws_sdk_databasemigration as dms;
 use aws_sdk_redshiftdata as rsd;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::DateTime as SdkTime;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::ErrorMetadata;
 use chrono::NaiveDate;
 use opsdeck::aws::ErrorContext;
@@ -13,7 +15,7 @@ use opsdeck::aws::cost::CostExplorer;
 use opsdeck::aws::dms::Dms;
 use opsdeck::aws::redshift::Redshift;
 use opsdeck::config::{CostConfig, DmsConfig, RedshiftAuth, RedshiftConfig, RedshiftTarget};
-use opsdeck::domain::{Health, QueryStatus};
+use opsdeck::domain::{Health, MAX_RELOAD_TABLES, QueryStatus, StartMode, TableName};
 use opsdeck::source::{CostSource, ErrorKind, ReplicationSource, WarehouseSource};
 use rust_decimal::Decimal;
 
@@ -43,6 +45,29 @@ fn task(id: &str, status: &str, stop_reason: Option<&str>) -> dms::types::Replic
 
 fn error_meta(code: &str, message: &str) -> ErrorMetadata {
     ErrorMetadata::builder().code(code).message(message).build()
+}
+
+/// An awsJson 1.1 answer as the service sends it, with its request id header: the SDK
+/// deserializes it as it would AWS's, so the request id reaches the output or the error.
+fn json_answer(status: u16, request_id: &str, body: serde_json::Value) -> HttpResponse {
+    let mut answer = HttpResponse::new(
+        StatusCode::try_from(status).expect("an HTTP status"),
+        SdkBody::from(body.to_string()),
+    );
+    answer
+        .headers_mut()
+        .insert("Content-Type", "application/x-amz-json-1.1");
+    answer
+        .headers_mut()
+        .insert("x-amzn-RequestId", request_id.to_string());
+    answer
+}
+
+fn table(schema: &str, name: &str) -> TableName {
+    TableName {
+        schema: schema.into(),
+        table: name.into(),
+    }
 }
 
 #[tokio::test]
@@ -273,6 +298,230 @@ async fn dms_errors_carry_their_kind_and_hint() {
     }
 }
 
+#[tokio::test]
+async fn dms_start_task_sends_the_mode_to_the_api_of_its_kind() {
+    use dms::types::StartReplicationTaskTypeValue;
+    let task_arn = "arn:aws:dms:eu-west-1:123456789012:task:ORDERS";
+    let config_arn = "arn:aws:dms:eu-west-1:123456789012:replication-config:SUP";
+    let classic = mock!(dms::Client::start_replication_task)
+        .match_requests(move |r| {
+            r.replication_task_arn() == Some(task_arn)
+                && r.start_replication_task_type()
+                    == Some(&StartReplicationTaskTypeValue::ResumeProcessing)
+        })
+        .then_http_response(move || {
+            json_answer(
+                200,
+                "req-start-classic",
+                serde_json::json!({"ReplicationTask": {
+                    "ReplicationTaskIdentifier": "orders-cdc",
+                    "ReplicationTaskArn": task_arn,
+                    "Status": "starting"
+                }}),
+            )
+        });
+    let serverless = mock!(dms::Client::start_replication)
+        .match_requests(move |r| {
+            r.replication_config_arn() == Some(config_arn)
+                && r.start_replication_type() == Some("reload-target")
+        })
+        .then_http_response(|| {
+            json_answer(
+                200,
+                "req-start-serverless",
+                serde_json::json!({"Replication": {
+                    "ReplicationConfigIdentifier": "support-cdc",
+                    "Status": "starting"
+                }}),
+            )
+        });
+    let client = mock_client!(dms, RuleMode::MatchAny, [&classic, &serverless]);
+    let adapter = Dms::new(client, DmsConfig::default(), context("DMS"));
+
+    let outcome = adapter
+        .start_task(task_arn, false, StartMode::ResumeProcessing)
+        .await
+        .expect("StartReplicationTask");
+    assert_eq!(outcome.message, "orders-cdc starting (resume-processing)");
+    assert_eq!(outcome.request_id.as_deref(), Some("req-start-classic"));
+    assert_eq!((classic.num_calls(), serverless.num_calls()), (1, 0));
+
+    let outcome = adapter
+        .start_task(config_arn, true, StartMode::ReloadTarget)
+        .await
+        .expect("StartReplication");
+    assert_eq!(outcome.message, "support-cdc starting (reload-target)");
+    assert_eq!(outcome.request_id.as_deref(), Some("req-start-serverless"));
+    assert_eq!((classic.num_calls(), serverless.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn dms_start_task_refused_keeps_the_request_id_and_says_why() {
+    let refused = mock!(dms::Client::start_replication_task).then_http_response(|| {
+        json_answer(
+            400,
+            "req-refused-start",
+            serde_json::json!({
+                "__type": "InvalidResourceStateFault",
+                "message": "Replication task is currently running"
+            }),
+        )
+    });
+    let client = mock_client!(dms, [&refused]);
+    let adapter = Dms::new(client, DmsConfig::default(), context("DMS"));
+    let error = adapter
+        .start_task(
+            "arn:aws:dms:eu-west-1:1:task:X",
+            false,
+            StartMode::StartReplication,
+        )
+        .await
+        .expect_err("a running task does not start");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert_eq!(
+        error.message,
+        "DMS: InvalidResourceStateFault: Replication task is currently running \
+         (request id req-refused-start)"
+    );
+    assert!(error.hint.unwrap().contains("current state"));
+}
+
+#[tokio::test]
+async fn dms_reload_tables_names_the_tables_and_refuses_too_many_before_sending() {
+    use dms::operation::describe_replication_tasks::DescribeReplicationTasksOutput as Tasks;
+    use dms::types::ReloadOptionValue;
+    let task_arn = "arn:aws:dms:eu-west-1:123456789012:task:orders-cdc";
+    let config_arn = "arn:aws:dms:eu-west-1:123456789012:replication-config:SUP";
+    let chosen = |tables: &[dms::types::TableToReload]| {
+        tables
+            .iter()
+            .map(|t| format!("{}.{}", t.schema_name(), t.table_name()))
+            .collect::<Vec<_>>()
+    };
+    let classic = mock!(dms::Client::reload_tables)
+        .match_requests(move |r| {
+            r.replication_task_arn() == Some(task_arn)
+                && r.reload_option() == Some(&ReloadOptionValue::DataReload)
+                && chosen(r.tables_to_reload()) == ["public.orders", "public.order_lines"]
+        })
+        .then_http_response(move || {
+            json_answer(
+                200,
+                "req-reload",
+                serde_json::json!({"ReplicationTaskArn": task_arn}),
+            )
+        });
+    let serverless = mock!(dms::Client::reload_replication_tables)
+        .match_requests(move |r| {
+            r.replication_config_arn() == Some(config_arn)
+                && r.reload_option() == Some(&ReloadOptionValue::DataReload)
+                && chosen(r.tables_to_reload()) == ["support.tickets"]
+        })
+        .then_http_response(move || {
+            json_answer(
+                200,
+                "req-reload-serverless",
+                serde_json::json!({"ReplicationConfigArn": config_arn}),
+            )
+        });
+    let listing = mock!(dms::Client::describe_replication_tasks).then_output(|| {
+        Tasks::builder()
+            .replication_tasks(task("orders-cdc", "running", None))
+            .build()
+    });
+    let client = mock_client!(dms, RuleMode::MatchAny, [&classic, &serverless, &listing]);
+    let classic_only = DmsConfig {
+        tasks: vec![],
+        serverless: false,
+    };
+    let adapter = Dms::new(client, classic_only, context("DMS"));
+    adapter.tasks().await.expect("tasks");
+
+    let too_many: Vec<TableName> = (0..=MAX_RELOAD_TABLES)
+        .map(|n| table("public", &format!("t{n}")))
+        .collect();
+    let error = adapter
+        .reload_tables(task_arn, false, &too_many)
+        .await
+        .expect_err("eleven tables");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert_eq!(
+        error.message,
+        "DMS: 11 tables chosen, ReloadTables takes at most 10"
+    );
+    let error = adapter
+        .reload_tables(task_arn, false, &[])
+        .await
+        .expect_err("no table");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert_eq!(
+        (classic.num_calls(), serverless.num_calls()),
+        (0, 0),
+        "refused before anything was sent"
+    );
+
+    let outcome = adapter
+        .reload_tables(
+            task_arn,
+            false,
+            &[table("public", "orders"), table("public", "order_lines")],
+        )
+        .await
+        .expect("ReloadTables");
+    assert_eq!(outcome.request_id.as_deref(), Some("req-reload"));
+    assert_eq!(
+        outcome.message,
+        "orders-cdc: 2 table(s) reloading (data-reload)"
+    );
+    let outcome = adapter
+        .reload_tables(config_arn, true, &[table("support", "tickets")])
+        .await
+        .expect("ReloadReplicationTables");
+    assert_eq!(outcome.request_id.as_deref(), Some("req-reload-serverless"));
+    assert_eq!(
+        outcome.message,
+        format!("{config_arn}: 1 table(s) reloading (data-reload)"),
+        "a replication not listed is named by its ARN"
+    );
+    assert_eq!((classic.num_calls(), serverless.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn dms_reload_tables_of_a_stopped_task_is_rejected_with_a_hint() {
+    let task_arn = "arn:aws:dms:eu-west-1:123456789012:task:ORDERS";
+    let refused = mock!(dms::Client::reload_tables).then_http_response(|| {
+        json_answer(
+            400,
+            "req-not-running",
+            serde_json::json!({
+                "__type": "InvalidResourceStateFault",
+                "message": "Replication Task is not running"
+            }),
+        )
+    });
+    let client = mock_client!(dms, [&refused]);
+    let adapter = Dms::new(client, DmsConfig::default(), context("DMS"));
+    let error = adapter
+        .reload_tables(task_arn, false, &[table("public", "orders")])
+        .await
+        .expect_err("not running");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert_eq!(
+        error.message,
+        "DMS: InvalidResourceStateFault: Replication Task is not running \
+         (request id req-not-running)"
+    );
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("ReloadTables works only while the task is running"),
+        "{error}"
+    );
+    assert_eq!(refused.num_calls(), 1, "a refusal is not retried");
+}
+
 fn redshift(client: rsd::Client) -> Redshift {
     Redshift::new(
         client,
@@ -296,7 +545,10 @@ async fn redshift_runs_one_statement_waits_for_it_and_reads_every_page() {
             r.workgroup_name() == Some("analytics")
                 && r.database() == Some("dev")
                 && r.cluster_identifier().is_none()
-                && r.sql().is_some_and(|sql| sql.contains("sys_query_history"))
+                && r.statement_name() == Some("opsdeck-query-health")
+                && r.sql().is_some_and(|sql| {
+                    sql.contains("sys_query_history") && sql.contains("r.session_id")
+                })
         })
         .then_output(|| ExecuteStatementOutput::builder().id("stmt-1").build());
     let describe = mock!(rsd::Client::describe_statement)
@@ -324,6 +576,7 @@ async fn redshift_runs_one_statement_waits_for_it_and_reads_every_page() {
             "query_text",
             "elapsed_time",
             "start_time",
+            "session_id",
         ]
         .map(|name| ColumnMetadata::builder().name(name).build())
         .to_vec()
@@ -335,6 +588,12 @@ async fn redshift_runs_one_statement_waits_for_it_and_reads_every_page() {
             Field::StringValue("SELECT 1".into()),
             Field::LongValue(2_000_000_000),
             Field::StringValue("2026-11-25 02:00:00".into()),
+            // The process of a finished query may be gone from the view: null.
+            if status == "running" {
+                Field::LongValue(1_073_971_370)
+            } else {
+                Field::IsNull(true)
+            },
         ]
     };
     let results = mock!(rsd::Client::get_statement_result)
@@ -365,8 +624,182 @@ async fn redshift_runs_one_statement_waits_for_it_and_reads_every_page() {
         Health::Degraded,
         "33 min of elapsed time is slow"
     );
+    assert_eq!(queries[0].pid, None);
+    assert_eq!(
+        queries[1].pid,
+        Some(1_073_971_370),
+        "session_id is the process a cancel signals"
+    );
     assert_eq!(execute.num_calls(), 1);
     assert_eq!(describe.num_calls(), 2, "waited until FINISHED");
+}
+
+#[tokio::test]
+async fn redshift_rerun_submits_the_sql_and_does_not_wait() {
+    let sql = "INSERT INTO mart.daily_orders SELECT * FROM stage.orders WHERE day = '2026-11-24'";
+    let execute = mock!(rsd::Client::execute_statement)
+        .match_requests(move |r| {
+            r.sql() == Some(sql)
+                && r.workgroup_name() == Some("analytics")
+                && r.statement_name() == Some("opsdeck-rerun")
+        })
+        .then_compute_response(|r| {
+            let id = format!("stmt-{}", r.database().unwrap_or("none"));
+            aws_smithy_mocks::MockResponse::Http(json_answer(
+                200,
+                &format!("req-{id}"),
+                serde_json::json!({"Id": id, "WorkgroupName": "analytics"}),
+            ))
+        });
+    let describe = mock!(rsd::Client::describe_statement).then_error(|| {
+        rsd::operation::describe_statement::DescribeStatementError::generic(error_meta(
+            "ValidationException",
+            "a re-run is not waited for",
+        ))
+    });
+    let client = mock_client!(rsd, RuleMode::MatchAny, [&execute, &describe]);
+    let adapter = redshift(client);
+
+    let outcome = adapter
+        .rerun(Some("mart"), sql)
+        .await
+        .expect("ExecuteStatement");
+    assert_eq!(outcome.message, "statement stmt-mart submitted");
+    assert_eq!(outcome.request_id.as_deref(), Some("req-stmt-mart"));
+    let outcome = adapter.rerun(None, sql).await.expect("ExecuteStatement");
+    assert_eq!(
+        outcome.message, "statement stmt-dev submitted",
+        "the configured database when the query named none"
+    );
+    assert_eq!(execute.num_calls(), 2);
+    assert_eq!(describe.num_calls(), 0, "submitted, never waited for");
+
+    let error = adapter.rerun(None, "  ").await.expect_err("no SQL");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert_eq!(execute.num_calls(), 2, "nothing sent");
+}
+
+#[tokio::test]
+async fn redshift_rerun_refused_keeps_the_request_id() {
+    let refused = mock!(rsd::Client::execute_statement).then_http_response(|| {
+        json_answer(
+            400,
+            "req-too-many",
+            serde_json::json!({
+                "__type": "ActiveStatementsExceededException",
+                "Message": "Active statements exceeded the allowed quota."
+            }),
+        )
+    });
+    let client = mock_client!(rsd, [&refused]);
+    let error = redshift(client)
+        .rerun(None, "SELECT 1")
+        .await
+        .expect_err("refused");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert_eq!(
+        error.message,
+        "Redshift: ActiveStatementsExceededException: Active statements exceeded the allowed \
+         quota. (request id req-too-many)"
+    );
+    assert!(error.hint.unwrap().contains("try again"));
+}
+
+#[tokio::test]
+async fn redshift_cancel_signals_the_process_and_waits_for_the_statement() {
+    use rsd::operation::describe_statement::DescribeStatementOutput;
+    use rsd::types::StatusString;
+    let execute = mock!(rsd::Client::execute_statement)
+        .match_requests(|r| {
+            r.sql() == Some("SELECT pg_cancel_backend(1073971370)")
+                && r.database() == Some("dev")
+                && r.workgroup_name() == Some("analytics")
+                && r.statement_name() == Some("opsdeck-cancel")
+        })
+        .then_http_response(|| {
+            json_answer(200, "req-cancel", serde_json::json!({"Id": "stmt-cancel"}))
+        });
+    let describe = mock!(rsd::Client::describe_statement)
+        .match_requests(|r| r.id() == Some("stmt-cancel"))
+        .sequence()
+        .output(|| {
+            DescribeStatementOutput::builder()
+                .id("stmt-cancel")
+                .status(StatusString::Submitted)
+                .build()
+                .unwrap()
+        })
+        .output(|| {
+            DescribeStatementOutput::builder()
+                .id("stmt-cancel")
+                .status(StatusString::Finished)
+                .build()
+                .unwrap()
+        })
+        .build();
+    let client = mock_client!(rsd, RuleMode::MatchAny, [&execute, &describe]);
+    let adapter = redshift(client);
+
+    let outcome = adapter
+        .cancel(43_411_367, Some(1_073_971_370))
+        .await
+        .expect("cancel");
+    assert_eq!(
+        outcome.message,
+        "cancel sent to process 1073971370 of query 43411367"
+    );
+    assert_eq!(outcome.request_id.as_deref(), Some("req-cancel"));
+    assert_eq!(describe.num_calls(), 2, "waited until FINISHED");
+
+    let error = adapter
+        .cancel(43_411_367, None)
+        .await
+        .expect_err("no process");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert!(
+        error.message.contains("the query's process is not known"),
+        "{error}"
+    );
+    for pid in [0, -7, i64::from(i32::MAX) + 1] {
+        let error = adapter
+            .cancel(43_411_367, Some(pid))
+            .await
+            .expect_err("not a process id");
+        assert_eq!(error.kind, ErrorKind::Rejected, "{pid}");
+    }
+    assert_eq!(
+        execute.num_calls(),
+        1,
+        "nothing sent without a valid process"
+    );
+}
+
+#[tokio::test]
+async fn redshift_a_refused_cancel_says_who_may_cancel() {
+    use rsd::operation::describe_statement::DescribeStatementOutput;
+    use rsd::operation::execute_statement::ExecuteStatementOutput;
+    use rsd::types::StatusString;
+    let execute = mock!(rsd::Client::execute_statement)
+        .then_output(|| ExecuteStatementOutput::builder().id("stmt-c2").build());
+    let describe = mock!(rsd::Client::describe_statement).then_output(|| {
+        DescribeStatementOutput::builder()
+            .id("stmt-c2")
+            .status(StatusString::Failed)
+            .error("ERROR: must be superuser to cancel other user's query")
+            .build()
+            .unwrap()
+    });
+    let client = mock_client!(rsd, RuleMode::MatchAny, [&execute, &describe]);
+    let error = redshift(client)
+        .cancel(7, Some(1234))
+        .await
+        .expect_err("refused");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert_eq!(
+        error.message,
+        "Redshift: cancel statement failed: ERROR: must be superuser to cancel other user's query"
+    );
+    assert!(error.hint.unwrap().contains("only a superuser"));
 }
 
 #[tokio::test]

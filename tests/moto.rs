@@ -1,7 +1,7 @@
 //! The AWS adapters through the real SDK over HTTP, against moto's server (the PyPI
 //! `moto[server]` pinned in scripts/venv-moto) with the test shim of
-//! tests/emulator/moto_server.py: DMS tasks and their paging, Cost Explorer results, and
-//! the Redshift Data statement flow. The server is started once per test binary and
+//! tests/emulator/moto_server.py: DMS tasks and their paging, starting a task, Cost
+//! Explorer results, and the Redshift Data statement flow. The server is started once per test binary and
 //! stops when the binary exits; a missing venv or a server that does not start fails the
 //! tests, it never skips them. Each test works in its own region (DMS) or with its own
 //! names, so they run in parallel without seeing each other's resources.
@@ -25,7 +25,7 @@ use opsdeck::aws::cost::CostExplorer;
 use opsdeck::aws::dms::Dms;
 use opsdeck::aws::redshift::Redshift;
 use opsdeck::config::{CostConfig, DmsConfig, RedshiftAuth, RedshiftConfig, RedshiftTarget};
-use opsdeck::domain::{Health, MigrationType, TaskStatus};
+use opsdeck::domain::{Health, MigrationType, StartMode, TaskStatus};
 use opsdeck::source::{CostSource, ErrorKind, ReplicationSource, WarehouseSource};
 use rust_decimal::Decimal;
 
@@ -116,25 +116,51 @@ fn start_moto() -> MotoServer {
 }
 
 impl MotoServer {
-    /// POSTs JSON to one of moto's own endpoints (`/moto-api/...`); returns the status.
-    fn post_json(&self, path: &str, body: &serde_json::Value) -> u16 {
+    /// One plain HTTP/1.1 request to the server; returns the status and the body.
+    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         let host = self.url.trim_start_matches("http://");
-        let body = body.to_string();
         let mut stream = TcpStream::connect(host).expect("connect to moto");
         write!(
             stream,
-            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
              Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .expect("send to moto");
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("moto's answer");
-        answer
+        let status = answer
             .split_whitespace()
             .nth(1)
             .and_then(|status| status.parse().ok())
-            .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+            .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// POSTs JSON to one of moto's own endpoints (`/moto-api/...`); returns the status.
+    fn post_json(&self, path: &str, body: &serde_json::Value) -> u16 {
+        self.request("POST", path, &body.to_string()).0
+    }
+
+    /// The request bodies of one DMS operation that the shim kept, oldest first
+    /// (`GET /opsdeck-shim/requests/<Operation>`).
+    fn recorded_requests(&self, operation: &str) -> Vec<serde_json::Value> {
+        let (status, body) =
+            self.request("GET", &format!("/opsdeck-shim/requests/{operation}"), "");
+        assert_eq!(
+            status, 200,
+            "the shim keeps no {operation} requests: {body}"
+        );
+        let answer: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("the shim's answer is not JSON ({e}): {body:?}"));
+        answer["requests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("no request list in {answer}"))
     }
 }
 
@@ -423,6 +449,79 @@ async fn dms_table_statistics_of_a_listed_task_reach_the_service() {
 }
 
 #[tokio::test]
+async fn dms_start_replication_task_reaches_the_server_with_the_chosen_type_and_arn() {
+    let config = sdk_config("eu-west-3").await;
+    let client = dms::Client::new(&config);
+    let plumbing = dms_plumbing(&client, "start").await;
+    let arn = create_task(
+        &client,
+        &plumbing,
+        "orders-cdc",
+        dms::types::MigrationTypeValue::FullLoadAndCdc,
+    )
+    .await;
+    let adapter = Dms::new(client.clone(), classic_tasks(&[]), context("DMS"));
+
+    // moto runs a started task at once: the answer already says running.
+    let first = adapter
+        .start_task(&arn, false, StartMode::StartReplication)
+        .await
+        .expect("StartReplicationTask");
+    assert_eq!(first.message, "orders-cdc running (start-replication)");
+    let first_id = first.request_id.expect("moto's x-amzn-RequestId");
+    let tasks = adapter.tasks().await.expect("tasks");
+    let [task] = tasks.as_slice() else {
+        panic!("one task, got {tasks:?}");
+    };
+    assert_eq!(task.arn, arn);
+    assert_eq!(task.status, TaskStatus::Running);
+    assert!(task.started_at.is_some(), "ReplicationTaskStartDate set");
+
+    client
+        .stop_replication_task()
+        .replication_task_arn(&arn)
+        .send()
+        .await
+        .expect("StopReplicationTask");
+    let second = adapter
+        .start_task(&arn, false, StartMode::ResumeProcessing)
+        .await
+        .expect("StartReplicationTask");
+    assert_eq!(second.message, "orders-cdc running (resume-processing)");
+    assert_ne!(second.request_id.as_deref(), Some(first_id.as_str()));
+    assert_eq!(
+        adapter.tasks().await.expect("tasks")[0].status,
+        TaskStatus::Running
+    );
+
+    // moto keeps no start type in its state (DescribeReplicationTasks has no member for
+    // it): what reached the server is in the shim's record of the request bodies. Other
+    // tests start tasks too, in other regions: only this task's ARN counts.
+    let sent: Vec<serde_json::Value> = moto()
+        .recorded_requests("StartReplicationTask")
+        .into_iter()
+        .filter(|body| body["ReplicationTaskArn"] == arn.as_str())
+        .collect();
+    let types: Vec<&str> = sent
+        .iter()
+        .map(|body| {
+            body["StartReplicationTaskType"]
+                .as_str()
+                .unwrap_or("(none)")
+        })
+        .collect();
+    assert_eq!(types, ["start-replication", "resume-processing"]);
+
+    // A task that is not there: NotFound, with the request id of the refusal.
+    let error = adapter
+        .start_task(&format!("{arn}-gone"), false, StartMode::ResumeProcessing)
+        .await
+        .expect_err("no such task");
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+    assert!(error.message.contains("(request id "), "{error}");
+}
+
+#[tokio::test]
 async fn cost_daily_spend_sums_decimals_exactly_and_counts_billed_requests() {
     let group = |service: &str, amount: &str| {
         serde_json::json!({
@@ -551,4 +650,45 @@ async fn redshift_query_health_goes_through_the_statement_flow() {
     );
     let queries = adapter.queries().await.expect("query health");
     assert_eq!(queries, vec![]);
+}
+
+#[tokio::test]
+async fn redshift_rerun_and_cancel_go_through_execute_statement() {
+    let config = sdk_config("eu-west-1").await;
+    let client = rsd::Client::new(&config);
+    let adapter = Redshift::new(
+        client.clone(),
+        RedshiftConfig {
+            target: RedshiftTarget::Workgroup("rerun-probe".into()),
+            database: "dev".into(),
+            auth: RedshiftAuth::Iam,
+        },
+        context("Redshift"),
+    );
+
+    let sql = "INSERT INTO mart.daily_orders SELECT * FROM stage.orders";
+    let outcome = adapter.rerun(Some("mart"), sql).await.expect("re-run");
+    let id = outcome
+        .message
+        .strip_prefix("statement ")
+        .and_then(|rest| rest.strip_suffix(" submitted"))
+        .unwrap_or_else(|| panic!("a statement id in {:?}", outcome.message));
+    assert!(outcome.request_id.is_some(), "moto's x-amzn-RequestId");
+    let statement = client
+        .describe_statement()
+        .id(id)
+        .send()
+        .await
+        .expect("DescribeStatement");
+    assert_eq!(statement.query_string(), Some(sql), "the SQL, unchanged");
+
+    let outcome = adapter
+        .cancel(43_411_367, Some(1_073_971_370))
+        .await
+        .expect("cancel");
+    assert_eq!(
+        outcome.message,
+        "cancel sent to process 1073971370 of query 43411367"
+    );
+    assert!(outcome.request_id.is_some(), "moto's x-amzn-RequestId");
 }

@@ -1,21 +1,32 @@
 //! DMS: replication tasks (DescribeReplicationTasks, without their large settings),
 //! DMS Serverless replications (DescribeReplications) in the same list, and table
-//! statistics of one task or replication on demand.
+//! statistics of one task or replication on demand; the retries: StartReplicationTask /
+//! StartReplication and ReloadTables / ReloadReplicationTables.
 
 use std::collections::HashMap;
+use std::error::Error as StdError;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use aws_sdk_databasemigration::Client;
+use aws_sdk_databasemigration::config::http::HttpResponse;
+use aws_sdk_databasemigration::error::SdkError;
+use aws_sdk_databasemigration::operation::RequestId;
 use aws_sdk_databasemigration::types::{
-    Filter, Replication, ReplicationStats, ReplicationTaskStats,
+    Filter, ReloadOptionValue, Replication, ReplicationStats, ReplicationTaskStats,
+    StartReplicationTaskTypeValue, TableToReload,
 };
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use super::error::action_error;
 use super::{ErrorContext, source_error, time_of};
 use crate::config::DmsConfig;
 use crate::domain::pipeline::wildcard_match;
 use crate::domain::replication::{MigrationType, TableState, TaskStats, TaskStatus};
-use crate::domain::{ReplicationTask, TablePrepMode, TableStatistics, TaskSettings};
+use crate::domain::{
+    ActionOutcome, MAX_RELOAD_TABLES, ReplicationTask, StartMode, TableName, TablePrepMode,
+    TableStatistics, TaskSettings,
+};
 use crate::source::{ErrorKind, ReplicationSource, SourceError, SourceResult};
 
 /// Records per page of a task listing (the service allows 20 to 100).
@@ -139,6 +150,48 @@ impl Dms {
     fn known_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, bool)>> {
         self.known.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The identifier of a task by ARN, from the last listing; the ARN when it is not known.
+    fn name_of(&self, arn: &str) -> String {
+        self.known_lock()
+            .iter()
+            .find(|(_, (known, _))| known == arn)
+            .map_or_else(|| arn.to_string(), |(id, _)| id.clone())
+    }
+
+    /// The error of a retry, with its request id and a hint for the refusals a retry meets.
+    fn action_failed<E>(&self, error: SdkError<E, HttpResponse>, state_hint: &str) -> SourceError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let code = error.code().map(str::to_string);
+        let mapped = action_error(error, &self.context);
+        match code.as_deref() {
+            Some("InvalidResourceStateFault") => mapped.with_hint(state_hint),
+            // DMS also says AccessDeniedFault when its own service role cannot reach an
+            // endpoint: the hint must not send the operator to IAM alone.
+            Some("AccessDeniedFault") => mapped.with_hint(
+                "either opsdeck's role lacks the permission (see docs/iam) or DMS's role \
+                 cannot reach an endpoint of the task: the message says which",
+            ),
+            _ => mapped,
+        }
+    }
+}
+
+/// What an InvalidResourceStateFault of a start means.
+const START_STATE_HINT: &str = "the task cannot start from its current state: it may be \
+     starting or running already, or still being created or modified";
+/// What an InvalidResourceStateFault of a reload means.
+const RELOAD_STATE_HINT: &str = "ReloadTables works only while the task is running: start \
+     it (resume-processing) first, or reload every table with reload-target";
+
+/// The message of a start: the task's name, the state the service answered, the mode.
+fn start_message(name: &str, status: Option<&str>, mode: StartMode) -> String {
+    match status.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(status) => format!("{name} {status} ({mode})"),
+        None => format!("{name}: start sent ({mode})"),
+    }
 }
 
 #[async_trait]
@@ -249,6 +302,118 @@ impl ReplicationSource for Dms {
             }),
             None => Ok(TaskSettings::default()),
         }
+    }
+
+    async fn start_task(
+        &self,
+        arn: &str,
+        serverless: bool,
+        mode: StartMode,
+    ) -> SourceResult<ActionOutcome> {
+        if serverless {
+            let answer = self
+                .client
+                .start_replication()
+                .replication_config_arn(arn)
+                .start_replication_type(mode.as_str())
+                .send()
+                .await
+                .map_err(|e| self.action_failed(e, START_STATE_HINT))?;
+            let replication = answer.replication();
+            let name = replication
+                .and_then(|r| r.replication_config_identifier())
+                .map_or_else(|| self.name_of(arn), str::to_string);
+            Ok(ActionOutcome {
+                request_id: answer.request_id().map(str::to_string),
+                message: start_message(&name, replication.and_then(|r| r.status()), mode),
+            })
+        } else {
+            let answer = self
+                .client
+                .start_replication_task()
+                .replication_task_arn(arn)
+                .start_replication_task_type(StartReplicationTaskTypeValue::from(mode.as_str()))
+                .send()
+                .await
+                .map_err(|e| self.action_failed(e, START_STATE_HINT))?;
+            let task = answer.replication_task();
+            let name = task
+                .and_then(|t| t.replication_task_identifier())
+                .map_or_else(|| self.name_of(arn), str::to_string);
+            Ok(ActionOutcome {
+                request_id: answer.request_id().map(str::to_string),
+                message: start_message(&name, task.and_then(|t| t.status()), mode),
+            })
+        }
+    }
+
+    async fn reload_tables(
+        &self,
+        arn: &str,
+        serverless: bool,
+        tables: &[TableName],
+    ) -> SourceResult<ActionOutcome> {
+        // Refused here, before anything is sent: the service would refuse it too, and a
+        // partial reload split behind the operator's back is not what they confirmed.
+        if tables.is_empty() {
+            return Err(SourceError::new(
+                ErrorKind::Rejected,
+                "DMS: no table chosen to reload",
+            ));
+        }
+        if tables.len() > MAX_RELOAD_TABLES {
+            return Err(SourceError::new(
+                ErrorKind::Rejected,
+                format!(
+                    "DMS: {} tables chosen, ReloadTables takes at most {MAX_RELOAD_TABLES}",
+                    tables.len()
+                ),
+            )
+            .with_hint(format!(
+                "reload at most {MAX_RELOAD_TABLES} at a time, or every table with reload-target"
+            )));
+        }
+        let to_reload = tables
+            .iter()
+            .map(|t| {
+                TableToReload::builder()
+                    .schema_name(&t.schema)
+                    .table_name(&t.table)
+                    .build()
+                    .map_err(|e| SourceError::new(ErrorKind::Rejected, e.to_string()))
+            })
+            .collect::<SourceResult<Vec<_>>>()?;
+        let request_id = if serverless {
+            self.client
+                .reload_replication_tables()
+                .replication_config_arn(arn)
+                .set_tables_to_reload(Some(to_reload))
+                .reload_option(ReloadOptionValue::DataReload)
+                .send()
+                .await
+                .map_err(|e| self.action_failed(e, RELOAD_STATE_HINT))?
+                .request_id()
+                .map(str::to_string)
+        } else {
+            self.client
+                .reload_tables()
+                .replication_task_arn(arn)
+                .set_tables_to_reload(Some(to_reload))
+                .reload_option(ReloadOptionValue::DataReload)
+                .send()
+                .await
+                .map_err(|e| self.action_failed(e, RELOAD_STATE_HINT))?
+                .request_id()
+                .map(str::to_string)
+        };
+        Ok(ActionOutcome {
+            request_id,
+            message: format!(
+                "{}: {} table(s) reloading (data-reload)",
+                self.name_of(arn),
+                tables.len()
+            ),
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::error::Error as StdError;
 
 use aws_sdk_databasemigration::config::http::HttpResponse;
 use aws_sdk_databasemigration::error::{DisplayErrorContext, SdkError};
+use aws_sdk_databasemigration::operation::RequestId;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::source::{ErrorKind, SourceError};
@@ -114,6 +115,26 @@ where
             })
         }
     }
+}
+
+/// Turns the SDK error of a call that changes something into a source error whose message
+/// ends with the service's request id, when the answer carried one: the audit log keeps
+/// it, and it is what AWS support asks for.
+pub fn action_error<E>(error: SdkError<E, HttpResponse>, context: &ErrorContext) -> SourceError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    // The header of the raw answer; else what the deserializer copied into the metadata.
+    let request_id = error
+        .request_id()
+        .or_else(|| error.meta().request_id())
+        .filter(|id| !id.trim().is_empty())
+        .map(str::to_string);
+    let mut mapped = source_error(error, context);
+    if let Some(id) = request_id {
+        mapped.message = format!("{} (request id {id})", mapped.message);
+    }
+    mapped
 }
 
 /// A service's answer: by its error code first, then by its HTTP status.

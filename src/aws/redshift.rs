@@ -2,27 +2,42 @@
 //! (`SYS_QUERY_HISTORY`, with the first `SYS_LOAD_ERROR_DETAIL` row of each failed COPY),
 //! run with ExecuteStatement, waited for with DescribeStatement, read with
 //! GetStatementResult. Works for provisioned clusters and Serverless workgroups.
+//!
+//! The actions go through the same Data API: a re-run is a new ExecuteStatement of the
+//! query's SQL (submitted, not waited for); a cancel runs `pg_cancel_backend` on the
+//! query's process as one of the console's own statements.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_redshiftdata::Client;
+use aws_sdk_redshiftdata::config::http::HttpResponse;
+use aws_sdk_redshiftdata::error::SdkError;
+use aws_sdk_redshiftdata::operation::RequestId;
+use aws_sdk_redshiftdata::operation::execute_statement::builders::ExecuteStatementFluentBuilder;
+use aws_sdk_redshiftdata::operation::execute_statement::{
+    ExecuteStatementError, ExecuteStatementOutput,
+};
 use aws_sdk_redshiftdata::types::{Field, StatusString};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tokio::sync::Mutex;
 
+use super::error::action_error;
 use super::{ErrorContext, source_error};
 use crate::config::{RedshiftAuth, RedshiftConfig, RedshiftTarget};
-use crate::domain::{QueryRecord, QueryStatus};
+use crate::domain::{ActionOutcome, QueryRecord, QueryStatus};
 use crate::source::{ErrorKind, SourceError, SourceResult, WarehouseSource};
 
 /// SYS_QUERY_HISTORY keeps this many characters of a query's text.
 const TEXT_LIMIT: usize = 4000;
 /// How long the console waits for its own statement before giving up on it.
 const STATEMENT_DEADLINE: Duration = Duration::from_secs(60);
-/// Name of the console's statements, so a DBA can tell them apart.
+/// Names of the console's statements, so a DBA can tell them apart.
 const STATEMENT_NAME: &str = "opsdeck-query-health";
+const RERUN_NAME: &str = "opsdeck-rerun";
+const CANCEL_NAME: &str = "opsdeck-cancel";
 
 /// The last 24 hours: every query that is not a plain success (failed, canceled, still
 /// active), and the 50 longest and the 50 longest-queued of the rest; with the first load
@@ -31,7 +46,7 @@ pub const QUERY_HEALTH_SQL: &str = "\
 WITH recent AS (
   SELECT q.query_id, q.query_label, q.user_id, q.database_name, q.query_type, q.status,
          q.start_time, q.end_time, q.elapsed_time, q.queue_time, q.execution_time,
-         q.error_message, q.returned_rows, q.query_text,
+         q.error_message, q.returned_rows, q.query_text, q.session_id,
          ROW_NUMBER() OVER (ORDER BY q.elapsed_time DESC) AS by_elapsed,
          ROW_NUMBER() OVER (ORDER BY q.queue_time DESC) AS by_queue
   FROM sys_query_history q
@@ -47,7 +62,7 @@ load_errors AS (
 )
 SELECT r.query_id, r.query_label, u.usename AS user_name, r.database_name, r.query_type,
        r.status, r.start_time, r.end_time, r.elapsed_time, r.queue_time, r.execution_time,
-       r.error_message, r.returned_rows, r.query_text, e.load_error
+       r.error_message, r.returned_rows, r.query_text, r.session_id, e.load_error
 FROM recent r
 LEFT JOIN pg_user u ON u.usesysid = r.user_id
 LEFT JOIN load_errors e ON e.query_id = r.query_id
@@ -76,42 +91,54 @@ impl Redshift {
         }
     }
 
-    /// Runs one statement of the console's and returns its rows as column → value maps.
-    async fn run(&self, sql: &str) -> SourceResult<Vec<HashMap<String, Field>>> {
-        let _turn = self.one_at_a_time.lock().await;
-        let mut request = self
+    /// An ExecuteStatement of `sql` against the environment's cluster or workgroup, signed
+    /// in as configured.
+    fn statement(&self, sql: &str, database: &str, name: &str) -> ExecuteStatementFluentBuilder {
+        let request = self
             .client
             .execute_statement()
             .sql(sql)
-            .database(&self.target.database)
-            .statement_name(STATEMENT_NAME);
-        request = match &self.target.target {
+            .database(database)
+            .statement_name(name);
+        let request = match &self.target.target {
             RedshiftTarget::Cluster(cluster) => request.cluster_identifier(cluster),
             RedshiftTarget::Workgroup(workgroup) => request.workgroup_name(workgroup),
         };
-        request = match &self.target.auth {
+        match &self.target.auth {
             RedshiftAuth::Iam => request,
             RedshiftAuth::Secret(arn) => request.secret_arn(arn),
             RedshiftAuth::DbUser(user) => request.db_user(user),
-        };
-        let id = request
+        }
+    }
+
+    /// Runs one statement of the console's and returns its rows as column → value maps.
+    async fn run(&self, sql: &str) -> SourceResult<Vec<HashMap<String, Field>>> {
+        let _turn = self.one_at_a_time.lock().await;
+        let answer = self
+            .statement(sql, &self.target.database, STATEMENT_NAME)
             .send()
             .await
-            .map_err(|e| source_error(e, &self.context))?
-            .id()
-            .map(str::to_string)
-            .ok_or_else(|| {
-                SourceError::new(
-                    ErrorKind::BadResponse,
-                    "Redshift: a statement without an id",
-                )
-            })?;
-        self.wait_for(&id).await?;
+            .map_err(|e| source_error(e, &self.context))?;
+        let id = statement_id(&answer)?;
+        self.wait_for(&id, Purpose::QueryHealth).await?;
         self.rows_of(&id).await
     }
 
+    /// The error of an action's ExecuteStatement, with its request id.
+    fn action_failed(&self, error: SdkError<ExecuteStatementError, HttpResponse>) -> SourceError {
+        let code = error.code().map(str::to_string);
+        let mapped = action_error(error, &self.context);
+        match code.as_deref() {
+            Some("ActiveStatementsExceededException") => mapped.with_hint(
+                "the warehouse runs as many Data API statements as it allows: try again when some finish",
+            ),
+            _ => mapped,
+        }
+    }
+
     /// Waits until a statement finished, backing off from 100 ms to 2 s between looks.
-    async fn wait_for(&self, id: &str) -> SourceResult<()> {
+    async fn wait_for(&self, id: &str, purpose: Purpose) -> SourceResult<()> {
+        let what = purpose.what();
         let started = tokio::time::Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {
@@ -128,27 +155,22 @@ impl Redshift {
                     tracing::debug!(
                         statement = id,
                         millis = statement.duration() / 1_000_000,
-                        "query health statement finished"
+                        "{what} statement finished"
                     );
                     return Ok(());
                 }
                 Some(StatusString::Failed) => {
                     let error = statement.error().unwrap_or("no reason given").trim();
-                    let hint = if error.contains("permission denied") {
-                        "grant the database user sys:monitor (or run as a superuser) to see every query"
-                    } else {
-                        "check the database, the user and the target in [environment.redshift]"
-                    };
                     return Err(SourceError::new(
                         ErrorKind::Rejected,
-                        format!("Redshift: query health statement failed: {error}"),
+                        format!("Redshift: {what} statement failed: {error}"),
                     )
-                    .with_hint(hint));
+                    .with_hint(purpose.hint(error)));
                 }
                 Some(StatusString::Aborted) => {
                     return Err(SourceError::new(
                         ErrorKind::Rejected,
-                        "Redshift: query health statement was aborted",
+                        format!("Redshift: {what} statement was aborted"),
                     ));
                 }
                 _ => {}
@@ -159,7 +181,7 @@ impl Redshift {
                 return Err(SourceError::new(
                     ErrorKind::Unreachable,
                     format!(
-                        "Redshift: query health took longer than {} s and was cancelled",
+                        "Redshift: {what} took longer than {} s and was cancelled",
                         STATEMENT_DEADLINE.as_secs()
                     ),
                 )
@@ -203,11 +225,114 @@ impl Redshift {
     }
 }
 
+/// What one of the console's waited-for statements is for: its name in messages and the
+/// hint when it fails.
+#[derive(Debug, Clone, Copy)]
+enum Purpose {
+    QueryHealth,
+    Cancel,
+}
+
+impl Purpose {
+    fn what(self) -> &'static str {
+        match self {
+            Purpose::QueryHealth => "query health",
+            Purpose::Cancel => "cancel",
+        }
+    }
+
+    fn hint(self, error: &str) -> &'static str {
+        let denied = error.contains("permission denied") || error.contains("must be superuser");
+        match self {
+            Purpose::QueryHealth if denied => {
+                "grant the database user sys:monitor (or run as a superuser) to see every query"
+            }
+            Purpose::Cancel if denied => {
+                "only a superuser or the user running the query can cancel it"
+            }
+            _ => "check the database, the user and the target in [environment.redshift]",
+        }
+    }
+}
+
+/// The id of a submitted statement.
+fn statement_id(answer: &ExecuteStatementOutput) -> SourceResult<String> {
+    answer.id().map(str::to_string).ok_or_else(|| {
+        SourceError::new(
+            ErrorKind::BadResponse,
+            "Redshift: a statement without an id",
+        )
+    })
+}
+
 #[async_trait]
 impl WarehouseSource for Redshift {
     async fn queries(&self) -> SourceResult<Vec<QueryRecord>> {
         let rows = self.run(QUERY_HEALTH_SQL).await?;
         Ok(rows.iter().filter_map(query_of).collect())
+    }
+
+    async fn rerun(&self, database: Option<&str>, sql: &str) -> SourceResult<ActionOutcome> {
+        if sql.trim().is_empty() {
+            return Err(SourceError::new(
+                ErrorKind::Rejected,
+                "Redshift: no SQL to run",
+            ));
+        }
+        let database = database
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&self.target.database);
+        // Submitted, not waited for: the operator's query may run for hours, and it must not
+        // hold the turn of the console's own statements. The SDK fills ClientToken, so its
+        // own retries of the call do not run the SQL twice.
+        let answer = self
+            .statement(sql, database, RERUN_NAME)
+            .send()
+            .await
+            .map_err(|e| self.action_failed(e))?;
+        let id = statement_id(&answer)?;
+        Ok(ActionOutcome {
+            request_id: answer.request_id().map(str::to_string),
+            message: format!("statement {id} submitted"),
+        })
+    }
+
+    async fn cancel(&self, query_id: i64, pid: Option<i64>) -> SourceResult<ActionOutcome> {
+        let Some(pid) = pid else {
+            return Err(SourceError::new(
+                ErrorKind::Rejected,
+                format!("Redshift: the query's process is not known (query {query_id})"),
+            )
+            .with_hint("the query history gave no session id: cancel it from a SQL client"));
+        };
+        // pg_cancel_backend takes an INTEGER; the statement is built from that number alone.
+        let pid = i32::try_from(pid).ok().filter(|p| *p > 0).ok_or_else(|| {
+            SourceError::new(
+                ErrorKind::Rejected,
+                format!("Redshift: {pid} is not a process id (query {query_id})"),
+            )
+        })?;
+        let sql = format!("SELECT pg_cancel_backend({pid})");
+        let _turn = self.one_at_a_time.lock().await;
+        let answer = self
+            .statement(&sql, &self.target.database, CANCEL_NAME)
+            .send()
+            .await
+            .map_err(|e| self.action_failed(e))?;
+        let request_id = answer.request_id().map(str::to_string);
+        let id = statement_id(&answer)?;
+        // The statement's own failure carries no request id: the submit's names it.
+        self.wait_for(&id, Purpose::Cancel).await.map_err(|mut e| {
+            if let Some(request_id) = &request_id {
+                e.message = format!("{} (request id {request_id})", e.message);
+            }
+            e
+        })?;
+        Ok(ActionOutcome {
+            request_id,
+            message: format!("cancel sent to process {pid} of query {query_id}"),
+        })
     }
 }
 
@@ -250,7 +375,7 @@ pub fn query_of(row: &HashMap<String, Field>) -> Option<QueryRecord> {
         text_truncated: text.chars().count() >= TEXT_LIMIT,
         text: text.into(),
         spilled_mb: None,
-        pid: None,
+        pid: long(row, "session_id").filter(|pid| *pid > 0),
     })
 }
 
@@ -323,6 +448,7 @@ mod tests {
                 Field::StringValue("Load into table 'orders' failed.".into()),
             ),
             ("returned_rows", Field::IsNull(true)),
+            ("session_id", Field::LongValue(1_073_971_370)),
             (
                 "query_text",
                 Field::StringValue("COPY orders FROM 's3://lake/orders/'".into()),
@@ -340,6 +466,7 @@ mod tests {
         assert_eq!(q.status, QueryStatus::Failed);
         assert_eq!(q.elapsed_micros, 60_000_000);
         assert_eq!(q.returned_rows, None);
+        assert_eq!(q.pid, Some(1_073_971_370));
         assert_eq!(
             q.error_message.as_deref(),
             Some(
@@ -366,6 +493,7 @@ mod tests {
         .unwrap();
         assert!(q.text_truncated);
         assert_eq!(q.elapsed_micros, 0);
+        assert_eq!(q.pid, None, "no session id, no process to cancel");
         assert_eq!(q.status.as_str(), "levitating");
     }
 }

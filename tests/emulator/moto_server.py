@@ -28,6 +28,12 @@ Two more that stop a Redshift Data client short of moto's canned rows:
    of a STARTED statement as FINISHED, with a result set.
 4. GetStatementResult's ColumnMetadata says `"nullable": false` where the model has an
    integer (0 no nulls, 1 nullable, 2 unknown); the shim writes 0 or 1.
+
+And one thing for the tests alone, not a correction: moto ignores some request members
+(StartReplicationTask's StartReplicationTaskType), so nothing in its state shows what a
+client sent. The shim keeps the request bodies of the operations in RECORDED and serves
+them, oldest first, at `GET /opsdeck-shim/requests/<Operation>` as
+`{"requests": [body, ...]}`.
 """
 
 import io
@@ -59,6 +65,11 @@ DMS_TIMESTAMPS = {
 }
 REDSHIFT_DATA_TIMESTAMPS = {"CreatedAt", "UpdatedAt"}
 
+# DMS operations whose request bodies the shim keeps for the tests, and how many of each.
+RECORDED = {"StartReplicationTask"}
+RECORDED_LIMIT = 1000
+RECORDED_PATH = "/opsdeck-shim/requests/"
+
 
 def epoch_seconds(text):
     """An ISO-8601 string as epoch seconds; anything else is returned as it was."""
@@ -89,13 +100,39 @@ class Shim:
 
     def __init__(self, app):
         self.app = app
+        # Operation name -> request bodies, oldest first; the server is threaded.
+        self.recorded = {name: [] for name in RECORDED}
+        self.recorded_lock = threading.Lock()
+
+    def serve_recorded(self, environ, start_response):
+        """The kept request bodies of one operation (404 for one that is not kept)."""
+        name = environ.get("PATH_INFO", "")[len(RECORDED_PATH):]
+        with self.recorded_lock:
+            requests = list(self.recorded[name]) if name in self.recorded else None
+        if requests is None or environ.get("REQUEST_METHOD") != "GET":
+            start_response("404 Not Found", [("Content-Length", "0")])
+            return [b""]
+        raw = json.dumps({"requests": requests}).encode()
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(raw)))],
+        )
+        return [raw]
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(RECORDED_PATH):
+            return self.serve_recorded(environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith((DMS_TARGET, REDSHIFT_DATA_TARGET)):
             return self.app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        operation = target[len(DMS_TARGET):] if target.startswith(DMS_TARGET) else None
+        if operation in self.recorded:
+            with self.recorded_lock:
+                kept = self.recorded[operation]
+                kept.append(request)
+                del kept[:-RECORDED_LIMIT]
 
         page = None
         if target == DMS_TARGET + "DescribeReplicationTasks":
