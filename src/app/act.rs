@@ -12,8 +12,8 @@ use super::tab::Tab;
 use super::view::Listed;
 use crate::domain::failure::ItemRef;
 use crate::domain::{
-    Action, ActionOutcome, ClearScope, ClearedTask, Health, QueryStatus, ReplicationTask, RunState,
-    StartMode, TaskStatus,
+    Action, ActionOutcome, ClearScope, ClearedTask, Health, MAX_RELOAD_TABLES, QueryStatus,
+    ReplicationTask, RunState, StartMode, TableName, TaskStatus,
 };
 use crate::source::{SourceError, SourceKind};
 
@@ -39,8 +39,23 @@ fn read_only_refusal(model: &mut Model, what: &str) -> bool {
     true
 }
 
-/// Space: marks or unmarks the selected row and moves down, on the tabs that retry.
+/// Space: marks or unmarks the selected row and moves down, on the tabs that retry (and
+/// the tables in a DMS task's detail, for a reload).
 pub(super) fn mark(model: &mut Model) {
+    if let Some(Detail::Task { tables, scroll, .. }) = &mut model.detail {
+        let Some(rows) = tables.data.as_ref() else {
+            return;
+        };
+        let Some(table) = rows.get((*scroll).min(rows.len().saturating_sub(1))) else {
+            return;
+        };
+        let key = table_key(&table.schema, &table.table);
+        if !model.marks.remove(&key) {
+            model.marks.insert(key);
+        }
+        *scroll = (*scroll + 1).min(rows.len().saturating_sub(1));
+        return;
+    }
     if model.detail.is_some() || !matches!(model.tab, Tab::Dms | Tab::Airflow | Tab::Redshift) {
         return;
     }
@@ -52,6 +67,11 @@ pub(super) fn mark(model: &mut Model) {
     }
     let tab = model.tab;
     model.view_mut(tab).move_by(1);
+}
+
+/// The mark of a table in a task's detail.
+pub fn table_key(schema: &str, table: &str) -> String {
+    format!("{schema}.{table}")
 }
 
 fn selected_key(model: &Model) -> Option<String> {
@@ -89,8 +109,10 @@ pub(super) fn retry(model: &mut Model) -> Vec<Effect> {
         (Tab::Dms, None) => retry_tasks(model),
         (Tab::Dms, Some(Detail::Task { id, .. })) => {
             let id = id.clone();
-            let task = model.task(&id).cloned();
-            open_start(model, task.into_iter().collect())
+            match model.task(&id).cloned() {
+                Some(task) if task.status == TaskStatus::Running => reload_tables(model, task),
+                task => open_start(model, task.into_iter().collect()),
+            }
         }
         (Tab::Airflow, None) => retry_runs(model),
         (Tab::Airflow, Some(Detail::Run { .. })) => clear_instance(model),
@@ -194,6 +216,62 @@ fn open_start(model: &mut Model, tasks: Vec<ReplicationTask>) -> Vec<Effect> {
     describe(&mut dialog);
     model.mode = Mode::Confirm(dialog);
     effects
+}
+
+/// In a running task's detail: reload the marked tables (or the selected one).
+fn reload_tables(model: &mut Model, task: ReplicationTask) -> Vec<Effect> {
+    let Some(Detail::Task { tables, scroll, .. }) = &model.detail else {
+        return Vec::new();
+    };
+    let Some(rows) = tables.data.as_ref() else {
+        model.notice = notice("the table statistics are still loading".to_string(), true);
+        return Vec::new();
+    };
+    let picked: Vec<TableName> = if model.marks.is_empty() {
+        rows.get((*scroll).min(rows.len().saturating_sub(1)))
+            .into_iter()
+            .map(|t| TableName {
+                schema: t.schema.clone(),
+                table: t.table.clone(),
+            })
+            .collect()
+    } else {
+        rows.iter()
+            .filter(|t| model.marks.contains(&table_key(&t.schema, &t.table)))
+            .map(|t| TableName {
+                schema: t.schema.clone(),
+                table: t.table.clone(),
+            })
+            .collect()
+    };
+    if picked.is_empty() {
+        return Vec::new();
+    }
+    if picked.len() > MAX_RELOAD_TABLES {
+        model.notice = notice(
+            format!(
+                "{} tables marked: DMS reloads at most {MAX_RELOAD_TABLES} in one call",
+                picked.len()
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    let title = format!("reload {} table(s) of {}?", picked.len(), task.id);
+    let mut dialog = Confirmation::new(
+        Confirmable::Reload {
+            task_id: task.id,
+            arn: task.arn,
+            serverless: task.serverless,
+            tables: picked,
+        },
+        &title,
+        Vec::new(),
+        "Reload",
+    );
+    describe(&mut dialog);
+    model.mode = Mode::Confirm(dialog);
+    Vec::new()
 }
 
 fn retry_runs(model: &mut Model) -> Vec<Effect> {
@@ -453,6 +531,15 @@ pub fn describe(dialog: &mut Confirmation) {
             if modes.len() > 1 {
                 lines.push("↑ ↓ choose the mode".to_string());
             }
+        }
+        Confirmable::Reload {
+            task_id, tables, ..
+        } => {
+            lines.push(format!(
+                "{task_id} keeps running; these tables are loaded again from the source \
+                 (data-reload), their change capture restarts:"
+            ));
+            lines.extend(tables.iter().map(|t| format!("  {t}")));
         }
         Confirmable::Clear { targets, scope } => {
             match scope {

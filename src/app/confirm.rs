@@ -5,7 +5,7 @@
 
 use super::keys::{Key, KeyCode};
 use super::msg::Effect;
-use crate::domain::{Action, ClearScope, ClearedTask, StartMode, TablePrepMode};
+use crate::domain::{Action, ClearScope, ClearedTask, StartMode, TableName, TablePrepMode};
 
 /// A replication task a start dialog is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,13 @@ pub enum Confirmable {
         targets: Vec<StartTarget>,
         modes: Vec<StartMode>,
         chosen: usize,
+    },
+    /// Reload some tables of a running replication task.
+    Reload {
+        task_id: String,
+        arn: String,
+        serverless: bool,
+        tables: Vec<TableName>,
     },
     /// Clear task instances of DAG runs, after a dry run lists them.
     Clear {
@@ -86,6 +93,17 @@ impl Confirmable {
                     })
                     .collect()
             }
+            Confirmable::Reload {
+                task_id,
+                arn,
+                serverless,
+                tables,
+            } => vec![Action::ReloadTables {
+                task_id: task_id.clone(),
+                arn: arn.clone(),
+                serverless: *serverless,
+                tables: tables.clone(),
+            }],
             Confirmable::Clear { targets, scope } => targets
                 .iter()
                 // A run whose dry run found nothing to clear is left alone.

@@ -990,3 +990,63 @@ fn a_truncated_query_is_never_run_again() {
     assert_eq!(m.mode, Mode::Normal);
     assert!(m.notice.unwrap().text.contains("truncated"));
 }
+
+#[test]
+fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
+    use crate::domain::{TableName, TableState, TableStatistics};
+    let mut m = loaded();
+    press(&mut m, "2");
+    // The running CDC task: move to it and open its detail.
+    let index = m
+        .view(Tab::Dms)
+        .rows
+        .iter()
+        .position(|&i| m.tasks.data.as_ref().unwrap()[i].id == "inventory-cdc")
+        .unwrap();
+    for _ in 0..index {
+        press(&mut m, "j");
+    }
+    key(&mut m, KeyCode::Enter);
+    let table = |name: &str| TableStatistics {
+        schema: "public".into(),
+        table: name.into(),
+        state: TableState::Error,
+        full_load_rows: 10,
+        inserts: 0,
+        updates: 0,
+        deletes: 0,
+        ddls: 0,
+        last_update: None,
+    };
+    let names: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TableStatistics {
+            task_id: "inventory-cdc".into(),
+            result: Ok(names.iter().map(|n| table(n)).collect()),
+        }),
+    );
+    // Two marked tables: one dialog, one ReloadTables of both.
+    press(&mut m, "  ");
+    press(&mut m, "r");
+    assert!(dialog(&m).title.contains("reload 2 table(s)"));
+    let effects = press(&mut m, "y");
+    let Some(Effect::Act(actions)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert!(matches!(&actions[..], [crate::domain::Action::ReloadTables { tables, .. }]
+        if tables == &vec![
+            TableName { schema: "public".into(), table: "t00".into() },
+            TableName { schema: "public".into(), table: "t01".into() },
+        ]));
+    // Eleven marked tables are more than DMS takes in one call.
+    m.in_flight.clear();
+    m.marks.clear();
+    key(&mut m, KeyCode::Home);
+    press(&mut m, &" ".repeat(11));
+    assert!(press(&mut m, "r").is_empty());
+    assert!(m.notice.clone().unwrap().text.contains("at most 10"));
+    // Leaving the detail forgets its marks.
+    key(&mut m, KeyCode::Esc);
+    assert!(m.marks.is_empty());
+}

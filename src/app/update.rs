@@ -442,6 +442,8 @@ fn move_selection(model: &mut Model, delta: isize) {
 
 fn back(model: &mut Model) {
     if model.detail.take().is_some() {
+        // Marks made in the detail (tables) are the detail's.
+        model.marks.clear();
         return;
     }
     let tab = model.tab;
@@ -559,6 +561,8 @@ fn open(model: &mut Model) -> Vec<Effect> {
     if model.detail.is_some() {
         return Vec::new();
     }
+    // A detail starts with no marks of its own.
+    model.marks.clear();
     let tab = model.tab;
     let Some(index) = model.view(tab).selected_index() else {
         return Vec::new();

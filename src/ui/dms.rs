@@ -239,10 +239,14 @@ fn render_tables(
         "no tables",
         |i| {
             let t = &rows[i];
+            let marked = model
+                .marks
+                .contains(&crate::app::act::table_key(&t.schema, &t.table));
             vec![
                 Cell::from(ratatui::text::Span::styled(
                     format!(
-                        "{} {}",
+                        "{}{} {}",
+                        if marked { "●" } else { "" },
                         t.state.health().symbol(),
                         inert_line(t.state.as_str())
                     ),

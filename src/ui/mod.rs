@@ -200,6 +200,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
             Action::Back,
             Action::Down,
             Action::Retry,
+            Action::Mark,
             Action::Refresh,
             Action::Help,
             Action::Quit,
@@ -225,7 +226,8 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     let mut shown: Vec<(Action, String)> = actions
         .iter()
         .filter(|a| retry_here || !matches!(a, Action::Retry | Action::Mark))
-        .filter(|a| !(matches!(a, Action::Mark) && model.detail.is_some()))
+        // In a detail only a DMS task's tables are marked (for a reload).
+        .filter(|a| !matches!(a, Action::Mark) || model.detail.is_none() || model.tab == Tab::Dms)
         .map(|a| (*a, model.keymap.key_text(*a)))
         .filter(|(_, key)| !key.is_empty())
         .collect();
