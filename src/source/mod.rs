@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::cost::{CostAnomaly, CostQuery, Forecast, Metric};
 use crate::domain::{
     ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries, StartMode,
     TableName, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
@@ -218,6 +219,29 @@ pub trait WarehouseSource: Send + Sync {
 pub trait CostSource: Send + Sync {
     /// Daily spend by service from `start` to `end` (exclusive).
     async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries>;
+    /// The answer to a cost review's query: amounts per day (or month) per group, in the
+    /// query's metric. The groups are in `by_service` whatever the grouping.
+    async fn cost(&self, query: &CostQuery) -> SourceResult<SpendSeries> {
+        if query.is_daily_by_service() {
+            return self.daily_spend(query.start, query.end).await;
+        }
+        Err(cannot("group or filter spend"))
+    }
+    /// The forecast of spend from `start` to `end` (exclusive; `start` at most today).
+    async fn forecast(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+        metric: Metric,
+    ) -> SourceResult<Forecast> {
+        let _ = (start, end, metric);
+        Err(cannot("forecast spend"))
+    }
+    /// The spend anomalies detected from `start` to `end` (exclusive).
+    async fn anomalies(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<Vec<CostAnomaly>> {
+        let _ = (start, end);
+        Err(cannot("report spend anomalies"))
+    }
     /// Requests this session has sent to a provider that bills each one; `None` for a
     /// provider that does not bill (the demo).
     fn billed_requests(&self) -> Option<u64> {
