@@ -1,23 +1,27 @@
 //! The Airflow client against a real Apache Airflow 3 (the PyPI `apache-airflow` pinned in
 //! scripts/venv-airflow), started once per test binary by tests/emulator/airflow_server.py
 //! with the DAGs of tests/emulator/dags: one that succeeds, one that fails in its middle
-//! task and leaves the last one `upstream_failed`. Both are triggered once, then every
-//! test reads them through opsdeck's client: over HTTP with a JWT, and through the real
+//! task (until its run's marker file exists) and leaves the last one `upstream_failed`, and
+//! a paused one. The first is run once and the second three times before any test; the
+//! tests read those runs through opsdeck's client, clear two of the failed runs (a retry of
+//! the same run) and trigger new runs: over HTTP with a JWT, and through the real
 //! aws-sdk-mwaa client against a stand-in for MWAA's InvokeRestApi
 //! (tests/emulator/mwaa_standin.py) that forwards to the same Airflow. A missing venv or
 //! an Airflow that does not start fails the tests; they never skip. Airflow stops when
 //! this binary exits (its stdin closes).
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use opsdeck::airflow::{AirflowClient, ApiVersion, HttpTransport, RunScope, Transport};
+use opsdeck::airflow::{
+    AirflowClient, ApiVersion, HttpTransport, RunScope, Transport, encode_segment,
+};
 use opsdeck::aws::ErrorContext;
 use opsdeck::aws::mwaa::MwaaTransport;
-use opsdeck::domain::{RunState, TaskState, WorkflowRun};
+use opsdeck::domain::{ClearScope, ClearedTask, RunState, TaskState, WorkflowRun};
 use opsdeck::source::{ErrorKind, WorkflowSource};
 use serde_json::{Value, json};
 
@@ -25,12 +29,27 @@ use serde_json::{Value, json};
 const STARTUP: Duration = Duration::from_secs(120);
 /// How long the test DAGs may take to finish.
 const RUNS_DONE: Duration = Duration::from_secs(120);
+/// How long a cleared run may take to succeed.
+const RETRY_DONE: Duration = Duration::from_secs(90);
 
 const SUCCEEDS: &str = "opsdeck_ok";
 const FAILS: &str = "opsdeck_fail";
 /// Short run ids, so that even the log path fits MWAA's 64 characters.
 const OK_RUN: &str = "ok1";
 const FAILED_RUN: &str = "fail1";
+/// Failed runs of their own for the tests that clear them (over HTTP, through MWAA): the
+/// other tests read `fail1`, which stays failed.
+const RETRY_HTTP_RUN: &str = "fail2";
+const RETRY_MWAA_RUN: &str = "fail3";
+/// A DAG paused from the start: a run triggered for it stays queued and costs nothing.
+const PAUSED: &str = "opsdeck_paused";
+/// Every run made before the tests, by DAG.
+const SETUP_RUNS: [(&str, &str); 4] = [
+    (SUCCEEDS, OK_RUN),
+    (FAILS, FAILED_RUN),
+    (FAILS, RETRY_HTTP_RUN),
+    (FAILS, RETRY_MWAA_RUN),
+];
 
 /// The Airflow of this test binary.
 struct Airflow {
@@ -38,6 +57,8 @@ struct Airflow {
     url: String,
     user: String,
     password: String,
+    /// Its AIRFLOW_HOME: `markers/<run_id>.ok` there makes `transform` of that run pass.
+    home: PathBuf,
     _child: Child,
     /// Airflow stops when this pipe closes: when the test binary exits, however it ends.
     _stdin: ChildStdin,
@@ -46,7 +67,7 @@ struct Airflow {
 static AIRFLOW: OnceLock<Airflow> = OnceLock::new();
 static RUNS: OnceLock<()> = OnceLock::new();
 
-/// The running Airflow with both test DAGs run to their end.
+/// The running Airflow with the setup runs ended.
 fn airflow() -> &'static Airflow {
     let airflow = AIRFLOW.get_or_init(start_airflow);
     RUNS.get_or_init(|| run_test_dags(airflow));
@@ -90,12 +111,13 @@ fn start_airflow() -> Airflow {
     });
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
-        ["READY", url, user, password, ..] => {
+        ["READY", url, user, password, home, ..] => {
             eprintln!("Airflow ready in {:.1} s", started.elapsed().as_secs_f64());
             Airflow {
                 url: url.to_string(),
                 user: user.to_string(),
                 password: password.to_string(),
+                home: PathBuf::from(home),
                 _child: child,
                 _stdin: stdin,
             }
@@ -120,7 +142,7 @@ fn on_own_runtime<T: Send + 'static>(
     .unwrap_or_else(|_| panic!("setting up the DAG runs failed (see above)"))
 }
 
-/// Triggers both test DAGs and waits until their runs have ended.
+/// Triggers the setup runs and waits until they have ended.
 fn run_test_dags(airflow: &Airflow) {
     let (url, user, password) = (
         airflow.url.clone(),
@@ -130,14 +152,14 @@ fn run_test_dags(airflow: &Airflow) {
     on_own_runtime(async move {
         let rest = Rest::sign_in(&url, &user, &password).await;
         let started = Instant::now();
-        for (dag, run) in [(SUCCEEDS, OK_RUN), (FAILS, FAILED_RUN)] {
+        for (dag, run) in SETUP_RUNS {
             rest.post(
                 &format!("/dags/{dag}/dagRuns"),
                 json!({"dag_run_id": run, "logical_date": null}),
             )
             .await;
         }
-        for (dag, run) in [(SUCCEEDS, OK_RUN), (FAILS, FAILED_RUN)] {
+        for (dag, run) in SETUP_RUNS {
             loop {
                 let state = rest.get(&format!("/dags/{dag}/dagRuns/{run}")).await["state"]
                     .as_str()
@@ -400,6 +422,220 @@ async fn an_airflow_that_is_not_there_is_unreachable() {
     assert!(error.message.contains("cannot connect"), "{error}");
 }
 
+// --- Actions: clear (a retry of the same run) and trigger (a new run).
+
+/// The test's own REST client to the test Airflow.
+async fn rest() -> Rest {
+    let airflow = airflow();
+    Rest::sign_in(&airflow.url, &airflow.user, &airflow.password).await
+}
+
+/// Removes the cause of `transform`'s failure in one run.
+fn remove_the_cause(run: &str) {
+    let marker = airflow().home.join("markers").join(format!("{run}.ok"));
+    std::fs::write(&marker, b"").unwrap_or_else(|e| panic!("{}: {e}", marker.display()));
+}
+
+/// The state of a run as Airflow has it.
+async fn run_state(rest: &Rest, dag: &str, run: &str) -> String {
+    rest.get(&format!("/dags/{dag}/dagRuns/{}", encode_segment(run)))
+        .await["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Waits until a cleared run has succeeded; fails the test if it fails again or takes
+/// longer than [`RETRY_DONE`].
+async fn succeeds(rest: &Rest, dag: &str, run: &str) {
+    let started = Instant::now();
+    loop {
+        let state = run_state(rest, dag, run).await;
+        match state.as_str() {
+            "success" => break,
+            "failed" => panic!("{dag}/{run} failed again after the clear"),
+            _ => {}
+        }
+        assert!(
+            started.elapsed() < RETRY_DONE,
+            "{dag}/{run} still {state} {} s after the clear",
+            RETRY_DONE.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    eprintln!(
+        "{dag}/{run} succeeded {:.1} s after the clear",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Cleared task instances as `(task_id, state)`, sorted: Airflow answers in no set order.
+fn summary(tasks: &[ClearedTask]) -> Vec<(&str, &str)> {
+    let mut pairs: Vec<(&str, &str)> = tasks
+        .iter()
+        .map(|t| (t.task_id.as_str(), t.state.as_str()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// What every path to Airflow must do the same: preview the clear of a failed run (the
+/// failed and upstream-failed task instances, nothing changed), remove the cause, clear,
+/// and see the same run succeed with the cleared tasks run again.
+async fn retries_a_failed_run(client: &AirflowClient, run: &str) {
+    let rest = rest().await;
+    let before = client
+        .task_instances(FAILS, run)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let preview = client
+        .clear(FAILS, run, &ClearScope::Failed, true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        summary(&preview),
+        [("load", "upstream_failed"), ("transform", "failed")]
+    );
+    // A dry run changes nothing, even a moment later.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = client
+        .task_instances(FAILS, run)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after, before, "the dry run changed the task instances");
+    assert_eq!(run_state(&rest, FAILS, run).await, "failed");
+
+    remove_the_cause(run);
+    let done = client
+        .clear(FAILS, run, &ClearScope::Failed, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Airflow 3 answers a real clear with the states it has just reset.
+    assert_eq!(
+        summary(&done),
+        [("load", "no_status"), ("transform", "no_status")]
+    );
+    succeeds(&rest, FAILS, run).await;
+    let tasks = client
+        .task_instances(FAILS, run)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let summary: Vec<(&str, &TaskState, u32)> = tasks
+        .iter()
+        .map(|t| (t.task_id.as_str(), &t.state, t.try_number))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("extract", &TaskState::Success, 1),
+            ("transform", &TaskState::Success, 2),
+            ("load", &TaskState::Success, 1),
+        ],
+        "the same run, its cleared tasks run again"
+    );
+    let nothing_left = client
+        .clear(FAILS, run, &ClearScope::Failed, true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(nothing_left, []);
+}
+
+#[tokio::test]
+async fn retry_previews_then_clears_and_the_run_succeeds() {
+    retries_a_failed_run(&http_client(RunScope::default()), RETRY_HTTP_RUN).await;
+}
+
+#[tokio::test]
+async fn clear_of_one_task_previews_it_and_its_downstream() {
+    let client = http_client(RunScope::default());
+    let before = client
+        .task_instances(FAILS, FAILED_RUN)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let task = |task_id: &str, downstream| ClearScope::Task {
+        task_id: task_id.into(),
+        downstream,
+    };
+    let preview = client
+        .clear(FAILS, FAILED_RUN, &task("extract", true), true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        summary(&preview),
+        [
+            ("extract", "success"),
+            ("load", "upstream_failed"),
+            ("transform", "failed"),
+        ]
+    );
+    let preview = client
+        .clear(FAILS, FAILED_RUN, &task("extract", false), true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary(&preview), [("extract", "success")]);
+
+    let error = client
+        .clear(FAILS, FAILED_RUN, &task("ghost", true), true)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+    let error = client
+        .clear(FAILS, "no_such_run", &ClearScope::Failed, true)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+    assert_eq!(
+        error.message,
+        "Airflow: POST /dags/opsdeck_fail/clearTaskInstances answered 404: Dag Run id no_such_run not found in dag opsdeck_fail"
+    );
+    let error = client
+        .clear("no_such_dag", FAILED_RUN, &ClearScope::Failed, true)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+
+    let after = client
+        .task_instances(FAILS, FAILED_RUN)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after, before, "dry runs changed the task instances");
+}
+
+/// The run a trigger's outcome names ("new run RUN_ID of DAG queued").
+fn new_run_of(message: &str, dag: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    match words.as_slice() {
+        ["new", "run", run, "of", of, "queued"] if *of == dag => run.to_string(),
+        _ => panic!("unexpected outcome: {message}"),
+    }
+}
+
+#[tokio::test]
+async fn trigger_makes_a_new_run() {
+    let client = http_client(RunScope::default());
+    let outcome = client
+        .trigger(SUCCEEDS)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = new_run_of(&outcome.message, SUCCEEDS);
+    assert!(run.starts_with("manual__"), "{run}");
+    assert_ne!(run, OK_RUN);
+    let answer = rest()
+        .await
+        .get(&format!(
+            "/dags/{SUCCEEDS}/dagRuns/{}",
+            encode_segment(&run)
+        ))
+        .await;
+    assert_eq!(answer["run_type"], "manual");
+    assert_eq!(answer["logical_date"], Value::Null);
+    let runs = client.runs().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(find(&runs, SUCCEEDS, &run).run_type, "manual");
+
+    let error = client.trigger("no_such_dag").await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::NotFound, "{error}");
+}
+
 // --- MWAA: the same Airflow behind a stand-in for InvokeRestApi, through aws-sdk-mwaa.
 
 /// The MWAA environment name the stand-in answers to.
@@ -583,5 +819,59 @@ async fn mwaa_client_errors_long_paths_and_unknown_environments() {
     assert!(
         error.message.starts_with("MWAA: ResourceNotFoundException"),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn mwaa_retry_previews_then_clears_and_the_run_succeeds() {
+    let standin = mwaa_standin(0);
+    let client = AirflowClient::new(
+        Arc::new(mwaa_transport(&standin, MWAA_ENVIRONMENT)),
+        RunScope::default(),
+    );
+    retries_a_failed_run(&client, RETRY_MWAA_RUN).await;
+}
+
+#[tokio::test]
+async fn mwaa_trigger_makes_new_runs_and_long_dag_ids_are_refused() {
+    let standin = mwaa_standin(0);
+    let client = AirflowClient::new(
+        Arc::new(mwaa_transport(&standin, MWAA_ENVIRONMENT)),
+        RunScope::default(),
+    );
+    // Airflow 3's `logical_date: null` survives the SDK's document and the envelope.
+    let first = new_run_of(
+        &client
+            .trigger(PAUSED)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .message,
+        PAUSED,
+    );
+    let second = new_run_of(
+        &client
+            .trigger(PAUSED)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .message,
+        PAUSED,
+    );
+    assert_ne!(first, second, "each trigger is a new run");
+    let rest = rest().await;
+    for run in [&first, &second] {
+        assert_eq!(run_state(&rest, PAUSED, run).await, "queued", "{run}");
+    }
+
+    // `/dags/{id}/clearTaskInstances` with a 40-character DAG id is 65 characters.
+    let long = "d".repeat(40);
+    let error = client
+        .clear(&long, FAILED_RUN, &ClearScope::Failed, true)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Rejected, "{error}");
+    assert!(error.message.contains("at most 64"), "{error}");
+    assert_eq!(
+        error.hint.as_deref(),
+        Some("the DAG id is too long for InvokeRestApi: do it in the Airflow UI")
     );
 }

@@ -1,4 +1,5 @@
-//! [`AirflowClient`]: DAG runs, task instances and task logs over any [`Transport`].
+//! [`AirflowClient`]: DAG runs, task instances and task logs over any [`Transport`]; the
+//! actions (clear, trigger) are in `actions.rs`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -13,7 +14,9 @@ use super::log::{TAIL_LINES, tail};
 use super::wire::{DagPage, RunEntry, RunPage, TaskEntry, TaskPage, read, split_map_index};
 use super::{ApiRequest, ApiVersion, Transport, encode_segment};
 use crate::config::{AirflowConfig, DEFAULT_RUNS_PER_DAG};
-use crate::domain::{RunState, TaskInstance, TaskState, WorkflowRun};
+use crate::domain::{
+    ActionOutcome, ClearScope, ClearedTask, RunState, TaskInstance, TaskState, WorkflowRun,
+};
 use crate::source::{ErrorKind, SourceError, SourceResult, WorkflowSource};
 
 /// Items per page of a listing: MWAA caps the size of an answer, so pages stay small.
@@ -55,7 +58,7 @@ impl From<&AirflowConfig> for RunScope {
 /// The Airflow REST client of one environment.
 #[derive(Clone)]
 pub struct AirflowClient {
-    transport: Arc<dyn Transport>,
+    pub(super) transport: Arc<dyn Transport>,
     scope: RunScope,
     /// The first wait before retrying a read after a 5xx (then ×4).
     retry_delay: Duration,
@@ -329,5 +332,20 @@ impl WorkflowSource for AirflowClient {
         }
         let body = self.call(request).await?;
         Ok(tail(&body, TAIL_LINES))
+    }
+
+    async fn clear(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        scope: &ClearScope,
+        dry_run: bool,
+    ) -> SourceResult<Vec<ClearedTask>> {
+        self.clear_task_instances(dag_id, run_id, scope, dry_run)
+            .await
+    }
+
+    async fn trigger(&self, dag_id: &str) -> SourceResult<ActionOutcome> {
+        self.trigger_run(dag_id).await
     }
 }

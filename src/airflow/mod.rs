@@ -8,8 +8,11 @@
 //!
 //! Every listing uses the batch endpoints (`POST /dags/~/dagRuns/list`,
 //! `POST /dags/~/dagRuns/~/taskInstances/list`): their paths are short and carry no run id,
-//! which MWAA's 64-character `Path` needs.
+//! which MWAA's 64-character `Path` needs. The actions (clear, trigger) name the DAG in
+//! their path, so through MWAA a DAG id of more than 39 characters cannot be cleared (50 to
+//! trigger).
 
+mod actions;
 mod client;
 mod error;
 mod http;

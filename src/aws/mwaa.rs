@@ -89,10 +89,15 @@ impl Transport for MwaaTransport {
                     request.path.len()
                 ),
             )
-            .with_hint(format!(
-                "open it in the Airflow UI, or in CloudWatch Logs (log group airflow-{}-Task)",
-                self.environment
-            )));
+            .with_hint(if request.path.contains("/logs/") {
+                format!(
+                    "open it in the Airflow UI, or in CloudWatch Logs (log group airflow-{}-Task)",
+                    self.environment
+                )
+            } else {
+                // An action's path names the DAG: a long DAG id does not fit.
+                "the DAG id is too long for InvokeRestApi: do it in the Airflow UI".to_string()
+            }));
         }
         let method = match request.method {
             Method::Get => RestApiMethod::Get,

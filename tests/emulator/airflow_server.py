@@ -5,9 +5,10 @@ Run with the venv that scripts/venv-airflow creates:
     .venv/airflow/bin/python tests/emulator/airflow_server.py
 
 It makes a temporary AIRFLOW_HOME (SQLite, LocalExecutor, parallelism 4, no examples),
-copies the DAGs of tests/emulator/dags into it, migrates the database, and starts the
-api-server (on a free port), the scheduler and the dag-processor. Once the REST API answers
-with a token and both test DAGs are parsed it prints one line on stdout:
+copies the DAGs of tests/emulator/dags into it (with an empty `markers` directory for the
+failing DAG), migrates the database, and starts the api-server (on a free port), the
+scheduler and the dag-processor. Once the REST API answers with a token and the test DAGs
+are parsed it prints one line on stdout:
 
     READY <base_url> <user> <password> <airflow_home>
 
@@ -36,7 +37,7 @@ import psutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DAGS = os.path.join(HERE, "dags")
-TEST_DAGS = ("opsdeck_ok", "opsdeck_fail")
+TEST_DAGS = ("opsdeck_ok", "opsdeck_fail", "opsdeck_paused")
 USER = "opsdeck"
 START_TIMEOUT = float(os.environ.get("OPSDECK_AIRFLOW_START_TIMEOUT", "110"))
 # A migrated database is kept next to the venv, by Airflow version, so that later starts
@@ -226,6 +227,8 @@ def main():
 
     HOME = tempfile.mkdtemp(prefix="opsdeck-airflow-")
     os.makedirs(os.path.join(HOME, "logs"))
+    # The failing test DAG looks here for its run's marker (see the DAGs' docstring).
+    os.makedirs(os.path.join(HOME, "markers"))
     shutil.copytree(DAGS, os.path.join(HOME, "dags"), ignore=shutil.ignore_patterns("__pycache__"))
     password = secrets.token_urlsafe(12)
     password_file = os.path.join(HOME, "passwords.json")
