@@ -100,5 +100,41 @@ fn bench_update(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_render, bench_update);
+/// The cost review's aggregation: 13 months of daily spend by 200 services into a
+/// breakdown (totals, shares, the change against the 13 months before, daily amounts).
+fn bench_breakdown(c: &mut Criterion) {
+    use chrono::NaiveDate;
+    use opsdeck::domain::breakdown::Breakdown;
+    use opsdeck::domain::{DailySpend, SpendSeries};
+    use rust_decimal::Decimal;
+    let series = |start: NaiveDate| SpendSeries {
+        unit: "USD".into(),
+        days: start
+            .iter_days()
+            .take(395)
+            .enumerate()
+            .map(|(d, date)| DailySpend {
+                date,
+                by_service: (0..200)
+                    .map(|s| {
+                        (
+                            format!("service {s:03}"),
+                            Decimal::new(1_234_567_891 + (d * 7 + s * 13) as i64, 8),
+                        )
+                    })
+                    .collect(),
+                estimated: false,
+            })
+            .collect(),
+        ..SpendSeries::default()
+    };
+    let before = series(NaiveDate::from_ymd_opt(2024, 9, 26).expect("a date"));
+    let now = series(NaiveDate::from_ymd_opt(2025, 10, 26).expect("a date"));
+    c.bench_function(
+        "breakdown: 13 months x 200 services, daily, with the period before",
+        |b| b.iter(|| Breakdown::of(&now, Some(&before))),
+    );
+}
+
+criterion_group!(benches, bench_render, bench_update, bench_breakdown);
 criterion_main!(benches);

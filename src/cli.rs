@@ -81,6 +81,30 @@ pub enum Command {
         #[arg(long, global = true)]
         yes: bool,
     },
+    /// Spend by service (or account, region, usage type, tag) over a period, against the
+    /// equal period before: a table, or CSV / JSON for spreadsheets and scripts.
+    Cost {
+        /// 7d, 30d, 90d, mtd, last-month, or FROM..TO (2026-10-01..2026-11-01, TO not
+        /// included).
+        #[arg(long, default_value = "30d", value_parser = parse_period)]
+        period: crate::domain::cost::Period,
+        /// service, account, region, usage-type, or tag:KEY.
+        #[arg(long, default_value = "service", value_parser = parse_group)]
+        group_by: crate::domain::cost::GroupBy,
+        /// unblended, amortized or net-unblended.
+        #[arg(long, default_value = "unblended", value_parser = parse_metric)]
+        metric: crate::domain::cost::Metric,
+        /// Amounts per month instead of per day.
+        #[arg(long)]
+        monthly: bool,
+        /// Only spend where a dimension has a value: service=NAME, region=…, tag:KEY=…
+        /// (repeatable).
+        #[arg(long, value_name = "DIM=VALUE", value_parser = parse_filter)]
+        filter: Vec<crate::domain::cost::CostFilter>,
+        /// table, csv or json.
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        format: String,
+    },
     /// Show the audit log of actions.
     Audit {
         /// Only actions since: 24h, 30m, 7d, or an RFC 3339 time.
@@ -120,6 +144,31 @@ pub enum RetryCommand {
         /// The query id (SYS_QUERY_HISTORY's query_id).
         id: i64,
     },
+}
+
+fn parse_period(s: &str) -> Result<crate::domain::cost::Period, String> {
+    crate::domain::cost::Period::parse(s)
+}
+
+fn parse_group(s: &str) -> Result<crate::domain::cost::GroupBy, String> {
+    crate::domain::cost::GroupBy::parse(s).ok_or_else(|| {
+        format!("`{s}` is not a grouping: service, account, region, usage-type or tag:KEY")
+    })
+}
+
+fn parse_metric(s: &str) -> Result<crate::domain::cost::Metric, String> {
+    crate::domain::cost::Metric::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a metric: unblended, amortized or net-unblended"))
+}
+
+fn parse_filter(s: &str) -> Result<crate::domain::cost::CostFilter, String> {
+    let (dimension, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not DIM=VALUE (service=Amazon Redshift)"))?;
+    Ok(crate::domain::cost::CostFilter {
+        dimension: parse_group(dimension)?,
+        value: value.to_string(),
+    })
 }
 
 fn parse_mode(s: &str) -> Result<crate::domain::StartMode, String> {
@@ -260,6 +309,44 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    if let Some(Command::Cost {
+        period,
+        group_by,
+        metric,
+        monthly,
+        filter,
+        format,
+    }) = &cli.command
+    {
+        let request = crate::cost_report::CostRequest {
+            period: *period,
+            granularity: if *monthly {
+                crate::domain::cost::Granularity::Monthly
+            } else {
+                crate::domain::cost::Granularity::Daily
+            },
+            metric: *metric,
+            group_by: group_by.clone(),
+            filters: filter.clone(),
+        };
+        let today = console.sources.clock.now().date_naive();
+        let report = runtime
+            .block_on(crate::cost_report::report(&console.sources, request, today))
+            .map_err(|e| anyhow::anyhow!("cannot read the spend: {e}"))?;
+        let text = match format.as_str() {
+            "csv" => report.csv(),
+            "json" => format!("{:#}\n", report.json()),
+            _ => report.table(),
+        };
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            _ => return Ok(ExitCode::SUCCESS),
+        }
+    }
     if let Some(Command::Retry { target, yes }) = &cli.command {
         let actor = crate::actor::Actor {
             sources: console.sources.clone(),

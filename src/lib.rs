@@ -13,6 +13,7 @@ pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod cost_report;
 pub mod demo;
 pub mod domain;
 pub mod logging;

@@ -1034,11 +1034,13 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
     let Some(Effect::Act(actions)) = effects.first() else {
         panic!("{effects:?}");
     };
-    assert!(matches!(&actions[..], [crate::domain::Action::ReloadTables { tables, .. }]
+    assert!(
+        matches!(&actions[..], [crate::domain::Action::ReloadTables { tables, .. }]
         if tables == &vec![
             TableName { schema: "public".into(), table: "t00".into() },
             TableName { schema: "public".into(), table: "t01".into() },
-        ]));
+        ])
+    );
     // Eleven marked tables are more than DMS takes in one call.
     m.in_flight.clear();
     m.marks.clear();

@@ -197,9 +197,24 @@ fn start_message(name: &str, status: Option<&str>, mode: StartMode) -> String {
 #[async_trait]
 impl ReplicationSource for Dms {
     async fn tasks(&self) -> SourceResult<Vec<ReplicationTask>> {
-        let mut tasks = self.classic_tasks().await?;
-        if self.scope.serverless {
-            tasks.extend(self.serverless_replications().await?);
+        // The two listings are independent: asked at once.
+        let serverless = async {
+            if self.scope.serverless {
+                Some(self.serverless_replications().await)
+            } else {
+                None
+            }
+        };
+        let (classic, serverless) = tokio::join!(self.classic_tasks(), serverless);
+        let mut tasks = classic?;
+        match serverless {
+            Some(Ok(replications)) => tasks.extend(replications),
+            // A role without dms:DescribeReplications, or a service that fails to answer
+            // it, must not blank the classic tasks already read.
+            Some(Err(error)) => {
+                tracing::warn!(%error, "DMS Serverless replications not listed; classic tasks shown");
+            }
+            None => {}
         }
         tasks.retain(|t| self.in_scope(&t.id));
         let mut known = self.known_lock();

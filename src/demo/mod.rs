@@ -19,6 +19,7 @@ mod actions;
 mod backstory;
 mod catalog;
 mod cdc;
+pub mod cost;
 mod dags;
 mod dms_messages;
 pub mod load;
@@ -44,6 +45,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use crate::domain::cost::{CostAnomaly, CostQuery, Forecast, Metric};
 use crate::domain::{
     ActionOutcome, ClearScope, ClearedTask, MigrationType, QueryRecord, ReplicationTask,
     SpendSeries, StartMode, TableName, TablePrepMode, TableStatistics, TaskInstance, TaskSettings,
@@ -436,5 +438,22 @@ impl crate::source::Identity for DemoIdentity {
 impl CostSource for DemoPlatform {
     async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries> {
         Ok(DemoPlatform::daily_spend(self, start, end))
+    }
+
+    async fn cost(&self, query: &CostQuery) -> SourceResult<SpendSeries> {
+        Ok(self.read(|sim, now| sim.spend.query(query, now.date_naive())))
+    }
+
+    async fn forecast(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+        _metric: Metric,
+    ) -> SourceResult<Forecast> {
+        Ok(self.read(|sim, now| sim.spend.forecast(start, end, now.date_naive())))
+    }
+
+    async fn anomalies(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<Vec<CostAnomaly>> {
+        Ok(self.read(|sim, now| sim.spend.anomalies(start, end, now.date_naive())))
     }
 }

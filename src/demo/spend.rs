@@ -114,6 +114,11 @@ impl Spend {
         &self.anomaly
     }
 
+    /// The anomaly's days, for the anomaly report.
+    pub(super) fn anomaly_days(&self) -> &Anomaly {
+        &self.anomaly
+    }
+
     /// Daily spend from `start` to `end` (exclusive), never past `today`; the last two
     /// days are still estimated, as Cost Explorer says.
     pub fn series(&self, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> SpendSeries {

@@ -4,6 +4,7 @@
 //! types, the demo platform builds them directly, and the UI only reads them.
 
 pub mod action;
+pub mod breakdown;
 pub mod cost;
 pub mod failure;
 pub mod health;
