@@ -302,6 +302,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     );
     console.model.environments = environment_names;
     console.environments = Some(Arc::new(environments));
+    console.export_dir = Some(paths.state_dir.join("exports"));
     console.audit = match crate::audit::AuditLog::open(&audit_path) {
         Ok(log) => Some(Arc::new(log)),
         Err(error) => {
@@ -572,6 +573,7 @@ pub fn console(
         no_color,
         environments: None,
         audit: None,
+        export_dir: None,
     }
 }
 

@@ -9,56 +9,9 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::domain::breakdown::{Breakdown, cents};
-use crate::domain::cost::{CostFilter, CostQuery, Granularity, GroupBy, Metric, Period};
+pub use crate::domain::breakdown::{CostReport, CostRequest};
 use crate::source::{SourceError, Sources};
 use crate::ui::text::{fit, inert_line};
-
-/// What to report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CostRequest {
-    pub period: Period,
-    pub granularity: Granularity,
-    pub metric: Metric,
-    pub group_by: GroupBy,
-    pub filters: Vec<CostFilter>,
-}
-
-impl Default for CostRequest {
-    fn default() -> Self {
-        CostRequest {
-            period: Period::LastDays(30),
-            granularity: Granularity::Daily,
-            metric: Metric::UnblendedCost,
-            group_by: GroupBy::Service,
-            filters: Vec::new(),
-        }
-    }
-}
-
-impl CostRequest {
-    /// The query of the period on `today`, and of the equal period before it.
-    pub fn queries(&self, today: NaiveDate) -> (CostQuery, CostQuery) {
-        let (start, end) = self.period.dates(today);
-        let (prev_start, prev_end) = Period::previous(start, end);
-        let query = |start, end| CostQuery {
-            start,
-            end,
-            granularity: self.granularity,
-            metric: self.metric,
-            group_by: self.group_by.clone(),
-            filters: self.filters.clone(),
-        };
-        (query(start, end), query(prev_start, prev_end))
-    }
-}
-
-/// A period's breakdown, ready to print.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CostReport {
-    pub request: CostRequest,
-    pub query: CostQuery,
-    pub breakdown: Breakdown,
-}
 
 /// Asks the cost source for the period and the one before, at once.
 pub async fn report(

@@ -45,6 +45,8 @@ pub struct Console {
     pub environments: Option<Arc<dyn Environments>>,
     /// The audit log actions are written to (none: actions are refused).
     pub audit: Option<Arc<AuditLog>>,
+    /// Where `e` writes the cost review (none: export is refused with a message).
+    pub export_dir: Option<PathBuf>,
 }
 
 /// An environment opened by name: what the header shows, its sources, its theme.
@@ -76,6 +78,7 @@ where
         no_color,
         environments,
         audit,
+        export_dir,
     } = console;
     let actor_of = |sources: &Sources, environment: &Environment| Actor {
         sources: sources.clone(),
@@ -148,11 +151,18 @@ where
                         p.refresh();
                     }
                 }
-                Effect::RefetchCost => {
-                    sources.cost.bypass_cache_once();
-                    if let Some(p) = pollers.get(&SourceKind::Cost) {
-                        p.refresh();
-                    }
+                // The cost review asked right after (the next effect) goes past the cache.
+                Effect::RefetchCost => sources.cost.bypass_cache_once(),
+                Effect::FetchCostReview(request) => {
+                    let (tx, sources) = (tx.clone(), sources.clone());
+                    tokio::spawn(async move {
+                        let msg = review_cost(&sources, request, Utc::now()).await;
+                        let _ = tx.send(msg);
+                    });
+                }
+                Effect::ExportCost { report, json } => {
+                    let msg = export_cost(export_dir.as_deref(), &report, json);
+                    update(&mut model, Msg::Exported(msg));
                 }
                 Effect::Focus(focus) => {
                     for (kind, poller) in &pollers {
@@ -257,6 +267,81 @@ where
         last_frame = Instant::now();
     }
     Ok(())
+}
+
+/// Asks the cost review's question: the breakdown with the period before, this month's
+/// forecast from today, and the period's anomalies, at once; the answers are stamped
+/// `fetched_at`.
+pub async fn review_cost(
+    sources: &Sources,
+    request: crate::domain::breakdown::CostRequest,
+    fetched_at: chrono::DateTime<Utc>,
+) -> Msg {
+    use chrono::{Datelike, Months};
+    let today = sources.clock.now().date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let next_month = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let (start, end) = request.period.dates(today);
+    let metric = request.metric;
+    let (report, forecast, anomalies) = tokio::join!(
+        crate::cost_report::report(sources, request.clone(), today),
+        sources.cost.forecast(today, next_month, metric),
+        sources.cost.anomalies(start, end),
+    );
+    Msg::CostReviewed(Box::new(crate::app::CostAnswers {
+        request,
+        fetched_at,
+        report,
+        forecast,
+        anomalies,
+    }))
+}
+
+/// Writes the cost review to `dir` as CSV or JSON; the file's path, or why not.
+fn export_cost(
+    dir: Option<&std::path::Path>,
+    report: &crate::domain::breakdown::CostReport,
+    json: bool,
+) -> Result<String, String> {
+    let dir = dir.ok_or("no directory to export to")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let query = &report.query;
+    let mut name = format!(
+        "cost-{}-{}-{}-by-{}",
+        query.start,
+        query.end,
+        query.metric.as_str(),
+        query.group_by.label().replace([' ', ':'], "-")
+    );
+    for filter in &query.filters {
+        name.push('-');
+        name.push_str(&filter.value);
+    }
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let (contents, ext) = if json {
+        (format!("{:#}\n", report.json()), "json")
+    } else {
+        (report.csv(), "csv")
+    };
+    let path = dir.join(format!("{name}.{ext}"));
+    std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Said short on screen: the home directory as ~.
+    let shown = path.display().to_string();
+    Ok(match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && shown.starts_with(&home) => {
+            format!("~{}", &shown[home.len()..])
+        }
+        _ => shown,
+    })
 }
 
 /// The last frame sent to the terminal, so an identical frame sends nothing at all.

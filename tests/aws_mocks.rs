@@ -286,7 +286,11 @@ async fn dms_errors_carry_their_kind_and_hint() {
         let denied = mock!(dms::Client::describe_replication_tasks).then_error(move || {
             DescribeReplicationTasksError::generic(error_meta(code, "refused"))
         });
-        let client = mock_client!(dms, [&denied]);
+        // The Serverless listing is asked alongside; its answer does not matter here.
+        let serverless = mock!(dms::Client::describe_replications).then_output(|| {
+            dms::operation::describe_replications::DescribeReplicationsOutput::builder().build()
+        });
+        let client = mock_client!(dms, RuleMode::MatchAny, [&denied, &serverless]);
         let adapter = Dms::new(client, DmsConfig::default(), context("DMS"));
         let error = adapter.tasks().await.expect_err(code);
         assert_eq!(error.kind, kind, "{code}");

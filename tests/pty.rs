@@ -213,8 +213,13 @@ fn visits_every_tab_opens_details_filters_and_quits() {
     s.send("\x1b");
 
     s.send("5");
-    s.wait_for("spend, last 30 days");
+    s.wait_for("cost review");
     s.wait_for("by service");
+    // Drill into the largest service and back up.
+    s.send("\r");
+    s.wait_for("by usage type");
+    s.send("\x1b");
+    s.wait_for("all › by service");
 
     s.send(":overview\r");
     s.wait_for("failing now");

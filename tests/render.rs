@@ -60,6 +60,18 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             dag_id,
             run_id,
         },
+        Effect::FetchCostReview(request) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let msg = runtime.block_on(opsdeck::runtime::review_cost(
+                &platform.sources(),
+                request,
+                model.now,
+            ));
+            update(model, msg);
+            return;
+        }
         _ => return,
     };
     update(model, Msg::DetailFetched(payload));

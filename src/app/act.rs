@@ -685,6 +685,13 @@ pub(super) fn answer(model: &mut Model, mut dialog: Confirmation, answer: Answer
             model.mode = Mode::Normal;
             submit(model, actions)
         }
+        Answer::Confirmed(Effect::RefetchCost) => {
+            model.mode = Mode::Normal;
+            // The cost review on screen is asked again past the cache too.
+            let mut effects = vec![Effect::RefetchCost];
+            effects.extend(super::cost::ask_again(model));
+            effects
+        }
         Answer::Confirmed(effect) => {
             model.mode = Mode::Normal;
             vec![effect]

@@ -11,6 +11,8 @@ pub enum Command {
     Theme(Option<String>),
     /// `:env NAME` (without a name: list the environments).
     Env(Option<String>),
+    /// `:cost PERIOD`: the Cost tab over a period (`30d`, `mtd`, `2026-10-01..2026-11-01`).
+    CostPeriod(String),
     /// `:help`.
     Help,
     /// `:q`, `:quit`.
@@ -50,6 +52,9 @@ pub fn parse(input: &str) -> Result<Command, String> {
         "theme" => return Ok(Command::Theme(arg.map(str::to_string))),
         "env" | "environment" | "ctx" | "context" => {
             return Ok(Command::Env(arg.map(str::to_string)));
+        }
+        "cost" if arg.is_some() => {
+            return Ok(Command::CostPeriod(arg.unwrap_or_default().to_string()));
         }
         other => match Tab::ALL.iter().find(|t| t.command() == other) {
             Some(tab) => Command::Tab(*tab),

@@ -191,11 +191,18 @@ pub enum Action {
     Retry,
     Trigger,
     CancelQuery,
+    CostPeriod,
+    CostMetric,
+    CostGroup,
+    CostGranularity,
+    CostAnomalies,
+    Export,
+    ExportJson,
 }
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 33] = [
         Action::TabOverview,
         Action::TabDms,
         Action::TabAirflow,
@@ -220,6 +227,13 @@ impl Action {
         Action::Retry,
         Action::Trigger,
         Action::CancelQuery,
+        Action::CostPeriod,
+        Action::CostMetric,
+        Action::CostGroup,
+        Action::CostGranularity,
+        Action::CostAnomalies,
+        Action::Export,
+        Action::ExportJson,
         Action::Help,
         Action::Quit,
     ];
@@ -258,6 +272,13 @@ impl Action {
             Action::Retry => "retry: DMS task, DAG run (clear), task instance, query re-run",
             Action::Trigger => "trigger a new run of the DAG (not a retry)",
             Action::CancelQuery => "cancel the running query",
+            Action::CostPeriod => "Cost: next period (7d, 30d, 90d, month to date, last month)",
+            Action::CostMetric => "Cost: next metric (unblended, amortized, net unblended)",
+            Action::CostGroup => "Cost: group by service, account, region, usage type, stage",
+            Action::CostGranularity => "Cost: daily or monthly amounts",
+            Action::CostAnomalies => "Cost: move between the groups and the anomalies",
+            Action::Export => "Cost: export the view as CSV (the file is named on screen)",
+            Action::ExportJson => "Cost: export the view as JSON",
         }
     }
 
@@ -286,6 +307,13 @@ impl Action {
             Action::Retry => "retry",
             Action::Trigger => "trigger",
             Action::CancelQuery => "cancel query",
+            Action::CostPeriod => "period",
+            Action::CostMetric => "metric",
+            Action::CostGroup => "group",
+            Action::CostGranularity => "daily/monthly",
+            Action::CostAnomalies => "anomalies",
+            Action::Export => "export",
+            Action::ExportJson => "json",
         }
     }
 
@@ -319,6 +347,13 @@ impl Action {
             Action::Retry => vec![Key::char('r')],
             Action::Trigger => vec![Key::char('t')],
             Action::CancelQuery => vec![Key::char('x')],
+            Action::CostPeriod => vec![Key::char('p')],
+            Action::CostMetric => vec![Key::char('m')],
+            Action::CostGroup => vec![Key::char('b')],
+            Action::CostGranularity => vec![Key::char('d')],
+            Action::CostAnomalies => vec![Key::char('a')],
+            Action::Export => vec![Key::char('e')],
+            Action::ExportJson => vec![Key::char('E')],
         }
     }
 }

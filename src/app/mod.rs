@@ -6,6 +6,7 @@
 pub mod act;
 pub mod command;
 pub mod confirm;
+pub mod cost;
 pub mod keys;
 pub mod model;
 pub mod msg;
@@ -17,11 +18,11 @@ pub mod view;
 pub use confirm::{Confirmable, Confirmation};
 pub use keys::{Action, Key, KeyCode, Keymap};
 pub use model::{Detail, Environment, Mode, Model, ModelInit, Notice};
-pub use msg::{DetailPayload, Effect, Msg, Payload};
+pub use msg::{CostAnswers, DetailPayload, Effect, Msg, Payload};
 pub use resource::{Freshness, Resource};
 pub use tab::Tab;
 pub use update::update;
-pub use view::{Listed, ServiceSpend, Sort, TableView};
+pub use view::{Listed, Sort, TableView};
 
 #[cfg(test)]
 mod tests;

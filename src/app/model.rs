@@ -4,12 +4,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 
 use super::keys::Keymap;
 use super::resource::Resource;
 use super::tab::Tab;
-use super::view::{Listed, ServiceSpend, TableView};
+use super::view::{Listed, TableView};
+use crate::domain::breakdown::{BreakdownRow, CostReport, CostRequest};
+use crate::domain::cost::{CostAnomaly, Forecast, GroupBy};
 use crate::domain::failure::ItemRef;
 use crate::domain::{
     Action, Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask,
@@ -99,6 +100,49 @@ pub struct TaskLog {
     pub text: Resource<String>,
 }
 
+/// The cost review: the question the Cost tab asks (period, metric, grouping,
+/// drill-down) and the answers (the breakdown against the period before, the month's
+/// forecast, the period's anomalies).
+#[derive(Debug, Clone)]
+pub struct CostReview {
+    pub request: CostRequest,
+    /// The grouping before each drill-down step, to go back up.
+    pub crumbs: Vec<GroupBy>,
+    pub report: Resource<CostReport>,
+    pub forecast: Resource<Forecast>,
+    pub anomalies: Resource<Vec<CostAnomaly>>,
+    /// The selected anomaly while the anomaly list has the keys.
+    pub anomaly: Option<usize>,
+    /// The request the answers on screen are for (None before the first).
+    pub asked: Option<CostRequest>,
+}
+
+impl Default for CostReview {
+    fn default() -> Self {
+        // Cost data changes a few times a day: an answer is stale after half a day.
+        let interval = Duration::from_secs(6 * 3600);
+        CostReview {
+            request: CostRequest::default(),
+            crumbs: Vec::new(),
+            report: Resource::new(interval),
+            forecast: Resource::new(interval),
+            anomalies: Resource::new(interval),
+            anomaly: None,
+            asked: None,
+        }
+    }
+}
+
+impl CostReview {
+    /// The groups of the answer on screen.
+    pub fn rows(&self) -> &[BreakdownRow] {
+        self.report
+            .data
+            .as_ref()
+            .map_or(&[], |r| r.breakdown.rows.as_slice())
+    }
+}
+
 /// A one-line message in the footer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -140,8 +184,8 @@ pub struct Model {
     pub spend: Resource<SpendSeries>,
     /// What is failing now across all sources, derived from the data above.
     pub failures: Vec<Failure>,
-    /// Spend by service over the Cost tab's period, derived from `spend`.
-    pub service_spend: Vec<ServiceSpend>,
+    /// The cost review on the Cost tab: what is asked, and the answers.
+    pub cost: CostReview,
     /// Health counts per source, derived from the data (the newest run of each DAG).
     pub counts: SourceCounts,
     /// Each pipeline's stages with their status, derived from tasks and runs.
@@ -202,7 +246,7 @@ impl Model {
             queries: Resource::new(interval(SourceKind::Warehouse)),
             spend: Resource::new(interval(SourceKind::Cost)),
             failures: Vec::new(),
-            service_spend: Vec::new(),
+            cost: CostReview::default(),
             counts: SourceCounts::default(),
             stages: Vec::new(),
             problems: [0; 5],
@@ -211,7 +255,7 @@ impl Model {
                 view(ReplicationTask::DEFAULT_SORT),
                 view(WorkflowRun::DEFAULT_SORT),
                 view(QueryRecord::DEFAULT_SORT),
-                view(ServiceSpend::DEFAULT_SORT),
+                view(BreakdownRow::DEFAULT_SORT),
             ],
             now: init.now,
             platform_now: init.platform_now,
@@ -282,7 +326,7 @@ impl Model {
             Tab::Dms => view.selected_key(self.tasks.data.as_deref().unwrap_or(&[])),
             Tab::Airflow => view.selected_key(self.runs.data.as_deref().unwrap_or(&[])),
             Tab::Redshift => view.selected_key(self.queries.data.as_deref().unwrap_or(&[])),
-            Tab::Cost => view.selected_key(&self.service_spend),
+            Tab::Cost => view.selected_key(self.cost.rows()),
         }
     }
 
@@ -329,12 +373,6 @@ impl Model {
                 .filter(|f| f.health == Health::Failed && tab_of(&f.item) == tab)
                 .count()
         });
-        self.service_spend = self
-            .spend
-            .data
-            .as_ref()
-            .map(|s| service_spend(s, COST_DAYS))
-            .unwrap_or_default();
         for (tab, key) in Tab::ALL.into_iter().zip(keys) {
             self.rebuild_with(tab, key);
         }
@@ -353,7 +391,7 @@ impl Model {
             Tab::Dms => view.rebuild(self.tasks.data.as_deref().unwrap_or(&[]), key),
             Tab::Airflow => view.rebuild(self.runs.data.as_deref().unwrap_or(&[]), key),
             Tab::Redshift => view.rebuild(self.queries.data.as_deref().unwrap_or(&[]), key),
-            Tab::Cost => view.rebuild(&self.service_spend, key),
+            Tab::Cost => view.rebuild(self.cost.rows(), key),
         }
     }
 
@@ -387,7 +425,7 @@ impl Model {
             Tab::Dms => self.tasks.data.as_ref().map_or(0, Vec::len),
             Tab::Airflow => self.runs.data.as_ref().map_or(0, Vec::len),
             Tab::Redshift => self.queries.data.as_ref().map_or(0, Vec::len),
-            Tab::Cost => self.service_spend.len(),
+            Tab::Cost => self.cost.rows().len(),
         }
     }
 }
@@ -422,23 +460,4 @@ pub fn latest_runs(runs: &[WorkflowRun]) -> Vec<&WorkflowRun> {
         }
     }
     latest
-}
-
-/// Totals and shares by service over the last `days` of a series.
-pub fn service_spend(series: &SpendSeries, days: usize) -> Vec<ServiceSpend> {
-    let window = series.last_days(days);
-    let totals = SpendSeries::totals_by_service(window);
-    let grand: Decimal = totals.iter().map(|(_, t)| *t).sum();
-    totals
-        .into_iter()
-        .map(|(service, total)| ServiceSpend {
-            share: if grand.is_zero() {
-                Decimal::ZERO
-            } else {
-                (total * Decimal::ONE_HUNDRED / grand).round_dp(1)
-            },
-            service,
-            total,
-        })
-        .collect()
 }

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::keys::Key;
+use crate::domain::breakdown::{CostReport, CostRequest};
+use crate::domain::cost::{CostAnomaly, Forecast};
 use crate::domain::{
     Action, ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries,
     TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
@@ -55,6 +57,16 @@ pub enum DetailPayload {
     },
 }
 
+/// The cost review's answers to one request.
+#[derive(Debug, Clone)]
+pub struct CostAnswers {
+    pub request: CostRequest,
+    pub fetched_at: DateTime<Utc>,
+    pub report: Result<CostReport, SourceError>,
+    pub forecast: Result<Forecast, SourceError>,
+    pub anomalies: Result<Vec<CostAnomaly>, SourceError>,
+}
+
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -93,6 +105,10 @@ pub enum Msg {
         action: Action,
         result: Result<ActionOutcome, SourceError>,
     },
+    /// The cost review's answers for a request.
+    CostReviewed(Box<CostAnswers>),
+    /// An export of the cost review was written (its path), or could not be.
+    Exported(Result<String, String>),
     /// A signal asked the console to stop.
     Quit,
 }
@@ -134,6 +150,10 @@ pub enum Effect {
     /// Record an action that was refused, and why (read-only, one already in flight,
     /// a wrong typed name).
     Refuse { action: Action, reason: String },
+    /// Ask the cost review's question: the breakdown, the forecast, the anomalies.
+    FetchCostReview(CostRequest),
+    /// Write the cost review on screen to a file, as CSV or JSON.
+    ExportCost { report: Box<CostReport>, json: bool },
     /// Leave the console.
     Quit,
 }

@@ -458,9 +458,13 @@ fn refresh_asks_for_the_visible_source_or_all_on_the_overview() {
         "cost is billed: not on a global refresh"
     );
     press(&mut m, "5");
+    // The demo does not bill: the spend and the review on screen are asked again at once.
     assert_eq!(
         update(&mut m, Msg::Key(Key::ctrl('r'))),
-        vec![Effect::Refresh(SourceKind::Cost)]
+        vec![
+            Effect::Refresh(SourceKind::Cost),
+            Effect::FetchCostReview(crate::domain::breakdown::CostRequest::default())
+        ]
     );
 }
 
@@ -508,11 +512,16 @@ fn a_billed_refresh_opens_a_dialog_that_defaults_to_cancel() {
     assert!(matches!(m.mode, Mode::Confirm(_)));
     assert_eq!(m.tab, Tab::Cost);
     // Tab moves the focus to the yes button, Enter presses it.
+    // The yes goes past the cache, and the review on screen is asked again with it.
+    let refetch = vec![
+        Effect::RefetchCost,
+        Effect::FetchCostReview(crate::domain::breakdown::CostRequest::default()),
+    ];
     key(&mut m, KeyCode::Tab);
-    assert_eq!(key(&mut m, KeyCode::Enter), vec![Effect::RefetchCost]);
+    assert_eq!(key(&mut m, KeyCode::Enter), refetch);
     assert_eq!(m.mode, Mode::Normal);
     update(&mut m, Msg::Key(Key::ctrl('r')));
-    assert_eq!(press(&mut m, "y"), vec![Effect::RefetchCost]);
+    assert_eq!(press(&mut m, "y"), refetch);
 }
 
 #[test]
@@ -1051,4 +1060,136 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
     // Leaving the detail forgets its marks.
     key(&mut m, KeyCode::Esc);
     assert!(m.marks.is_empty());
+}
+
+fn answer_review(m: &mut Model, request: crate::domain::breakdown::CostRequest) {
+    use crate::domain::breakdown::{Breakdown, CostReport};
+    use crate::domain::cost::CostAnomaly;
+    use crate::domain::{DailySpend, SpendSeries};
+    let day = |d: u32, by: &[(&str, i64)]| DailySpend {
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+        by_service: by
+            .iter()
+            .map(|(k, a)| (k.to_string(), rust_decimal::Decimal::from(*a)))
+            .collect(),
+        estimated: false,
+    };
+    let series = SpendSeries {
+        unit: "USD".into(),
+        days: vec![
+            day(1, &[("Amazon Redshift", 200), ("AWS Glue", 30)]),
+            day(2, &[("Amazon Redshift", 600), ("AWS Glue", 31)]),
+        ],
+        ..SpendSeries::default()
+    };
+    let (query, _) = request.queries(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+    let report = CostReport {
+        breakdown: Breakdown::of(&series, None),
+        request: request.clone(),
+        query,
+    };
+    let anomaly = CostAnomaly {
+        id: "a-1".into(),
+        start: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        end: None,
+        unit: "USD".into(),
+        impact: rust_decimal::Decimal::from(400),
+        root_causes: vec![crate::domain::cost::RootCause {
+            service: Some("Amazon Redshift".into()),
+            ..Default::default()
+        }],
+    };
+    update(
+        m,
+        Msg::CostReviewed(Box::new(CostAnswers {
+            request,
+            fetched_at: t(9, 30),
+            report: Ok(report),
+            forecast: Err(SourceError::new(ErrorKind::NotConfigured, "no forecast")),
+            anomalies: Ok(vec![anomaly]),
+        })),
+    );
+}
+
+#[test]
+fn the_cost_review_asks_changes_drills_and_goes_back_up() {
+    use crate::domain::breakdown::CostRequest;
+    use crate::domain::cost::{GroupBy, Period};
+    let mut m = loaded();
+    let effects = press(&mut m, "5");
+    let asked = CostRequest::default();
+    assert!(
+        effects.contains(&Effect::FetchCostReview(asked.clone())),
+        "{effects:?}"
+    );
+    answer_review(&mut m, asked.clone());
+    assert_eq!(m.cost.rows().len(), 2);
+    assert_eq!(m.cost.rows()[0].key, "Amazon Redshift");
+    // Coming back to the tab asks nothing: the answer is there.
+    press(&mut m, "1");
+    let effects = press(&mut m, "5");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchCostReview(_)))
+    );
+
+    // p: the next period; a late answer to the old question is dropped.
+    let effects = press(&mut m, "p");
+    let Some(Effect::FetchCostReview(ninety)) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(ninety.period, Period::LastDays(90));
+    answer_review(&mut m, asked);
+    assert!(
+        m.cost.report.loading,
+        "the 30-day answer does not end the 90-day wait"
+    );
+    answer_review(&mut m, ninety.clone());
+
+    // Enter: into Amazon Redshift, by usage type; Esc: back to all services.
+    let effects = key(&mut m, KeyCode::Enter);
+    let Some(Effect::FetchCostReview(drilled)) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(drilled.group_by, GroupBy::UsageType);
+    assert_eq!(drilled.filters[0].value, "Amazon Redshift");
+    answer_review(&mut m, drilled);
+    let effects = key(&mut m, KeyCode::Esc);
+    assert!(
+        matches!(&effects[..], [Effect::FetchCostReview(r)] if *r == ninety),
+        "{effects:?}"
+    );
+    answer_review(&mut m, ninety.clone());
+
+    // a, then Enter: from the anomaly to its service's breakdown.
+    press(&mut m, "a");
+    assert_eq!(m.cost.anomaly, Some(0));
+    let effects = key(&mut m, KeyCode::Enter);
+    assert!(matches!(&effects[..], [Effect::FetchCostReview(r)]
+        if r.filters[0].value == "Amazon Redshift" && r.group_by == GroupBy::UsageType));
+
+    // e: the view on screen to a file.
+    let effects = press(&mut m, "e");
+    assert!(matches!(
+        &effects[..],
+        [Effect::ExportCost { json: false, .. }]
+    ));
+    // m and b change the question; `:cost PERIOD` sets the period.
+    assert!(
+        matches!(&press(&mut m, "m")[..], [Effect::FetchCostReview(r)]
+        if r.metric == crate::domain::cost::Metric::AmortizedCost)
+    );
+    press(&mut m, ":cost 2026-10-01..2026-11-01");
+    let effects = key(&mut m, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchCostReview(r)
+        if matches!(r.period, Period::Range(..)))),
+        "{effects:?}"
+    );
+    press(&mut m, ":cost fortnight");
+    key(&mut m, KeyCode::Enter);
+    assert!(m.notice.unwrap().is_error);
 }

@@ -76,6 +76,18 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ActionDone { action, result } => super::act::done(model, action, result),
+        Msg::CostReviewed(answers) => {
+            super::cost::reviewed(model, *answers);
+            Vec::new()
+        }
+        Msg::Exported(Ok(path)) => {
+            model.notice = Some(info(format!("exported to {path}")));
+            Vec::new()
+        }
+        Msg::Exported(Err(error)) => {
+            model.notice = Some(error_notice(format!("export failed: {error}")));
+            Vec::new()
+        }
         Msg::Quit => quit(model),
     }
 }
@@ -300,6 +312,7 @@ fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         Ok(Command::Tab(tab)) => switch_tab(model, tab),
+        Ok(Command::CostPeriod(period)) => super::cost::set_period(model, &period),
         Ok(Command::Theme(Some(name))) => vec![Effect::LoadTheme(name)],
         Ok(Command::Theme(None)) => {
             model.notice = Some(info(format!(
@@ -336,6 +349,11 @@ fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
     }
 }
 
+/// Goes to a tab, as its number key does.
+pub(super) fn go_to(model: &mut Model, tab: Tab) -> Vec<Effect> {
+    switch_tab(model, tab)
+}
+
 fn switch_tab(model: &mut Model, tab: Tab) -> Vec<Effect> {
     model.detail = None;
     if model.tab == tab {
@@ -344,7 +362,11 @@ fn switch_tab(model: &mut Model, tab: Tab) -> Vec<Effect> {
     model.tab = tab;
     // Marks belong to the list they were made in.
     model.marks.clear();
-    vec![Effect::Focus(tab.source())]
+    let mut effects = vec![Effect::Focus(tab.source())];
+    if tab == Tab::Cost {
+        effects.extend(super::cost::ask(model));
+    }
+    effects
 }
 
 fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
@@ -371,6 +393,9 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::TabAirflow => return switch_tab(model, Tab::Airflow),
         Action::TabRedshift => return switch_tab(model, Tab::Redshift),
         Action::TabCost => return switch_tab(model, Tab::Cost),
+        Action::Up | Action::Down
+            if model.tab == Tab::Cost
+                && super::cost::move_anomaly(model, if action == Action::Up { -1 } else { 1 }) => {}
         Action::Up => move_selection(model, -1),
         Action::Down => move_selection(model, 1),
         Action::PageUp => move_selection(model, -(model.page_rows() as isize)),
@@ -378,6 +403,13 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::Top => move_selection(model, isize::MIN / 2),
         Action::Bottom => move_selection(model, isize::MAX / 2),
         Action::Open => return open(model),
+        Action::Back if model.tab == Tab::Cost && model.detail.is_none() => {
+            let (handled, effects) = super::cost::up(model);
+            if handled {
+                return effects;
+            }
+            back(model)
+        }
         Action::Back => back(model),
         Action::Refresh => return refresh(model),
         Action::SortNext => sort(model, true),
@@ -386,6 +418,14 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::Retry => return super::act::retry(model),
         Action::Trigger => return super::act::trigger(model),
         Action::CancelQuery => return super::act::cancel_query(model),
+        _ if model.tab != Tab::Cost => {}
+        Action::CostPeriod => return super::cost::next_period(model),
+        Action::CostMetric => return super::cost::next_metric(model),
+        Action::CostGroup => return super::cost::next_grouping(model),
+        Action::CostGranularity => return super::cost::toggle_granularity(model),
+        Action::CostAnomalies => super::cost::toggle_anomalies(model),
+        Action::Export => return super::cost::export(model, false),
+        Action::ExportJson => return super::cost::export(model, true),
     }
     log_fetch(model).into_iter().collect()
 }
@@ -475,14 +515,15 @@ fn sort(model: &mut Model, next_column: bool) {
 
 /// The column titles of a tab's table.
 pub fn columns_of(tab: Tab) -> &'static [&'static str] {
-    use super::view::{Listed, ServiceSpend};
+    use super::view::Listed;
+    use crate::domain::breakdown::BreakdownRow;
     use crate::domain::{Failure, QueryRecord, ReplicationTask, WorkflowRun};
     match tab {
         Tab::Overview => Failure::COLUMNS,
         Tab::Dms => ReplicationTask::COLUMNS,
         Tab::Airflow => WorkflowRun::COLUMNS,
         Tab::Redshift => QueryRecord::COLUMNS,
-        Tab::Cost => ServiceSpend::COLUMNS,
+        Tab::Cost => BreakdownRow::COLUMNS,
     }
 }
 
@@ -526,6 +567,9 @@ fn refresh(model: &mut Model) -> Vec<Effect> {
         .collect(),
     };
     effects.extend(detail_fetch(model));
+    if model.tab == Tab::Cost {
+        effects.extend(super::cost::ask_again(model));
+    }
     effects
 }
 
@@ -564,6 +608,9 @@ fn open(model: &mut Model) -> Vec<Effect> {
     // A detail starts with no marks of its own.
     model.marks.clear();
     let tab = model.tab;
+    if tab == Tab::Cost {
+        return super::cost::drill(model);
+    }
     let Some(index) = model.view(tab).selected_index() else {
         return Vec::new();
     };

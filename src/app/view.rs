@@ -5,8 +5,7 @@
 
 use std::cmp::Ordering;
 
-use rust_decimal::Decimal;
-
+use crate::domain::breakdown::BreakdownRow;
 use crate::domain::{Failure, QueryRecord, ReplicationTask, WorkflowRun};
 
 /// Which column a table is sorted by, and which way.
@@ -374,47 +373,50 @@ pub fn source_name(failure: &Failure) -> &'static str {
     }
 }
 
-/// One service's spend over the Cost tab's period.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceSpend {
-    pub service: String,
-    pub total: Decimal,
-    /// Share of the period's total, in percent.
-    pub share: Decimal,
-}
-
-impl Listed for ServiceSpend {
-    const COLUMNS: &'static [&'static str] = &["SERVICE", "TOTAL", "SHARE"];
+impl Listed for BreakdownRow {
+    const COLUMNS: &'static [&'static str] =
+        &["GROUP", "TOTAL", "SHARE", "CHANGE", "CHANGE%", "TREND"];
     const DEFAULT_SORT: Sort = Sort {
         column: 1,
         descending: true,
     };
 
     fn matches(&self, needle: &str) -> bool {
-        contains(&[&self.service], needle)
+        contains(&[&self.key], needle)
     }
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
         match column {
-            1 | 2 => self.total.cmp(&other.total),
-            _ => self.service.cmp(&other.service),
+            0 => self.key.cmp(&other.key),
+            3 => self.change.cmp(&other.change),
+            4 => self.change_percent.cmp(&other.change_percent),
+            _ => self.total.cmp(&other.total),
         }
     }
 
+    fn tie(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+
     fn key(&self) -> String {
-        self.service.clone()
+        self.key.clone()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
-    fn spend(service: &str, total: i64) -> ServiceSpend {
-        ServiceSpend {
-            service: service.into(),
+    fn spend(service: &str, total: i64) -> BreakdownRow {
+        BreakdownRow {
+            key: service.into(),
             total: Decimal::from(total),
             share: Decimal::ZERO,
+            previous: Decimal::ZERO,
+            change: Decimal::ZERO,
+            change_percent: None,
+            amounts: Vec::new(),
         }
     }
 

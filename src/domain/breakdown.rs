@@ -8,7 +8,55 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::cost::{CostFilter, CostQuery, Granularity, GroupBy, Metric, Period};
 use super::spend::SpendSeries;
+
+/// What to report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostRequest {
+    pub period: Period,
+    pub granularity: Granularity,
+    pub metric: Metric,
+    pub group_by: GroupBy,
+    pub filters: Vec<CostFilter>,
+}
+
+impl Default for CostRequest {
+    fn default() -> Self {
+        CostRequest {
+            period: Period::LastDays(30),
+            granularity: Granularity::Daily,
+            metric: Metric::UnblendedCost,
+            group_by: GroupBy::Service,
+            filters: Vec::new(),
+        }
+    }
+}
+
+impl CostRequest {
+    /// The query of the period on `today`, and of the equal period before it.
+    pub fn queries(&self, today: NaiveDate) -> (CostQuery, CostQuery) {
+        let (start, end) = self.period.dates(today);
+        let (prev_start, prev_end) = Period::previous(start, end);
+        let query = |start, end| CostQuery {
+            start,
+            end,
+            granularity: self.granularity,
+            metric: self.metric,
+            group_by: self.group_by.clone(),
+            filters: self.filters.clone(),
+        };
+        (query(start, end), query(prev_start, prev_end))
+    }
+}
+
+/// A period's breakdown, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostReport {
+    pub request: CostRequest,
+    pub query: CostQuery,
+    pub breakdown: Breakdown,
+}
 
 /// One group of a breakdown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

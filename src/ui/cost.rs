@@ -1,23 +1,22 @@
-//! The Cost tab: daily spend of the last 30 days, totals, month to date, spend by service.
+//! The Cost tab: the cost review. The question (metric, period, granularity, grouping,
+//! drill-down), the total against the period before and the month's forecast, stacked
+//! bars of the largest groups with the anomaly days marked, the groups with their change
+//! and trend, and the anomalies.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph};
+use ratatui::widgets::{Cell, Paragraph};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::text::inert_line;
 use super::theme::Theme;
 use super::widgets::{Column, block, pane, table};
-use crate::app::model::COST_DAYS;
 use crate::app::{Action, Model, Tab};
-
-const COLUMNS: [Column; 3] = [
-    Column::always("SERVICE", Constraint::Min(24)),
-    Column::always("TOTAL", Constraint::Length(12)),
-    Column::always("SHARE", Constraint::Length(6)),
-];
+use crate::domain::breakdown::CostReport;
+use crate::domain::cost::CostAnomaly;
 
 /// An amount with thousands separators and cents: "$12,345.67" (or "12,345.67 EUR").
 pub fn money(amount: Decimal, unit: &str) -> String {
@@ -39,38 +38,142 @@ pub fn money(amount: Decimal, unit: &str) -> String {
     }
 }
 
-/// Draws the tab.
+/// Groups drawn in their own shade in the chart; the rest is "other".
+const STACKED: usize = 4;
+/// The glyph of each stacked group (and "other" last): told apart without colour too.
+const SHADES: [&str; STACKED + 1] = ["█", "▓", "▒", "░", "·"];
+/// Blocks of a sparkline, lowest first.
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+const COLUMNS: [Column; 6] = [
+    Column::always("GROUP", Constraint::Min(18)),
+    Column::always("TOTAL", Constraint::Length(12)),
+    Column::always("SHARE", Constraint::Length(6)),
+    Column::from("CHANGE", Constraint::Length(11), 70),
+    Column::from("CHANGE%", Constraint::Length(8), 90),
+    Column::from("TREND", Constraint::Length(14), 80),
+];
+
+fn shade_styles(theme: &Theme) -> [Style; STACKED + 1] {
+    [
+        theme.chart_bar,
+        theme.accent,
+        theme.running,
+        theme.title,
+        theme.muted,
+    ]
+}
+
+/// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
+fn whole(amount: Decimal, unit: &str) -> String {
+    let text = money(amount.round(), unit);
+    match text.split_once('.') {
+        Some((whole, rest)) => format!("{whole}{}", rest.trim_start_matches(char::is_numeric)),
+        None => text,
+    }
+}
+
+/// Draws the tab: the question, the totals and forecast, the stacked chart, the groups,
+/// the anomalies.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
-    let title = format!("spend, last {COST_DAYS} days");
-    let inner = pane(frame, area, theme, title, &model.spend, model.now);
-    let Some(series) = &model.spend.data else {
+    let review = &model.cost;
+    let inner = pane(
+        frame,
+        area,
+        theme,
+        "cost review".to_string(),
+        &review.report,
+        model.now,
+    );
+    let Some(report) = &review.report.data else {
         return;
     };
-    let days = series.last_days(COST_DAYS);
-    let total: Decimal = days.iter().map(|d| d.total()).sum();
-    let mtd = series.month_to_date(model.platform_now.date_naive());
-    let mut summary = vec![
-        Span::styled("total ", theme.muted),
-        Span::styled(money(total, &series.unit), theme.accent),
-        Span::styled("  month to date ", theme.muted),
-        Span::styled(money(mtd.current, &series.unit), theme.text),
+    let anomalies = review.anomalies.data.as_deref().unwrap_or(&[]);
+    let anomaly_height = if anomalies.is_empty() {
+        0
+    } else {
+        (anomalies.len().min(3) as u16 + 2).min(inner.height / 4)
+    };
+    let billed = model.spend.data.as_ref().and_then(|s| s.billed_requests);
+    let head_height = 2 + u16::from(billed.is_some());
+    let chart_height = (inner.height.saturating_sub(head_height + anomaly_height) / 2).clamp(4, 14);
+    let [head, chart, groups, anomaly_area] = Layout::vertical([
+        Constraint::Length(head_height),
+        Constraint::Length(chart_height),
+        Constraint::Min(3),
+        Constraint::Length(anomaly_height),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(head_lines(model, report, billed, theme)),
+        head,
+    );
+    render_stacked(frame, chart, report, anomalies, theme);
+    render_groups(frame, groups, model, report, theme);
+    if anomaly_height > 0 {
+        render_anomalies(frame, anomaly_area, model, anomalies, theme);
+    }
+}
+
+fn head_lines(
+    model: &Model,
+    report: &CostReport,
+    billed: Option<u64>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let q = &report.query;
+    let b = &report.breakdown;
+    let last = q.end.pred_opt().unwrap_or(q.end);
+    let question = vec![
+        Span::styled(q.metric.as_str().to_string(), theme.accent),
         Span::styled(
-            format!(" vs {} last month", money(mtd.previous, &series.unit)),
-            theme.muted,
+            format!(
+                " · {} ({} → {}) · {} · by {}",
+                report.request.period.label(),
+                q.start.format("%b %d"),
+                last.format("%b %d"),
+                q.granularity.as_str().to_lowercase(),
+                q.group_by.label()
+            ),
+            theme.text,
         ),
     ];
-    if let Some(pct) = mtd.change_percent() {
-        let style = if pct.is_sign_positive() {
-            theme.warning
-        } else {
-            theme.ok
-        };
-        summary.push(Span::styled(format!(" {pct:+}%"), style));
+    let mut totals = vec![
+        Span::styled("total ", theme.muted),
+        Span::styled(money(b.total, &b.unit), theme.accent),
+    ];
+    if let Some(pct) = b.change_percent() {
+        totals.push(Span::styled(
+            format!(" {pct:+}% vs before"),
+            if pct.is_sign_positive() {
+                theme.warning
+            } else {
+                theme.ok
+            },
+        ));
     }
+    // The month's end: spent so far plus the forecast of the days left.
+    if let (Some(forecast), Some(spend)) = (&model.cost.forecast.data, &model.spend.data) {
+        let spent = spend.month_to_date(model.platform_now.date_naive()).current;
+        totals.push(Span::styled("  month end ≈ ", theme.muted));
+        totals.push(Span::styled(
+            whole(spent + forecast.mean, &forecast.unit),
+            theme.text,
+        ));
+        totals.push(Span::styled(
+            format!(
+                " (80%: {}–{})",
+                whole(spent + forecast.low, &forecast.unit),
+                whole(spent + forecast.high, &forecast.unit)
+            ),
+            theme.muted,
+        ));
+    }
+    let mut lines = vec![Line::from(question), Line::from(totals)];
     // A provider that bills each request: say what this session has spent on asking.
-    let billing = series.billed_requests.map(|n| {
+    if let Some(n) = billed {
         let key = model.keymap.key_text(Action::Refresh);
-        Line::from(vec![
+        lines.push(Line::from(vec![
             Span::styled("Cost Explorer: ", theme.muted),
             Span::styled(
                 format!(
@@ -81,87 +184,318 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 theme.text,
             ),
             Span::styled(format!(" · {key} to refetch"), theme.muted),
-        ])
+        ]));
+    }
+    lines
+}
+
+/// The amounts of each bucket split into the largest groups and "other".
+fn stacks(report: &CostReport) -> Vec<[Decimal; STACKED + 1]> {
+    let b = &report.breakdown;
+    (0..b.buckets.len())
+        .map(|i| {
+            let mut stack = [Decimal::ZERO; STACKED + 1];
+            for (n, row) in b.rows.iter().enumerate() {
+                stack[n.min(STACKED)] += row.amounts[i].max(Decimal::ZERO);
+            }
+            stack
+        })
+        .collect()
+}
+
+/// Stacked bars of the largest groups and "other", a column per day (days summed when
+/// they outnumber the columns), anomaly days marked ▲ under their bar.
+fn render_stacked(
+    frame: &mut Frame,
+    area: Rect,
+    report: &CostReport,
+    anomalies: &[CostAnomaly],
+    theme: &Theme,
+) {
+    let b = &report.breakdown;
+    let outer = block(theme, "spend per bucket (largest groups stacked)");
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if b.buckets.is_empty() || inner.height < 3 || inner.width < 8 {
+        return;
+    }
+    let stacks = stacks(report);
+    let n = stacks.len();
+    let width = usize::from(inner.width);
+    // Buckets per column (several when they outnumber the columns), and column width.
+    let per = n.div_ceil(width).max(1);
+    let columns = n.div_ceil(per);
+    let bar = (width / columns).clamp(1, 4);
+    let chart_rows = usize::from(inner.height - 2);
+    let merged: Vec<([Decimal; STACKED + 1], bool, bool)> = stacks
+        .chunks(per)
+        .zip(b.buckets.chunks(per))
+        .zip(b.estimated.chunks(per))
+        .map(|((amounts, dates), estimated)| {
+            let mut stack = [Decimal::ZERO; STACKED + 1];
+            for bucket in amounts {
+                for (k, v) in stack.iter_mut().zip(bucket) {
+                    *k += *v;
+                }
+            }
+            let anomalous = dates.iter().any(|date| {
+                anomalies
+                    .iter()
+                    .any(|a| *date >= a.start && *date <= a.end.unwrap_or(*date))
+            });
+            (stack, anomalous, estimated.iter().any(|e| *e))
+        })
+        .collect();
+    let max = merged
+        .iter()
+        .map(|(s, _, _)| s.iter().copied().sum::<Decimal>())
+        .max()
+        .unwrap_or_default();
+    if max.is_zero() {
+        return;
+    }
+    let styles = shade_styles(theme);
+    let buf = frame.buffer_mut();
+    for (c, (stack, anomalous, estimated)) in merged.iter().enumerate() {
+        let x0 = inner.x + (c * bar) as u16;
+        // The column's height, shared among its segments by largest remainder (so a
+        // short chart still gives its rows to the largest groups).
+        let total: Decimal = stack.iter().copied().sum();
+        let height = (total * Decimal::from(chart_rows as u64) / max)
+            .round()
+            .to_usize()
+            .unwrap_or(0)
+            .min(chart_rows);
+        let rows = share_rows(stack, height);
+        let mut from = 0usize;
+        for (k, count) in rows.iter().enumerate() {
+            let to = from + count;
+            for row in from..to {
+                let y = inner.y + (chart_rows - 1 - row) as u16;
+                for dx in 0..bar.saturating_sub(usize::from(bar > 1)) {
+                    let style = if *estimated { theme.muted } else { styles[k] };
+                    buf[(x0 + dx as u16, y)]
+                        .set_symbol(SHADES[k])
+                        .set_style(style);
+                }
+            }
+            from = from.max(to);
+        }
+        if *anomalous {
+            let y = inner.y + chart_rows as u16;
+            buf[(x0, y)].set_symbol("▲").set_style(theme.warning);
+        }
+    }
+    // The last row: the legend.
+    let legend_y = inner.y + inner.height - 1;
+    let mut spans = Vec::new();
+    for (k, row) in b.rows.iter().take(STACKED).enumerate() {
+        spans.push(Span::styled(format!("{} ", SHADES[k]), styles[k]));
+        spans.push(Span::styled(format!("{}  ", short(&row.key)), theme.muted));
+    }
+    if b.rows.len() > STACKED {
+        spans.push(Span::styled(
+            format!("{} ", SHADES[STACKED]),
+            styles[STACKED],
+        ));
+        spans.push(Span::styled("other  ", theme.muted));
+    }
+    if !anomalies.is_empty() {
+        spans.push(Span::styled("▲ ", theme.warning));
+        spans.push(Span::styled("anomaly", theme.muted));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)),
+        Rect {
+            y: legend_y,
+            height: 1,
+            ..inner
+        },
+    );
+}
+
+/// `height` rows shared among `stack`'s amounts in proportion, by largest remainder.
+fn share_rows(stack: &[Decimal; STACKED + 1], height: usize) -> [usize; STACKED + 1] {
+    let total: Decimal = stack.iter().copied().sum();
+    let mut rows = [0usize; STACKED + 1];
+    if total <= Decimal::ZERO || height == 0 {
+        return rows;
+    }
+    let exact: Vec<Decimal> = stack
+        .iter()
+        .map(|a| *a * Decimal::from(height as u64) / total)
+        .collect();
+    for (r, e) in rows.iter_mut().zip(&exact) {
+        *r = e.floor().to_usize().unwrap_or(0);
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
     });
-    let chart_height = (inner.height / 2).clamp(5, 14);
-    let [summary_area, chart_area, services_area] = Layout::vertical([
-        Constraint::Length(1 + u16::from(billing.is_some())),
-        Constraint::Length(chart_height),
-        Constraint::Min(3),
-    ])
-    .areas(inner);
-    let mut summary_lines = vec![Line::from(summary)];
-    summary_lines.extend(billing);
-    frame.render_widget(Paragraph::new(summary_lines), summary_area);
-    render_chart(frame, chart_area, days, theme);
-    let b = block(theme, "by service");
-    let list = b.inner(services_area);
-    frame.render_widget(b, services_area);
-    let rows = &model.service_spend;
+    let mut left = height.saturating_sub(rows.iter().sum());
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        rows[i] += 1;
+        left -= 1;
+    }
+    rows
+}
+
+/// A group's name made short for the legend ("Amazon Redshift" → "Redshift").
+fn short(name: &str) -> String {
+    let name = inert_line(name);
+    let name = name
+        .strip_prefix("Amazon ")
+        .or_else(|| name.strip_prefix("AWS "))
+        .unwrap_or(&name)
+        .to_string();
+    if name.chars().count() > 18 {
+        format!("{}…", name.chars().take(17).collect::<String>())
+    } else {
+        name
+    }
+}
+
+/// A sparkline of `amounts` in `width` characters (buckets summed into each), from the
+/// series' lowest to its highest value, so a change shows even in a large steady cost.
+pub fn sparkline(amounts: &[Decimal], width: usize) -> String {
+    if amounts.is_empty() || width == 0 {
+        return String::new();
+    }
+    let per = amounts.len().div_ceil(width).max(1);
+    let sums: Vec<Decimal> = amounts.chunks(per).map(|c| c.iter().sum()).collect();
+    let max = sums.iter().copied().max().unwrap_or_default();
+    let min = sums.iter().copied().min().unwrap_or_default();
+    sums.iter()
+        .map(|v| {
+            if max <= Decimal::ZERO {
+                ' '
+            } else if max == min {
+                SPARKS[3]
+            } else {
+                let level = ((*v - min) * Decimal::from(7) / (max - min))
+                    .round()
+                    .to_usize()
+                    .unwrap_or(0);
+                SPARKS[level.min(7)]
+            }
+        })
+        .collect()
+}
+
+fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostReport, theme: &Theme) {
+    let b = &report.breakdown;
+    // The breadcrumb of drill-downs: "all › Amazon Redshift › by usage type (4)".
+    let mut title = String::from("all › ");
+    for filter in &report.query.filters {
+        title.push_str(&inert_line(&filter.value));
+        title.push_str(" › ");
+    }
+    title.push_str(&format!(
+        "by {} ({})",
+        report.query.group_by.label(),
+        b.rows.len()
+    ));
+    let outer = block(theme, &title);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let rows = &b.rows;
     table(
         frame,
-        list,
+        inner,
         theme,
         model.view(Tab::Cost),
         &COLUMNS,
-        "no spend",
+        "no spend in this period",
         |i| {
-            let s = &rows[i];
+            let r = &rows[i];
+            let change_style = if r.change.is_sign_positive() && !r.change.is_zero() {
+                theme.warning
+            } else {
+                theme.ok
+            };
             vec![
-                Cell::from(inert_line(&s.service)),
-                Cell::from(format!("{:>12}", money(s.total, &series.unit))),
-                Cell::from(format!("{:>5}%", s.share)),
+                Cell::from(inert_line(&r.key)),
+                Cell::from(format!("{:>12}", money(r.total, &b.unit))),
+                Cell::from(format!("{:>5}%", r.share)),
+                Cell::from(Span::styled(
+                    format!("{:>+11.2}", r.change.round_dp(2)),
+                    change_style,
+                )),
+                Cell::from(Span::styled(
+                    format!(
+                        "{:>8}",
+                        r.change_percent
+                            .map_or("new".to_string(), |p| format!("{p:+}%"))
+                    ),
+                    change_style,
+                )),
+                Cell::from(Span::styled(sparkline(&r.amounts, 14), theme.chart_bar)),
             ]
         },
     );
 }
 
-fn render_chart(frame: &mut Frame, area: Rect, days: &[crate::domain::DailySpend], theme: &Theme) {
-    if days.is_empty() || area.width < 10 {
-        return;
-    }
-    let n = days.len() as u16;
-    let room = area.width.saturating_sub(2);
-    // Two columns a day at least when there is room, so day labels stay readable; a gap
-    // between bars when there is more.
-    let (bar_width, gap) = if room >= n * 4 {
-        (3, 1)
-    } else if room >= n * 3 {
-        (2, 1)
-    } else if room >= n * 2 {
-        (2, 0)
-    } else {
-        (1, 0)
-    };
-    let bars: Vec<Bar> = days
+fn render_anomalies(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    anomalies: &[CostAnomaly],
+    theme: &Theme,
+) {
+    let key = model.keymap.key_text(Action::CostAnomalies);
+    let outer = block(
+        theme,
+        &format!(
+            "anomalies ({}) · {key} to select, Enter to its service",
+            anomalies.len()
+        ),
+    );
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let selected = model.cost.anomaly;
+    let first = selected
+        .unwrap_or(0)
+        .saturating_sub(usize::from(inner.height).saturating_sub(1));
+    let lines: Vec<Line> = anomalies
         .iter()
         .enumerate()
-        .map(|(i, day)| {
-            let value = day.total().round().to_u64().unwrap_or(0);
-            let label = if i % 7 == 0 || i + 1 == days.len() {
-                day.date.format("%d").to_string()
+        .skip(first)
+        .take(usize::from(inner.height))
+        .map(|(i, a)| {
+            let cause = a
+                .root_causes
+                .first()
+                .map(|c| {
+                    [&c.service, &c.region, &c.account, &c.usage_type]
+                        .into_iter()
+                        .flatten()
+                        .map(|s| inert_line(s))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                })
+                .unwrap_or_else(|| "cause unknown".to_string());
+            let end = a
+                .end
+                .map_or("ongoing".to_string(), |e| e.format("%b %d").to_string());
+            let line = Line::from(vec![
+                Span::styled("▲ ", theme.warning),
+                Span::styled(format!("{} → {end}  ", a.start.format("%b %d")), theme.text),
+                Span::styled(format!("+{}  ", money(a.impact, &a.unit)), theme.warning),
+                Span::styled(cause, theme.muted),
+            ]);
+            if selected == Some(i) {
+                line.style(theme.selection)
             } else {
-                String::new()
-            };
-            let style = if day.estimated {
-                theme.muted
-            } else {
-                theme.chart_bar
-            };
-            Bar::default()
-                .value(value)
-                .text_value(String::new())
-                .label(Line::from(label))
-                .style(style)
+                line
+            }
         })
         .collect();
-    let chart = BarChart::default()
-        .block(block(theme, "daily total (grey: estimated)"))
-        .data(BarGroup::default().bars(&bars))
-        .bar_width(bar_width)
-        .bar_gap(gap)
-        .label_style(theme.muted);
-    frame.render_widget(chart, area);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 #[cfg(test)]

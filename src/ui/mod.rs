@@ -195,6 +195,19 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
 fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     let actions: &[Action] = if model.mode == Mode::Help {
         &[Action::Back, Action::Quit]
+    } else if model.tab == Tab::Cost {
+        &[
+            Action::Open,
+            Action::Back,
+            Action::CostPeriod,
+            Action::CostMetric,
+            Action::CostGroup,
+            Action::CostGranularity,
+            Action::Export,
+            Action::CostAnomalies,
+            Action::Help,
+            Action::Quit,
+        ]
     } else if model.detail.is_some() {
         &[
             Action::Back,
@@ -240,6 +253,8 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
             .saturating_sub(1)
     };
     for drop in [
+        Action::CostAnomalies,
+        Action::CostGranularity,
         Action::Mark,
         Action::SortNext,
         Action::CommandMode,
@@ -253,11 +268,14 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     }
     let mut spans = Vec::new();
     for (action, key) in shown {
+        // On the Cost tab Enter and Esc move through the drill-downs.
+        let hint = match (model.tab, action) {
+            (Tab::Cost, Action::Open) => "drill in",
+            (Tab::Cost, Action::Back) => "up",
+            _ => action.hint(),
+        };
         spans.push(Span::styled(format!(" {key}"), theme.footer_key));
-        spans.push(Span::styled(
-            format!(" {} ", action.hint()),
-            theme.footer_text,
-        ));
+        spans.push(Span::styled(format!(" {hint} "), theme.footer_text));
     }
     Line::from(spans)
 }
