@@ -1,10 +1,12 @@
 //! The AWS adapters through the real SDK over HTTP, against moto's server (the PyPI
 //! `moto[server]` pinned in scripts/venv-moto) with the test shim of
 //! tests/emulator/moto_server.py: DMS tasks and their paging, starting a task, Cost
-//! Explorer results, and the Redshift Data statement flow. The server is started once per test binary and
+//! Explorer results (daily, and a grouped monthly query through the disk cache), and the
+//! Redshift Data statement flow. The server is started once per test binary and
 //! stops when the binary exits; a missing venv or a server that does not start fails the
-//! tests, it never skips them. Each test works in its own region (DMS) or with its own
-//! names, so they run in parallel without seeing each other's resources.
+//! tests, it never skips them. Each test works in its own region (DMS), its own moto
+//! account (Cost Explorer's queued results) or with its own names, so they run in parallel
+//! without seeing each other's resources.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -21,10 +23,11 @@ use aws_sdk_databasemigration as dms;
 use aws_sdk_redshiftdata as rsd;
 use chrono::{NaiveDate, Utc};
 use opsdeck::aws::ErrorContext;
-use opsdeck::aws::cost::CostExplorer;
+use opsdeck::aws::cost::{CachedCost, CostExplorer, DEFAULT_TTL, UNTAGGED};
 use opsdeck::aws::dms::Dms;
 use opsdeck::aws::redshift::Redshift;
 use opsdeck::config::{CostConfig, DmsConfig, RedshiftAuth, RedshiftConfig, RedshiftTarget};
+use opsdeck::domain::cost::{CostFilter, CostQuery, Granularity, GroupBy, Metric};
 use opsdeck::domain::{Health, MigrationType, StartMode, TaskStatus};
 use opsdeck::source::{CostSource, ErrorKind, ReplicationSource, WarehouseSource};
 use rust_decimal::Decimal;
@@ -590,6 +593,142 @@ async fn cost_daily_spend_sums_decimals_exactly_and_counts_billed_requests() {
     );
     assert_eq!(series.total(), amount("44.6000000004"));
     assert_eq!(adapter.billed_requests(), Some(2), "each page is billed");
+}
+
+/// Sends a client's requests as one moto account (`x-moto-account-id`): moto keeps a queue
+/// of Cost Explorer results per account, so a test in its own account never takes the
+/// results another test queued.
+#[derive(Debug)]
+struct MotoAccount(&'static str);
+
+impl ce::config::Intercept for MotoAccount {
+    fn name(&self) -> &'static str {
+        "MotoAccount"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut ce::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &ce::config::RuntimeComponents,
+        _cfg: &mut ce::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        context
+            .request_mut()
+            .headers_mut()
+            .insert("x-moto-account-id", self.0);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn cost_grouped_query_goes_through_the_sdk_and_the_disk_cache() {
+    const ACCOUNT: &str = "111122223333";
+    let group = |key: &str, amount: &str| {
+        serde_json::json!({
+            "Keys": [key],
+            "Metrics": {"AmortizedCost": {"Amount": amount, "Unit": "USD"}}
+        })
+    };
+    let month = |start: &str, end: &str, estimated: bool, groups: Vec<serde_json::Value>| {
+        serde_json::json!({
+            "TimePeriod": {"Start": start, "End": end},
+            "Total": {},
+            "Groups": groups,
+            "Estimated": estimated
+        })
+    };
+    let results = serde_json::json!({"account_id": ACCOUNT, "results": [{
+        "ResultsByTime": [
+            month("2026-09-15", "2026-10-01", false, vec![
+                group("team$data", "120.0000000001"),
+                group("team$", "3.3"),
+            ]),
+            month("2026-10-01", "2026-11-01", false, vec![group("team$data", "240.5")]),
+            month("2026-11-01", "2026-11-10", true, vec![
+                group("team$data", "80.25"),
+                group("team$", "0.0000000009"),
+            ]),
+        ]
+    }]});
+    assert_eq!(
+        moto().post_json("/moto-api/static/ce/cost-and-usage-results", &results),
+        201
+    );
+
+    let config = sdk_config("us-east-1").await;
+    let client = ce::Client::from_conf(
+        ce::config::Builder::from(&config)
+            .interceptor(MotoAccount(ACCOUNT))
+            .build(),
+    );
+    let scope = CostConfig {
+        linked_accounts: vec!["123456789012".into()],
+        tags: Vec::new(),
+    };
+    let adapter = Arc::new(CostExplorer::new(
+        client,
+        scope.clone(),
+        context("Cost Explorer"),
+    ));
+    let query = CostQuery {
+        start: NaiveDate::from_ymd_opt(2026, 9, 15).unwrap(),
+        end: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+        granularity: Granularity::Monthly,
+        metric: Metric::AmortizedCost,
+        group_by: GroupBy::Tag("team".into()),
+        filters: vec![CostFilter {
+            dimension: GroupBy::Service,
+            value: "Amazon Redshift".into(),
+        }],
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "opsdeck-moto-cost-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let cache = CachedCost::new(adapter.clone(), &dir, "prod", &scope, DEFAULT_TTL);
+    let series = cache.cost(&query).await.expect("spend by team");
+
+    let amount = |text: &str| text.parse::<Decimal>().unwrap();
+    let months: Vec<(String, bool)> = series
+        .days
+        .iter()
+        .map(|m| (m.date.to_string(), m.estimated))
+        .collect();
+    assert_eq!(
+        months,
+        [
+            ("2026-09-01".to_string(), false),
+            ("2026-10-01".to_string(), false),
+            ("2026-11-01".to_string(), true),
+        ]
+    );
+    assert_eq!(
+        series.days[0].by_service,
+        [
+            ("data".to_string(), amount("120.0000000001")),
+            (UNTAGGED.to_string(), amount("3.3")),
+        ]
+    );
+    assert_eq!(series.total(), amount("444.0500000010"));
+    assert_eq!(series.fetched_at, None);
+
+    // Asked again, and after a restart: the disk answers, moto is not asked.
+    let again = cache.cost(&query).await.expect("cached");
+    let restarted = CachedCost::new(adapter.clone(), &dir, "prod", &scope, DEFAULT_TTL);
+    let after = restarted
+        .cost(&query)
+        .await
+        .expect("cached after a restart");
+    assert_eq!(again.days, series.days);
+    assert_eq!(after.days, series.days);
+    assert!(after.fetched_at.is_some());
+    assert_eq!(
+        adapter.billed_requests(),
+        Some(1),
+        "one request reached moto"
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]

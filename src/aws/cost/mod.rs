@@ -1,28 +1,34 @@
-//! Cost Explorer: daily spend by service (GetCostAndUsage). Every request is billed
-//! (USD 0.01, each page counts), so the adapter counts them; the disk cache in
-//! [`crate::poll::cost_cache`] makes sure few are made.
+//! Cost Explorer: spend by day or month in any metric, grouped and drilled down
+//! (GetCostAndUsage), the forecast (GetCostForecast) and the anomalies (GetAnomalies).
+//! Every request is billed (USD 0.01, each page counts), so the adapter counts the ones
+//! that reach the service, and [`CachedCost`] keeps answers on disk so that few are made.
 
-use std::collections::BTreeMap;
+mod anomalies;
+mod billing;
+mod cache;
+mod forecast;
+mod usage;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use aws_sdk_costexplorer::Client;
-use aws_sdk_costexplorer::types::{
-    DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition,
-    GroupDefinitionType, ResultByTime, TagValues,
-};
+use aws_sdk_costexplorer::types::{Dimension, DimensionValues, Expression, TagValues};
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
-use super::{ErrorContext, source_error};
+use super::ErrorContext;
 use crate::config::CostConfig;
-use crate::domain::{DailySpend, SpendSeries};
+use crate::domain::SpendSeries;
+use crate::domain::cost::{CostAnomaly, CostQuery, Forecast, Metric};
 use crate::source::{CostSource, ErrorKind, SourceError, SourceResult};
 
-/// The metric the console shows: what was billed, before discounts are spread.
-const METRIC: &str = "UnblendedCost";
-/// Pages read at most for one period (a page holds many days of every service).
+use billing::BilledAttempts;
+pub use cache::{CachedCost, DEFAULT_TTL};
+pub use usage::{UNTAGGED, series_of};
+
+/// Pages read at most for one question: past this the answer would be incomplete (and
+/// each page is billed), so the query fails instead.
 const MAX_PAGES: usize = 50;
 
 /// The Cost Explorer adapter of one environment.
@@ -30,7 +36,7 @@ pub struct CostExplorer {
     client: Client,
     scope: CostConfig,
     context: ErrorContext,
-    /// Billed requests this session: every page of every call.
+    /// Billed requests this session: every attempt of every page that got an answer.
     billed: Arc<AtomicU64>,
 }
 
@@ -45,8 +51,14 @@ impl CostExplorer {
         }
     }
 
-    /// The filter of the environment's part of the bill, if it has one.
-    fn filter(&self) -> Option<Expression> {
+    /// The interceptor that counts this adapter's billed requests, for one operation.
+    fn billing(&self) -> BilledAttempts {
+        BilledAttempts::new(Arc::clone(&self.billed))
+    }
+
+    /// The environment's part of the bill AND-ed with `narrowing` (a query's drill-down),
+    /// as one filter; `None` when there is nothing to narrow.
+    fn filter(&self, narrowing: Vec<Expression>) -> Option<Expression> {
         let mut parts = Vec::new();
         if !self.scope.linked_accounts.is_empty() {
             parts.push(
@@ -72,6 +84,7 @@ impl CostExplorer {
                     .build(),
             );
         }
+        parts.extend(narrowing);
         match parts.len() {
             0 => None,
             1 => parts.pop(),
@@ -83,43 +96,24 @@ impl CostExplorer {
 #[async_trait]
 impl CostSource for CostExplorer {
     async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries> {
-        let period = DateInterval::builder()
-            .start(start.format("%Y-%m-%d").to_string())
-            .end(end.format("%Y-%m-%d").to_string())
-            .build()
-            .map_err(|e| SourceError::new(ErrorKind::Rejected, e.to_string()))?;
-        let filter = self.filter();
-        let mut results: Vec<ResultByTime> = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            self.billed.fetch_add(1, Ordering::Relaxed);
-            let page = self
-                .client
-                .get_cost_and_usage()
-                .time_period(period.clone())
-                .granularity(Granularity::Daily)
-                .metrics(METRIC)
-                .group_by(
-                    GroupDefinition::builder()
-                        .r#type(GroupDefinitionType::Dimension)
-                        .key("SERVICE")
-                        .build(),
-                )
-                .set_filter(filter.clone())
-                .set_next_page_token(token.take())
-                .send()
-                .await
-                .map_err(|e| source_error(e, &self.context))?;
-            results.extend(page.results_by_time().iter().cloned());
-            token = page
-                .next_page_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        series_of(&results)
+        self.cost(&CostQuery::daily_by_service(start, end)).await
+    }
+
+    async fn cost(&self, query: &CostQuery) -> SourceResult<SpendSeries> {
+        usage::cost(self, query).await
+    }
+
+    async fn forecast(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+        metric: Metric,
+    ) -> SourceResult<Forecast> {
+        forecast::forecast(self, start, end, metric).await
+    }
+
+    async fn anomalies(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<Vec<CostAnomaly>> {
+        anomalies::anomalies(self, start, end).await
     }
 
     fn billed_requests(&self) -> Option<u64> {
@@ -127,50 +121,30 @@ impl CostSource for CostExplorer {
     }
 }
 
-/// The daily series of GetCostAndUsage results grouped by service. A day split over two
-/// pages is merged; amounts are parsed as decimals, never floats.
-pub fn series_of(results: &[ResultByTime]) -> SourceResult<SpendSeries> {
-    let mut days: BTreeMap<NaiveDate, DailySpend> = BTreeMap::new();
-    let mut unit: Option<String> = None;
-    for result in results {
-        let Some(period) = result.time_period() else {
-            continue;
-        };
-        let date = NaiveDate::parse_from_str(period.start(), "%Y-%m-%d")
-            .map_err(|_| bad_response(format!("a day that is not a date: `{}`", period.start())))?;
-        let day = days.entry(date).or_insert_with(|| DailySpend {
-            date,
-            by_service: Vec::new(),
-            estimated: false,
-        });
-        day.estimated |= result.estimated();
-        for group in result.groups() {
-            let Some(metric) = group.metrics().and_then(|m| m.get(METRIC)) else {
-                continue;
-            };
-            let service = group.keys().first().cloned().unwrap_or_default();
-            let amount = match metric.amount() {
-                Some(text) => text.trim().parse::<Decimal>().map_err(|_| {
-                    bad_response(format!("an amount that is not a number: `{text}`"))
-                })?,
-                None => Decimal::ZERO,
-            };
-            if unit.is_none() {
-                unit = metric.unit().map(str::to_string);
-            }
-            match day.by_service.iter_mut().find(|(s, _)| *s == service) {
-                Some((_, total)) => *total += amount,
-                None => day.by_service.push((service, amount)),
-            }
-        }
-    }
-    Ok(SpendSeries {
-        unit: unit.unwrap_or_else(|| "USD".to_string()),
-        days: days.into_values().collect(),
-        ..SpendSeries::default()
-    })
+/// A date as Cost Explorer writes it.
+fn day(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// A date Cost Explorer wrote, as `2026-11-01` or with a time after it.
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
+}
+
+/// A request the SDK would not build (a required member missing): nothing was sent.
+fn unbuildable(error: impl std::fmt::Display) -> SourceError {
+    SourceError::new(ErrorKind::Rejected, format!("Cost Explorer: {error}"))
 }
 
 fn bad_response(what: String) -> SourceError {
     SourceError::new(ErrorKind::BadResponse, format!("Cost Explorer: {what}"))
+}
+
+fn too_many_pages(what: &str) -> SourceError {
+    SourceError::new(
+        ErrorKind::BadResponse,
+        format!("Cost Explorer: {what} runs past {MAX_PAGES} pages"),
+    )
+    .with_hint("narrow the period, or group by something with fewer values")
 }
