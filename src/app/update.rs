@@ -545,7 +545,9 @@ fn refresh(model: &mut Model) -> Vec<Effect> {
             vec![
                 format!("The spend on screen was fetched {age}."),
                 "Cost Explorer refreshes its data about three times a day.".to_string(),
-                "Asking again costs USD 0.01 per request (one or more pages).".to_string(),
+                "Asking again for this view sends 4 questions (this period, the one before, \
+                 the forecast, the anomalies): USD 0.01 per request, each page counts."
+                    .to_string(),
                 format!(
                     "This session has made {billed} billed request{} so far.",
                     if billed == 1 { "" } else { "s" }

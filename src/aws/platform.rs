@@ -7,13 +7,13 @@ use std::sync::Arc;
 use aws_config::{Region, SdkConfig};
 
 use super::cost::CostExplorer;
+use super::cost::{CachedCost, DEFAULT_TTL};
 use super::dms::Dms;
 use super::mwaa::MwaaTransport;
 use super::redshift::Redshift;
 use super::{AwsTarget, ErrorContext, load_config};
 use crate::airflow::{AirflowClient, ApiVersion, HttpTransport, RunScope, Transport};
 use crate::config::{AirflowConfig, AirflowEndpoint, EnvironmentConfig};
-use crate::poll::cost_cache::{CachedCost, DEFAULT_TTL};
 use crate::source::{Sources, SystemClock, Unconfigured, WarehouseSource, WorkflowSource};
 
 /// The Airflow REST client of an environment: through MWAA's InvokeRestApi, or over HTTP
@@ -101,6 +101,7 @@ pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Sourc
             Arc::new(cost),
             &cache_dir.join("cost"),
             &environment.name,
+            &environment.cost,
             DEFAULT_TTL,
         )),
         clock: Arc::new(SystemClock),

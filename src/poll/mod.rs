@@ -1,7 +1,6 @@
 //! Pollers: one task per source, at most one request in flight, faster while visible,
 //! backing off with jitter after failures, every result stamped with its fetch time.
 
-pub mod cost_cache;
 pub mod schedule;
 
 use std::time::Duration;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,9 +38,10 @@ pub struct CachedCost {
     /// includes: the file name has only a safe spelling and a hash of them.
     identity: String,
     ttl: Duration,
-    /// Set by [`CostSource::bypass_cache_once`]; the next question of any kind skips the
-    /// fresh check.
-    bypass: AtomicBool,
+    /// When [`CostSource::bypass_cache_once`] was last called (Unix microseconds; 0:
+    /// never). Every question asked within [`BYPASS_WINDOW`] after it skips the fresh
+    /// check: a refetch of the cost review asks several questions at once.
+    bypass_since: AtomicI64,
     /// One lock per file: two callers asking the same question at once pay for one answer.
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -75,7 +76,7 @@ impl CachedCost {
             ),
             identity: format!("{environment} {}", canonical(scope)),
             ttl,
-            bypass: AtomicBool::new(false),
+            bypass_since: AtomicI64::new(0),
             in_flight: Mutex::new(HashMap::new()),
         }
     }
@@ -101,8 +102,9 @@ impl CachedCost {
             fnv1a(&question)
         );
         let path = self.dir.join(&name);
-        let asked_at = Utc::now();
-        let bypass = self.bypass.swap(false, Ordering::Relaxed);
+        let since = self.bypass_since.load(Ordering::Relaxed);
+        let bypass = since > 0 && Utc::now().timestamp_micros() - since < BYPASS_WINDOW_MICROS;
+        let asked_at = DateTime::from_timestamp_micros(since).unwrap_or_else(Utc::now);
         let gate = self.gate(&name);
         let _one_at_a_time = gate.lock().await;
 
@@ -110,7 +112,7 @@ impl CachedCost {
         let usable = cached.as_ref().is_some_and(|entry| {
             if bypass {
                 // Only an answer fetched since the bypass (by a caller we waited for).
-                entry.fetched_at >= asked_at
+                entry.fetched_at > asked_at
             } else {
                 // An entry from the future (the clock went back) is not trusted.
                 (Utc::now() - entry.fetched_at)
@@ -211,9 +213,13 @@ impl CostSource for CachedCost {
     }
 
     fn bypass_cache_once(&self) {
-        self.bypass.store(true, Ordering::Relaxed);
+        self.bypass_since
+            .store(Utc::now().timestamp_micros(), Ordering::Relaxed);
     }
 }
+
+/// How long after a refetch's yes the questions asked go past the cache.
+const BYPASS_WINDOW_MICROS: i64 = 10_000_000;
 
 /// A name with only letters, digits, `-`, `_`, `=` and `.` in it.
 fn file_safe(name: &str) -> String {
