@@ -2,12 +2,15 @@
 //! exact message of every kind of mistake.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use opsdeck::app::keys::{Action, Key, KeyCode, Keymap};
-use opsdeck::config::{Config, ConfigError, Paths, Polling};
+use opsdeck::config::{Config, ConfigError, CostSettings, Paths, Polling};
+use opsdeck::domain::stages::{CostStage, CostStages};
 use opsdeck::domain::{PipelineDefinition, StageDefinition, StageSelector};
 use opsdeck::source::SourceKind;
+use rust_decimal::Decimal;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -133,6 +136,10 @@ fn empty_file_gives_the_defaults() {
     assert_eq!(config.polling.max_backoff, Duration::from_secs(300));
     assert!(config.keys.is_empty());
     assert!(config.pipelines.is_empty());
+    assert_eq!(config.cost, CostSettings::default());
+    assert_eq!(config.cost.budget, None);
+    assert_eq!(config.cost.currency, "USD");
+    assert_eq!(config.cost.stages, CostStages::defaults());
 }
 
 #[test]
@@ -142,7 +149,7 @@ fn unknown_top_level_key() {
         error_of("unknown-top-level-key.toml"),
         format!(
             "{}:2: unknown key `colour` at the top level; expected one of: \
-             theme, read_only, polling, keys, pipeline, environment",
+             theme, read_only, polling, keys, pipeline, environment, cost",
             path.display()
         )
     );
@@ -398,6 +405,169 @@ fn environment_mistakes_are_named_with_their_line() {
         (
             "[[environment]]\nname = \"prod\"\n[environment.airflow]\nurl = \"airflow.internal\"\n",
             "x.toml:3: environment `prod`: airflow `url` must start with http:// or https://, not `airflow.internal`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = Config::parse(text, Path::new("x.toml")).expect_err(text);
+        assert_eq!(error.to_string(), expected, "{text}");
+    }
+}
+
+fn amount(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+#[test]
+fn cost_file_sets_budget_currency_and_stages() {
+    let config = Config::load(&fixture("cost.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.cost.budget, Some(amount("30000.00")));
+    assert_eq!(config.cost.currency, "EUR");
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(
+        config.cost.stages,
+        CostStages {
+            stages: vec![
+                CostStage {
+                    name: "ingest".into(),
+                    services: vec![
+                        "AWS Database Migration Service".into(),
+                        "Amazon Relational Database Service".into(),
+                    ],
+                    tags: vec![],
+                },
+                CostStage {
+                    name: "lake".into(),
+                    services: vec!["Amazon Simple Storage Service".into(), "AWS Glue".into()],
+                    tags: vec![pair("stage", "lake")],
+                },
+                CostStage {
+                    name: "dbt".into(),
+                    services: vec![],
+                    tags: vec![
+                        pair("stage", "transform"),
+                        pair("stage", "dbt"),
+                        pair("team", "analytics"),
+                    ],
+                },
+            ],
+        }
+    );
+    let stages = &config.cost.stages;
+    assert_eq!(
+        stages.stage_of_service("Amazon Relational Database Service"),
+        Some("ingest")
+    );
+    // The file's stages replace the defaults.
+    assert_eq!(stages.stage_of_service("Amazon Redshift"), None);
+    assert_eq!(stages.stage_of_tag("team", "analytics"), Some("dbt"));
+}
+
+#[test]
+fn an_environment_budget_wins_over_the_files() {
+    let config = Config::load(&fixture("cost.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let prod = &config.environments[0];
+    assert_eq!(prod.budget, Some(amount("24000")));
+    assert_eq!(prod.cost.linked_accounts, ["123456789012"]);
+    assert_eq!(config.budget_for(prod), Some(amount("24000")));
+    let staging = &config.environments[1];
+    assert_eq!(staging.budget, None);
+    assert_eq!(config.budget_for(staging), Some(amount("30000")));
+    let bare = Config::load(&fixture("environments.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bare.budget_for(&bare.environments[0]), None);
+}
+
+#[test]
+fn negative_budget() {
+    let path = fixture("negative-budget.toml");
+    assert_eq!(
+        error_of("negative-budget.toml"),
+        format!(
+            "{}:3: bad value for `cost.budget`: expected an amount above zero, like 30000 or \
+             \"30000.00\", found -500",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn unknown_key_in_cost() {
+    let path = fixture("unknown-cost-key.toml");
+    assert_eq!(
+        error_of("unknown-cost-key.toml"),
+        format!(
+            "{}:4: unknown key `yearly_budget` in [cost]; expected one of: budget, currency, stage",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn cost_stage_without_a_name() {
+    let path = fixture("cost-stage-without-name.toml");
+    assert_eq!(
+        error_of("cost-stage-without-name.toml"),
+        format!("{}:5: missing key `name` in [[cost.stage]]", path.display())
+    );
+}
+
+#[test]
+fn cost_stage_that_claims_nothing() {
+    let path = fixture("cost-stage-claims-nothing.toml");
+    assert_eq!(
+        error_of("cost-stage-claims-nothing.toml"),
+        format!(
+            "{}:9: cost stage `serving` claims no cost; give it `services`, `tags` or both",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn cost_mistakes_are_named_with_their_line() {
+    let cases = [
+        (
+            "[cost]\nbudget = 0\n",
+            "x.toml:2: bad value for `cost.budget`: expected an amount above zero, like 30000 or \"30000.00\", found 0",
+        ),
+        (
+            "[cost]\nbudget = \"30,000\"\n",
+            "x.toml:2: bad value for `cost.budget`: expected an amount above zero, like 30000 or \"30000.00\", found \"30,000\"",
+        ),
+        (
+            "[cost]\ncurrency = \"usd\"\n",
+            "x.toml:2: bad value for `cost.currency`: expected a currency code of three capital letters, like \"USD\", found \"usd\"",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.cost]\nbudget = -1.5\n",
+            "x.toml:4: bad value for `environment[0].cost.budget`: expected an amount above zero, like 30000 or \"30000.00\", found -1.5",
+        ),
+        (
+            "[[environment]]\nname = \"prod\"\n[environment.cost]\nbudgt = 1\n",
+            "x.toml:4: unknown key `budgt` in [environment.cost]; expected one of: linked_accounts, tags, budget",
+        ),
+        (
+            "[[cost.stage]]\nname = \"a\"\nservices = [\"AWS Glue\"]\n[[cost.stage]]\nname = \"a\"\ntags = { stage = \"a\" }\n",
+            "x.toml:4: cost stage `a` is defined twice",
+        ),
+        (
+            "[[cost.stage]]\nname = \"a\"\nservices = [\"AWS Glue\"]\n[[cost.stage]]\nname = \"b\"\nservices = [\"AWS Glue\"]\n",
+            "x.toml:4: cost stage `b`: service `AWS Glue` is already in stage `a`",
+        ),
+        (
+            "[[cost.stage]]\nname = \"a\"\ntags = { stage = \"x\" }\n[[cost.stage]]\nname = \"b\"\ntags = { stage = [\"y\", \"x\"] }\n",
+            "x.toml:4: cost stage `b`: tag `stage = \"x\"` is already in stage `a`",
+        ),
+        (
+            "[[cost.stage]]\nname = \"other\"\nservices = [\"Tax\"]\n",
+            "x.toml:1: cost stage `other` is reserved for the costs no stage claims; choose another name",
+        ),
+        (
+            "[[cost.stage]]\nname = \"a\"\ntags = { stage = 5 }\n",
+            "x.toml:3: bad value for `cost.stage[0].tags.stage`: expected a tag value or a list of tag values, like \"migration\" or [\"migration\", \"dms\"], found 5",
+        ),
+        (
+            "[[cost.stage]]\nname = \"a\"\nservice = [\"AWS Glue\"]\n",
+            "x.toml:3: unknown key `service` in [[cost.stage]]; expected one of: name, services, tags",
         ),
     ];
     for (text, expected) in cases {

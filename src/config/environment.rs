@@ -1,10 +1,11 @@
 //! `[[environment]]`: the platforms opsdeck can watch — which AWS profile and region, which
 //! DMS tasks, which Airflow, which Redshift, which slice of the bill.
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::raw::Name;
+use super::raw::{Amount, Name};
 
 /// One environment (`[[environment]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,7 +23,13 @@ pub struct EnvironmentConfig {
     pub dms: DmsConfig,
     pub airflow: Option<AirflowConfig>,
     pub redshift: Option<RedshiftConfig>,
+    /// The part of the bill Cost Explorer is asked about.
     pub cost: CostConfig,
+    /// This environment's monthly budget (`[environment.cost] budget`), in `[cost]
+    /// currency`; it wins over `[cost] budget` (see
+    /// [`Config::budget_for`](super::Config::budget_for)). Kept apart from [`CostConfig`],
+    /// which is the scope of the Cost Explorer requests and of their cache.
+    pub budget: Option<Decimal>,
 }
 
 /// Which replication tasks to show (`[environment.dms]`).
@@ -177,6 +184,7 @@ struct RawCost {
     linked_accounts: Vec<Name>,
     #[serde(default)]
     tags: std::collections::BTreeMap<String, Vec<Name>>,
+    budget: Option<Amount>,
 }
 
 /// Airflow's DAG run states, for `run_states`.
@@ -323,6 +331,7 @@ impl RawEnvironment {
                     .map(|(key, values)| (key, names(values)))
                     .collect(),
             },
+            budget: self.cost.budget.map(|amount| amount.0),
         })
     }
 }

@@ -1,8 +1,10 @@
-//! The configuration file: theme, polling intervals, key bindings and pipelines.
+//! The configuration file: theme, polling intervals, key bindings, pipelines,
+//! environments, and the budget and stages of the bill.
 //!
 //! Read from `$XDG_CONFIG_HOME/opsdeck/config.toml` or `--config FILE`; every key is
 //! optional. Errors name the file, the line and the key (see [`ConfigError`]).
 
+mod cost;
 pub(crate) mod diagnostic;
 mod environment;
 mod error;
@@ -15,12 +17,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rust_decimal::Decimal;
 use toml::Spanned;
 
 use crate::app::keys::{Action, Key};
 use crate::domain::{PipelineDefinition, StageDefinition, StageSelector};
 use crate::source::SourceKind;
 
+pub use cost::{CostSettings, DEFAULT_CURRENCY};
 pub use environment::{
     AirflowConfig, AirflowEndpoint, CostConfig, DEFAULT_RUNS_PER_DAG, DmsConfig, EnvironmentConfig,
     RedshiftAuth, RedshiftConfig, RedshiftTarget,
@@ -46,6 +50,8 @@ pub struct Config {
     pub read_only: bool,
     /// The platforms to watch, in file order; the first is the default.
     pub environments: Vec<EnvironmentConfig>,
+    /// The budget and the stages of the bill (`[cost]`).
+    pub cost: CostSettings,
 }
 
 /// Polling intervals (`[polling]`, in seconds in the file).
@@ -124,7 +130,15 @@ impl Config {
             pipelines: pipelines(raw.pipeline, origin, &line)?,
             read_only: raw.read_only.unwrap_or(false),
             environments: environments(raw.environment, origin, &line)?,
+            cost: raw.cost.build().map_err(|misfit| {
+                ConfigError::at(origin, line(misfit.at..misfit.at), misfit.message)
+            })?,
         })
+    }
+
+    /// The monthly budget of an environment: its own `budget`, else `[cost] budget`.
+    pub fn budget_for(&self, environment: &EnvironmentConfig) -> Option<Decimal> {
+        environment.budget.or(self.cost.budget)
     }
 
     /// Reads and parses a config file.

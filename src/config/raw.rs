@@ -2,7 +2,9 @@
 //! whose "expected …" wording ends up in the error messages.
 
 use std::fmt;
+use std::str::FromStr;
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use toml::Spanned;
@@ -23,6 +25,8 @@ pub(super) struct RawConfig {
     pub pipeline: Vec<Spanned<RawPipeline>>,
     #[serde(default)]
     pub environment: Vec<Spanned<super::environment::RawEnvironment>>,
+    #[serde(default)]
+    pub cost: super::cost::RawCostSettings,
 }
 
 /// `[polling]`, in seconds.
@@ -104,6 +108,74 @@ impl<'de> Deserialize<'de> for Seconds {
             }
         }
         deserializer.deserialize_u64(SecondsVisitor)
+    }
+}
+
+/// An amount of money above zero: a TOML number (`30000`, `1250.5`) or a decimal in a
+/// string (`"30000.00"`), kept exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Amount(pub Decimal);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AmountVisitor;
+        impl AmountVisitor {
+            fn positive<E: de::Error>(
+                &self,
+                amount: Option<Decimal>,
+                found: Unexpected<'_>,
+            ) -> Result<Amount, E> {
+                match amount {
+                    Some(amount) if amount > Decimal::ZERO => Ok(Amount(amount)),
+                    _ => Err(E::invalid_value(found, self)),
+                }
+            }
+        }
+        impl Visitor<'_> for AmountVisitor {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an amount above zero, like 30000 or \"30000.00\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                self.positive(Some(Decimal::from(v)), Unexpected::Signed(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                self.positive(Some(Decimal::from(v)), Unexpected::Unsigned(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+                // The shortest text that reads back as the same float is what was written
+                // (1250.1, not 1250.09999999999990905052982270717620849609375).
+                let amount = Decimal::from_str(&v.to_string()).ok();
+                self.positive(amount, Unexpected::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
+                self.positive(Decimal::from_str(v).ok(), Unexpected::Str(v))
+            }
+        }
+        deserializer.deserialize_any(AmountVisitor)
+    }
+}
+
+/// A currency code: three capital letters (`USD`, `EUR`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Currency(pub String);
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CurrencyVisitor;
+        impl Visitor<'_> for CurrencyVisitor {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a currency code of three capital letters, like \"USD\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Currency, E> {
+                if v.len() != 3 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(E::invalid_value(Unexpected::Str(v), &self));
+                }
+                Ok(Currency(v.to_string()))
+            }
+        }
+        deserializer.deserialize_str(CurrencyVisitor)
     }
 }
 

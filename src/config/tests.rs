@@ -167,3 +167,85 @@ fn toml_errors_keep_their_line() {
         "config.toml:2: invalid TOML: duplicate key"
     );
 }
+
+#[test]
+fn a_budget_is_kept_as_written() {
+    let budget = |value: &str| parse(&format!("[cost]\nbudget = {value}\n")).cost.budget;
+    let exact = |text: &str| text.parse::<Decimal>().ok();
+    assert_eq!(budget("30000"), exact("30000"));
+    assert_eq!(budget("1250.1"), exact("1250.1"));
+    assert_eq!(budget("1e4"), exact("10000"));
+    assert_eq!(budget("\"30000.00\""), exact("30000.00"));
+    assert_eq!(budget("\"30000.00\"").map(|b| b.scale()), Some(2));
+    assert_eq!(budget("0.01"), exact("0.01"));
+}
+
+#[test]
+fn a_budget_must_be_an_amount_above_zero() {
+    for (value, found) in [
+        ("-500", "-500"),
+        ("0", "0"),
+        ("-0.0", "-0.0"),
+        ("\"-1\"", "\"-1\""),
+        ("\"thirty\"", "\"thirty\""),
+        ("\"\"", "\"\""),
+        ("true", "true"),
+        ("nan", "NaN"),
+        ("1e40", "10000000000000000000000000000000000000000.0"),
+        ("[1]", "a list"),
+    ] {
+        assert_eq!(
+            err(&format!("[cost]\nbudget = {value}\n")),
+            format!(
+                "config.toml:2: bad value for `cost.budget`: expected an amount above zero, \
+                 like 30000 or \"30000.00\", found {found}"
+            ),
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn stages_take_a_tag_value_or_a_list_of_them() {
+    let stages =
+        parse("[[cost.stage]]\nname = \"a\"\ntags = { stage = \"a\", team = [\"x\", \"y\"] }\n")
+            .cost
+            .stages;
+    assert_eq!(stages.stages.len(), 1);
+    assert_eq!(
+        stages.stages[0].tags,
+        [
+            ("stage".to_string(), "a".to_string()),
+            ("team".to_string(), "x".to_string()),
+            ("team".to_string(), "y".to_string()),
+        ]
+    );
+    assert_eq!(
+        err("[[cost.stage]]\nname = \"a\"\ntags = { stage = [\"\"] }\n"),
+        "config.toml:3: bad value for `cost.stage[0].tags.stage[0]`: expected a non-empty \
+         string, found \"\""
+    );
+    assert_eq!(
+        err("[[cost.stage]]\nname = \"a\"\ntags = { \"\" = \"x\" }\n"),
+        "config.toml:1: cost stage `a`: a tag key cannot be empty"
+    );
+    assert_eq!(
+        err("[[cost.stage]]\nname = \"a\"\ntags = { stage = [] }\n"),
+        "config.toml:1: cost stage `a` claims no cost; give it `services`, `tags` or both"
+    );
+}
+
+#[test]
+fn cost_keeps_its_defaults_without_stages() {
+    let cost = parse("[cost]\nbudget = 10\n").cost;
+    assert_eq!(cost.currency, DEFAULT_CURRENCY);
+    assert_eq!(cost.stages, crate::domain::stages::CostStages::defaults());
+    let config = parse("cost = { currency = \"EUR\" }\n");
+    assert_eq!(config.cost.currency, "EUR");
+    assert_eq!(config.cost.budget, None);
+    assert_eq!(
+        config.budget_for(&EnvironmentConfig::default()),
+        None,
+        "no budget anywhere"
+    );
+}

@@ -11,6 +11,7 @@ pub mod health;
 pub mod pipeline;
 pub mod replication;
 pub mod spend;
+pub mod stages;
 pub mod warehouse;
 pub mod workflow;
 
