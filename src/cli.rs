@@ -88,9 +88,10 @@ pub enum Command {
         /// included).
         #[arg(long, default_value = "30d", value_parser = parse_period)]
         period: crate::domain::cost::Period,
-        /// service, account, region, usage-type, or tag:KEY.
-        #[arg(long, default_value = "service", value_parser = parse_group)]
-        group_by: crate::domain::cost::GroupBy,
+        /// service, account, region, usage-type, tag:KEY, or stage (the pipeline stages of
+        /// the config's [[cost.stage]]).
+        #[arg(long, default_value = "service", value_parser = parse_grouping)]
+        group_by: Grouping,
         /// unblended, amortized or net-unblended.
         #[arg(long, default_value = "unblended", value_parser = parse_metric)]
         metric: crate::domain::cost::Metric,
@@ -148,6 +149,26 @@ pub enum RetryCommand {
 
 fn parse_period(s: &str) -> Result<crate::domain::cost::Period, String> {
     crate::domain::cost::Period::parse(s)
+}
+
+/// `--group-by`: a provider dimension, or the pipeline stages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grouping {
+    pub group_by: crate::domain::cost::GroupBy,
+    pub by_stage: bool,
+}
+
+fn parse_grouping(s: &str) -> Result<Grouping, String> {
+    if s.trim().eq_ignore_ascii_case("stage") {
+        return Ok(Grouping {
+            group_by: crate::domain::cost::GroupBy::Service,
+            by_stage: true,
+        });
+    }
+    parse_group(s).map(|group_by| Grouping {
+        group_by,
+        by_stage: false,
+    })
 }
 
 fn parse_group(s: &str) -> Result<crate::domain::cost::GroupBy, String> {
@@ -291,6 +312,15 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let environment_names: Vec<String> =
         config.environments.iter().map(|e| e.name.clone()).collect();
+    let cost_stages = config.cost.stages.clone();
+    let budget = match &platform {
+        Platform::Aws(environment) => config.budget_for(environment),
+        // The demo company budgets its platform at USD 30,000 a month.
+        Platform::Demo => config
+            .cost
+            .budget
+            .or(Some(rust_decimal::Decimal::from(30_000))),
+    };
     let mut console = console(
         config,
         theme,
@@ -301,6 +331,8 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         no_color,
     );
     console.model.environments = environment_names;
+    console.model.cost_stages = cost_stages;
+    console.model.budget = budget;
     console.environments = Some(Arc::new(environments));
     console.export_dir = Some(paths.state_dir.join("exports"));
     console.audit = match crate::audit::AuditLog::open(&audit_path) {
@@ -327,12 +359,18 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::domain::cost::Granularity::Daily
             },
             metric: *metric,
-            group_by: group_by.clone(),
+            group_by: group_by.group_by.clone(),
             filters: filter.clone(),
+            by_stage: group_by.by_stage,
         };
         let today = console.sources.clock.now().date_naive();
         let report = runtime
-            .block_on(crate::cost_report::report(&console.sources, request, today))
+            .block_on(crate::cost_report::report(
+                &console.sources,
+                request,
+                today,
+                &console.model.cost_stages,
+            ))
             .map_err(|e| anyhow::anyhow!("cannot read the spend: {e}"))?;
         let text = match format.as_str() {
             "csv" => report.csv(),

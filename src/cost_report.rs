@@ -10,25 +10,57 @@ use serde_json::{Value, json};
 
 use crate::domain::breakdown::{Breakdown, cents};
 pub use crate::domain::breakdown::{CostReport, CostRequest};
+use crate::domain::stages::CostStages;
+use crate::domain::{DailySpend, SpendSeries};
 use crate::source::{SourceError, Sources};
 use crate::ui::text::{fit, inert_line};
 
 /// Asks the cost source for the period and the one before, at once.
+/// Grouped by stage, the by-service answers are summed into `stages`.
 pub async fn report(
     sources: &Sources,
     request: CostRequest,
     today: NaiveDate,
+    stages: &CostStages,
 ) -> Result<CostReport, SourceError> {
     let (query, previous) = request.queries(today);
     let (now, before) = tokio::join!(sources.cost.cost(&query), sources.cost.cost(&previous));
-    let now = now?;
+    let mut now = now?;
     // The comparison is a nicety: without it the period is still reported.
-    let before = before.ok();
+    let mut before = before.ok();
+    if request.by_stage {
+        now = by_stage(&now, stages);
+        before = before.map(|b| by_stage(&b, stages));
+    }
     Ok(CostReport {
         breakdown: Breakdown::of(&now, before.as_ref()),
         request,
         query,
     })
+}
+
+/// A by-service series summed into stages (stages with no spend at all left out).
+fn by_stage(series: &SpendSeries, stages: &CostStages) -> SpendSeries {
+    let rows = stages.per_stage(series);
+    let days = series
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| DailySpend {
+            date: day.date,
+            by_service: rows
+                .iter()
+                .filter(|(_, amounts)| amounts.iter().any(|a| !a.is_zero()))
+                .map(|(stage, amounts)| (stage.clone(), amounts[i]))
+                .collect(),
+            estimated: day.estimated,
+        })
+        .collect();
+    SpendSeries {
+        unit: series.unit.clone(),
+        days,
+        ..SpendSeries::default()
+    }
 }
 
 fn percent(p: Option<Decimal>) -> String {
@@ -41,7 +73,7 @@ impl CostReport {
         let mut title = format!(
             "{} by {} · {} ({} → {}) · {}",
             self.query.metric,
-            self.query.group_by.label(),
+            self.request.group_label(),
             self.request.period.label(),
             self.query.start,
             last,
@@ -157,7 +189,7 @@ impl CostReport {
             },
             "metric": self.query.metric.as_str(),
             "granularity": self.query.granularity.as_str(),
-            "group_by": self.query.group_by.label(),
+            "group_by": self.request.group_label(),
             "filters": self.query.filters.iter().map(|f| json!({
                 "dimension": f.dimension.label(),
                 "value": f.value,

@@ -155,8 +155,9 @@ where
                 Effect::RefetchCost => sources.cost.bypass_cache_once(),
                 Effect::FetchCostReview(request) => {
                     let (tx, sources) = (tx.clone(), sources.clone());
+                    let stages = model.cost_stages.clone();
                     tokio::spawn(async move {
-                        let msg = review_cost(&sources, request, Utc::now()).await;
+                        let msg = review_cost(&sources, request, &stages, Utc::now()).await;
                         let _ = tx.send(msg);
                     });
                 }
@@ -275,6 +276,7 @@ where
 pub async fn review_cost(
     sources: &Sources,
     request: crate::domain::breakdown::CostRequest,
+    stages: &crate::domain::stages::CostStages,
     fetched_at: chrono::DateTime<Utc>,
 ) -> Msg {
     use chrono::{Datelike, Months};
@@ -284,7 +286,7 @@ pub async fn review_cost(
     let (start, end) = request.period.dates(today);
     let metric = request.metric;
     let (report, forecast, anomalies) = tokio::join!(
-        crate::cost_report::report(sources, request.clone(), today),
+        crate::cost_report::report(sources, request.clone(), today, stages),
         sources.cost.forecast(today, next_month, metric),
         sources.cost.anomalies(start, end),
     );
@@ -311,7 +313,7 @@ fn export_cost(
         query.start,
         query.end,
         query.metric.as_str(),
-        query.group_by.label().replace([' ', ':'], "-")
+        report.request.group_label().replace([' ', ':'], "-")
     );
     for filter in &query.filters {
         name.push('-');

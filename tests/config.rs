@@ -30,6 +30,7 @@ fn stage(name: &str, selector: StageSelector) -> StageDefinition {
     StageDefinition {
         name: name.to_string(),
         selector,
+        cost: None,
     }
 }
 
@@ -574,4 +575,27 @@ fn cost_mistakes_are_named_with_their_line() {
         let error = Config::parse(text, Path::new("x.toml")).expect_err(text);
         assert_eq!(error.to_string(), expected, "{text}");
     }
+}
+
+#[test]
+fn a_pipeline_stage_names_an_existing_cost_stage() {
+    let path = fixture("pipeline-unknown-cost-stage.toml");
+    assert_eq!(
+        error_of("pipeline-unknown-cost-stage.toml"),
+        format!(
+            "{}:4: pipeline stage `dbt`: `cost = \"dbt\"` names no cost stage; the stages \
+             are migration, lake, orchestration, warehouse, transform",
+            path.display()
+        )
+    );
+    // The demo's pipeline names the default stages.
+    let demo = opsdeck::config::Config::parse(
+        opsdeck::demo::PIPELINE_TOML,
+        std::path::Path::new("demo pipeline"),
+    )
+    .unwrap();
+    assert_eq!(
+        demo.pipelines[0].stages[0].cost.as_deref(),
+        Some("migration")
+    );
 }

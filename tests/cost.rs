@@ -15,7 +15,12 @@ fn october(request: CostRequest) -> opsdeck::cost_report::CostReport {
         .build()
         .unwrap();
     runtime
-        .block_on(report(&platform.sources(), request, today))
+        .block_on(report(
+            &platform.sources(),
+            request,
+            today,
+            &opsdeck::domain::stages::CostStages::defaults(),
+        ))
         .expect("the demo answers")
 }
 
@@ -101,4 +106,48 @@ fn a_drill_down_is_the_part_of_its_parent() {
     });
     assert_eq!(by_usage.breakdown.total, redshift);
     assert!(by_usage.breakdown.rows.len() > 1);
+}
+
+#[test]
+fn by_stage_sums_the_services_into_the_configured_stages() {
+    let by_service = october(CostRequest {
+        period: period(),
+        ..CostRequest::default()
+    });
+    let by_stage = october(CostRequest {
+        period: period(),
+        by_stage: true,
+        ..CostRequest::default()
+    });
+    assert_eq!(by_stage.breakdown.total, by_service.breakdown.total);
+    let keys: Vec<&str> = by_stage
+        .breakdown
+        .rows
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
+    for stage in [
+        "migration",
+        "lake",
+        "orchestration",
+        "warehouse",
+        "transform",
+        "other",
+    ] {
+        assert!(keys.contains(&stage), "{stage} in {keys:?}");
+    }
+    let warehouse = by_stage
+        .breakdown
+        .rows
+        .iter()
+        .find(|r| r.key == "warehouse")
+        .unwrap();
+    let redshift = by_service
+        .breakdown
+        .rows
+        .iter()
+        .find(|r| r.key == "Amazon Redshift")
+        .unwrap();
+    assert_eq!(warehouse.total, redshift.total);
+    assert!(by_stage.table().contains("by stage"));
 }

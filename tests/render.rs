@@ -67,6 +67,7 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             let msg = runtime.block_on(opsdeck::runtime::review_cost(
                 &platform.sources(),
                 request,
+                &model.cost_stages,
                 model.now,
             ));
             update(model, msg);

@@ -72,11 +72,20 @@ pub(super) fn next_metric(model: &mut Model) -> Vec<Effect> {
     changed(model, format!("metric: {metric}"))
 }
 
-/// `b`: the next grouping (drill-downs are kept).
+/// `b`: the next grouping (drill-downs are kept): service, the pipeline stages, account,
+/// region, usage type.
 pub(super) fn next_grouping(model: &mut Model) -> Vec<Effect> {
-    let group = next(&groupings(), &model.cost.request.group_by);
-    model.cost.request.group_by = group.clone();
-    changed(model, format!("grouped by {}", group.label()))
+    let request = &mut model.cost.request;
+    if request.by_stage {
+        request.by_stage = false;
+        request.group_by = GroupBy::LinkedAccount;
+    } else if request.group_by == GroupBy::Service {
+        request.by_stage = true;
+    } else {
+        request.group_by = next(&groupings(), &request.group_by);
+    }
+    let label = request.group_label();
+    changed(model, format!("grouped by {label}"))
 }
 
 /// `d`: daily or monthly amounts.
@@ -150,6 +159,13 @@ pub(super) fn drill(model: &mut Model) -> Vec<Effect> {
         }];
         model.cost.request.group_by = GroupBy::UsageType;
         return changed(model, format!("{service} by usage type"));
+    }
+    if model.cost.request.by_stage {
+        model.notice = Some(Notice {
+            text: "a stage is several services: b groups by service to drill into one".to_string(),
+            is_error: false,
+        });
+        return Vec::new();
     }
     let Some(index) = model.view(Tab::Cost).selected_index() else {
         return Vec::new();

@@ -12,11 +12,13 @@ use super::view::{Listed, TableView};
 use crate::domain::breakdown::{BreakdownRow, CostReport, CostRequest};
 use crate::domain::cost::{CostAnomaly, Forecast, GroupBy};
 use crate::domain::failure::ItemRef;
+use crate::domain::stages::CostStages;
 use crate::domain::{
     Action, Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask,
     SpendSeries, StageStatus, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::SourceKind;
+use rust_decimal::Decimal;
 
 /// Days of spend the Cost tab shows.
 pub const COST_DAYS: usize = 30;
@@ -186,6 +188,12 @@ pub struct Model {
     pub failures: Vec<Failure>,
     /// The cost review on the Cost tab: what is asked, and the answers.
     pub cost: CostReview,
+    /// The pipeline stages cost is summed into (the config's, or the defaults).
+    pub cost_stages: CostStages,
+    /// The monthly budget of the environment, when the config sets one.
+    pub budget: Option<Decimal>,
+    /// Yesterday's cost of each cost stage, from the daily spend (for the pipeline chain).
+    pub stage_costs: Vec<(String, Decimal)>,
     /// Health counts per source, derived from the data (the newest run of each DAG).
     pub counts: SourceCounts,
     /// Each pipeline's stages with their status, derived from tasks and runs.
@@ -247,6 +255,9 @@ impl Model {
             spend: Resource::new(interval(SourceKind::Cost)),
             failures: Vec::new(),
             cost: CostReview::default(),
+            cost_stages: CostStages::defaults(),
+            budget: None,
+            stage_costs: Vec::new(),
             counts: SourceCounts::default(),
             stages: Vec::new(),
             problems: [0; 5],
@@ -362,6 +373,7 @@ impl Model {
                 .as_ref()
                 .map(|q| HealthCounts::tally(q.iter().map(QueryRecord::health))),
         };
+        self.stage_costs = self.yesterday_by_stage();
         self.stages = self
             .pipelines
             .iter()
@@ -376,6 +388,22 @@ impl Model {
         for (tab, key) in Tab::ALL.into_iter().zip(keys) {
             self.rebuild_with(tab, key);
         }
+    }
+
+    /// Yesterday's spend of each cost stage: the last whole day of the daily spend.
+    fn yesterday_by_stage(&self) -> Vec<(String, Decimal)> {
+        let Some(spend) = &self.spend.data else {
+            return Vec::new();
+        };
+        let yesterday = self.platform_now.date_naive().pred_opt();
+        let Some(i) = spend.days.iter().position(|d| Some(d.date) == yesterday) else {
+            return Vec::new();
+        };
+        self.cost_stages
+            .per_stage(spend)
+            .into_iter()
+            .map(|(stage, amounts)| (stage, amounts[i]))
+            .collect()
     }
 
     /// Re-filters and re-sorts one tab's rows after its filter or sort changed.

@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 
 use crate::app::keys::{Action, Key};
+use crate::domain::stages::OTHER_STAGE;
 use crate::domain::{PipelineDefinition, StageDefinition, StageSelector};
 use crate::source::SourceKind;
 
@@ -123,16 +124,17 @@ impl Config {
         let raw: RawConfig =
             diagnostic::deserialize(text).map_err(|d| ConfigError::from_diagnostic(origin, d))?;
         let line = |span: std::ops::Range<usize>| Some(diagnostic::line_of(text, span.start));
+        let cost: CostSettings = raw.cost.build().map_err(|misfit| {
+            ConfigError::at(origin, line(misfit.at..misfit.at), misfit.message)
+        })?;
         Ok(Config {
             theme: raw.theme.map(|name| name.0),
             polling: Polling::from_raw(raw.polling),
             keys: keys(raw.keys, origin, &line)?,
-            pipelines: pipelines(raw.pipeline, origin, &line)?,
+            pipelines: pipelines(raw.pipeline, origin, &line, &cost)?,
             read_only: raw.read_only.unwrap_or(false),
             environments: environments(raw.environment, origin, &line)?,
-            cost: raw.cost.build().map_err(|misfit| {
-                ConfigError::at(origin, line(misfit.at..misfit.at), misfit.message)
-            })?,
+            cost,
         })
     }
 
@@ -212,6 +214,7 @@ fn pipelines(
     raw: Vec<Spanned<RawPipeline>>,
     origin: &Path,
     line: &LineOf<'_>,
+    cost: &CostSettings,
 ) -> Result<Vec<PipelineDefinition>, ConfigError> {
     let mut pipelines: Vec<PipelineDefinition> = Vec::with_capacity(raw.len());
     for spanned in raw {
@@ -237,6 +240,26 @@ fn pipelines(
             let at = line(spanned.span());
             let stage = stage(spanned.into_inner())
                 .map_err(|message| ConfigError::at(origin, at, message))?;
+            if let Some(cost_stage) = &stage.cost {
+                let names = cost.stages.names();
+                if !names.contains(&cost_stage.as_str()) || cost_stage == OTHER_STAGE {
+                    return Err(ConfigError::at(
+                        origin,
+                        at,
+                        format!(
+                            "pipeline stage `{}`: `cost = \"{cost_stage}\"` names no cost stage; \
+                             the stages are {}",
+                            stage.name,
+                            names
+                                .iter()
+                                .filter(|n| **n != OTHER_STAGE)
+                                .copied()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
             if stages.iter().any(|s| s.name == stage.name) {
                 return Err(ConfigError::at(
                     origin,
@@ -287,7 +310,11 @@ fn stage(raw: RawStage) -> Result<StageDefinition, String> {
             ));
         }
     };
-    Ok(StageDefinition { name, selector })
+    Ok(StageDefinition {
+        name,
+        selector,
+        cost: raw.cost.map(|c| c.0),
+    })
 }
 
 #[cfg(test)]

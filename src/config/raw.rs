@@ -57,6 +57,8 @@ pub(super) struct RawStage {
     pub name: Name,
     pub replication: Option<Name>,
     pub dag: Option<Name>,
+    /// The `[[cost.stage]]` whose cost the chain shows beside this stage.
+    pub cost: Option<Name>,
 }
 
 /// A non-empty string: a name, a pattern or an identifier.

@@ -19,6 +19,9 @@ pub struct CostRequest {
     pub metric: Metric,
     pub group_by: GroupBy,
     pub filters: Vec<CostFilter>,
+    /// Group by pipeline stage: the provider is asked by service (or by the stages' tag)
+    /// and the answer summed into the configured stages.
+    pub by_stage: bool,
 }
 
 impl Default for CostRequest {
@@ -29,21 +32,37 @@ impl Default for CostRequest {
             metric: Metric::UnblendedCost,
             group_by: GroupBy::Service,
             filters: Vec::new(),
+            by_stage: false,
         }
     }
 }
 
 impl CostRequest {
-    /// The query of the period on `today`, and of the equal period before it.
+    /// The grouping as the screen names it ("stage" when grouped by pipeline stage).
+    pub fn group_label(&self) -> String {
+        if self.by_stage {
+            "stage".to_string()
+        } else {
+            self.group_by.label()
+        }
+    }
+
+    /// The provider's query of the period on `today`, and of the equal period before it
+    /// (by service when grouped by stage).
     pub fn queries(&self, today: NaiveDate) -> (CostQuery, CostQuery) {
         let (start, end) = self.period.dates(today);
+        let group_by = if self.by_stage {
+            GroupBy::Service
+        } else {
+            self.group_by.clone()
+        };
         let (prev_start, prev_end) = Period::previous(start, end);
         let query = |start, end| CostQuery {
             start,
             end,
             granularity: self.granularity,
             metric: self.metric,
-            group_by: self.group_by.clone(),
+            group_by: group_by.clone(),
             filters: self.filters.clone(),
         };
         (query(start, end), query(prev_start, prev_end))

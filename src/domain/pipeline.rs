@@ -18,6 +18,8 @@ pub enum StageSelector {
 pub struct StageDefinition {
     pub name: String,
     pub selector: StageSelector,
+    /// The cost stage (`[[cost.stage]]` name) whose last night's cost the chain shows.
+    pub cost: Option<String>,
 }
 
 /// A named chain of stages, run in order.

@@ -16,7 +16,8 @@ use super::theme::Theme;
 use super::widgets::{Column, block, pane, table};
 use crate::app::{Action, Model, Tab};
 use crate::domain::breakdown::CostReport;
-use crate::domain::cost::CostAnomaly;
+use crate::domain::cost::{CostAnomaly, Granularity};
+use chrono::Datelike;
 
 /// An amount with thousands separators and cents: "$12,345.67" (or "12,345.67 EUR").
 pub fn money(amount: Decimal, unit: &str) -> String {
@@ -65,7 +66,7 @@ fn shade_styles(theme: &Theme) -> [Style; STACKED + 1] {
 }
 
 /// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
-fn whole(amount: Decimal, unit: &str) -> String {
+pub fn whole(amount: Decimal, unit: &str) -> String {
     let text = money(amount.round(), unit);
     match text.split_once('.') {
         Some((whole, rest)) => format!("{whole}{}", rest.trim_start_matches(char::is_numeric)),
@@ -95,7 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         (anomalies.len().min(3) as u16 + 2).min(inner.height / 4)
     };
     let billed = model.spend.data.as_ref().and_then(|s| s.billed_requests);
-    let head_height = 2 + u16::from(billed.is_some());
+    let head_height = 3 + u16::from(billed.is_some());
     let chart_height = (inner.height.saturating_sub(head_height + anomaly_height) / 2).clamp(4, 14);
     let [head, chart, groups, anomaly_area] = Layout::vertical([
         Constraint::Length(head_height),
@@ -108,7 +109,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         Paragraph::new(head_lines(model, report, billed, theme)),
         head,
     );
-    render_stacked(frame, chart, report, anomalies, theme);
+    render_stacked(
+        frame,
+        chart,
+        report,
+        anomalies,
+        budget_per_bucket(model, report),
+        theme,
+    );
     render_groups(frame, groups, model, report, theme);
     if anomaly_height > 0 {
         render_anomalies(frame, anomaly_area, model, anomalies, theme);
@@ -133,7 +141,7 @@ fn head_lines(
                 q.start.format("%b %d"),
                 last.format("%b %d"),
                 q.granularity.as_str().to_lowercase(),
-                q.group_by.label()
+                report.request.group_label()
             ),
             theme.text,
         ),
@@ -153,23 +161,49 @@ fn head_lines(
         ));
     }
     // The month's end: spent so far plus the forecast of the days left.
+    let mut month: Vec<Span<'static>> = Vec::new();
     if let (Some(forecast), Some(spend)) = (&model.cost.forecast.data, &model.spend.data) {
         let spent = spend.month_to_date(model.platform_now.date_naive()).current;
-        totals.push(Span::styled("  month end ≈ ", theme.muted));
-        totals.push(Span::styled(
+        month.push(Span::styled("month end ≈ ", theme.muted));
+        month.push(Span::styled(
             whole(spent + forecast.mean, &forecast.unit),
             theme.text,
         ));
-        totals.push(Span::styled(
+        month.push(Span::styled(
             format!(
-                " (80%: {}–{})",
+                " ({}–{})",
                 whole(spent + forecast.low, &forecast.unit),
                 whole(spent + forecast.high, &forecast.unit)
             ),
             theme.muted,
         ));
     }
+    // Month to date against the monthly budget; a warning when the month will pass it.
+    if let (Some(budget), Some(spend)) = (model.budget, &model.spend.data) {
+        let spent = spend.month_to_date(model.platform_now.date_naive()).current;
+        let month_end = model.cost.forecast.data.as_ref().map(|f| spent + f.mean);
+        let over = month_end.is_some_and(|end| end > budget);
+        month.push(Span::styled(" · budget ", theme.muted));
+        month.push(Span::styled(
+            format!(
+                "{}{}",
+                whole(budget, &b.unit),
+                if over { " ⚠ over" } else { "" }
+            ),
+            if over { theme.warning } else { theme.text },
+        ));
+        month.push(Span::styled(
+            format!(
+                " · MTD {}%",
+                (spent * Decimal::ONE_HUNDRED / budget).round_dp(0)
+            ),
+            theme.muted,
+        ));
+    }
     let mut lines = vec![Line::from(question), Line::from(totals)];
+    if !month.is_empty() {
+        lines.push(Line::from(month));
+    }
     // A provider that bills each request: say what this session has spent on asking.
     if let Some(n) = billed {
         let key = model.keymap.key_text(Action::Refresh);
@@ -205,11 +239,27 @@ fn stacks(report: &CostReport) -> Vec<[Decimal; STACKED + 1]> {
 
 /// Stacked bars of the largest groups and "other", a column per day (days summed when
 /// they outnumber the columns), anomaly days marked ▲ under their bar.
+/// The monthly budget spread over a bucket: a day's share, or the month.
+fn budget_per_bucket(model: &Model, report: &CostReport) -> Option<Decimal> {
+    let budget = model.budget?;
+    match report.query.granularity {
+        Granularity::Monthly => Some(budget),
+        Granularity::Daily => {
+            let today = model.platform_now.date_naive();
+            let first = today.with_day(1)?;
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            let days = (next - first).num_days().max(1);
+            Some(budget / Decimal::from(days))
+        }
+    }
+}
+
 fn render_stacked(
     frame: &mut Frame,
     area: Rect,
     report: &CostReport,
     anomalies: &[CostAnomaly],
+    budget: Option<Decimal>,
     theme: &Theme,
 ) {
     let b = &report.breakdown;
@@ -246,9 +296,12 @@ fn render_stacked(
             (stack, anomalous, estimated.iter().any(|e| *e))
         })
         .collect();
+    // The budget's line is always inside the chart: it is part of the scale.
+    let budget = budget.map(|b| b * Decimal::from(per as u64));
     let max = merged
         .iter()
         .map(|(s, _, _)| s.iter().copied().sum::<Decimal>())
+        .chain(budget)
         .max()
         .unwrap_or_default();
     if max.is_zero() {
@@ -286,6 +339,20 @@ fn render_stacked(
             buf[(x0, y)].set_symbol("▲").set_style(theme.warning);
         }
     }
+    // The budget's line, behind the bars: a bar that crosses it hides it.
+    if let Some(budget) = budget {
+        let row = (budget * Decimal::from(chart_rows as u64) / max)
+            .round()
+            .to_usize()
+            .unwrap_or(0)
+            .clamp(1, chart_rows);
+        let y = inner.y + (chart_rows - row) as u16;
+        for x in inner.x..inner.x + (columns * bar).min(width) as u16 {
+            if buf[(x, y)].symbol() == " " {
+                buf[(x, y)].set_symbol("─").set_style(theme.warning);
+            }
+        }
+    }
     // The last row: the legend.
     let legend_y = inner.y + inner.height - 1;
     let mut spans = Vec::new();
@@ -302,7 +369,11 @@ fn render_stacked(
     }
     if !anomalies.is_empty() {
         spans.push(Span::styled("▲ ", theme.warning));
-        spans.push(Span::styled("anomaly", theme.muted));
+        spans.push(Span::styled("anomaly  ", theme.muted));
+    }
+    if budget.is_some() {
+        spans.push(Span::styled("─ ", theme.warning));
+        spans.push(Span::styled("budget", theme.muted));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)),
@@ -397,7 +468,7 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
     }
     title.push_str(&format!(
         "by {} ({})",
-        report.query.group_by.label(),
+        report.request.group_label(),
         b.rows.len()
     ));
     let outer = block(theme, &title);

@@ -45,7 +45,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         frame.render_widget(
             Paragraph::new(pipelines)
                 .wrap(Wrap { trim: true })
-                .block(block(theme, "nightly pipeline")),
+                .block(block(
+                    theme,
+                    if model.stage_costs.is_empty() {
+                        "nightly pipeline"
+                    } else {
+                        "nightly pipeline · $ last night's cost"
+                    },
+                )),
             chain,
         );
     }
@@ -161,6 +168,7 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
         .iter()
         .zip(&model.stages)
         .map(|(pipeline, stages)| {
+            let unit = model.spend.data.as_ref().map_or("USD", |s| s.unit.as_str());
             let mut spans = Vec::new();
             if model.pipelines.len() > 1 {
                 spans.push(Span::styled(
@@ -180,6 +188,17 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
                     format!("{} {}", stage.health.symbol(), inert_line(&stage.detail)),
                     theme.health(stage.health),
                 ));
+                // Last night's cost of the stage, when the pipeline names its cost stage.
+                let cost = pipeline.stages[i]
+                    .cost
+                    .as_ref()
+                    .and_then(|c| model.stage_costs.iter().find(|(s, _)| s == c));
+                if let Some((_, amount)) = cost {
+                    spans.push(Span::styled(
+                        format!(" {}", super::cost::whole(*amount, unit)),
+                        theme.muted,
+                    ));
+                }
             }
             Line::from(spans)
         })

@@ -49,6 +49,8 @@ pub fn model_from(platform: &DemoPlatform) -> Model {
         now,
         platform_now: now,
     });
+    // As `opsdeck --demo` does: the demo company's monthly budget.
+    model.budget = Some(rust_decimal::Decimal::from(30_000));
     let sources = platform.sources();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
