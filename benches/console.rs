@@ -136,5 +136,66 @@ fn bench_breakdown(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench_render, bench_update, bench_breakdown);
+/// The Cost tab drawing a review of 90 days × 50 services (stacked bars, the groups with
+/// their sparklines, the anomalies).
+fn bench_cost_tab(c: &mut Criterion) {
+    use chrono::NaiveDate;
+    use opsdeck::domain::breakdown::{Breakdown, CostReport, CostRequest};
+    use opsdeck::domain::cost::Period;
+    use opsdeck::domain::{DailySpend, SpendSeries};
+    use rust_decimal::Decimal;
+    let start = NaiveDate::from_ymd_opt(2026, 8, 25).expect("a date");
+    let series = SpendSeries {
+        unit: "USD".into(),
+        days: start
+            .iter_days()
+            .take(90)
+            .enumerate()
+            .map(|(d, date)| DailySpend {
+                date,
+                by_service: (0..50)
+                    .map(|s| {
+                        (
+                            format!("service {s:02}"),
+                            Decimal::new(98_765_432 + (d * 11 + s * 97) as i64, 6),
+                        )
+                    })
+                    .collect(),
+                estimated: false,
+            })
+            .collect(),
+        ..SpendSeries::default()
+    };
+    let request = CostRequest {
+        period: Period::LastDays(90),
+        ..CostRequest::default()
+    };
+    let (query, _) = request.queries(NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date"));
+    let mut model = common::demo_model();
+    update(&mut model, Msg::Key(Key::char('5')));
+    model.cost.report.data = Some(CostReport {
+        breakdown: Breakdown::of(&series, Some(&series)),
+        request: request.clone(),
+        query,
+        cached_at: None,
+    });
+    model.cost.asked = Some(request);
+    model.rebuild_view(opsdeck::app::Tab::Cost);
+    let theme = Theme::builtin("default").expect("built-in theme");
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+        c.bench_function(
+            &format!("render cost review 90 days x 50 services {w}x{h}"),
+            |b| b.iter(|| terminal.draw(|f| render(f, &model, &theme)).map(|_| ())),
+        );
+    }
+}
+
+criterion_group!(
+    benches,
+    bench_render,
+    bench_update,
+    bench_breakdown,
+    bench_cost_tab
+);
 criterion_main!(benches);

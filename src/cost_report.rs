@@ -26,6 +26,7 @@ pub async fn report(
     let (query, previous) = request.queries(today);
     let (now, before) = tokio::join!(sources.cost.cost(&query), sources.cost.cost(&previous));
     let mut now = now?;
+    let cached_at = now.fetched_at;
     // The comparison is a nicety: without it the period is still reported.
     let mut before = before.ok();
     if request.by_stage {
@@ -36,6 +37,7 @@ pub async fn report(
         breakdown: Breakdown::of(&now, before.as_ref()),
         request,
         query,
+        cached_at,
     })
 }
 

@@ -290,6 +290,12 @@ pub async fn review_cost(
         sources.cost.forecast(today, next_month, metric),
         sources.cost.anomalies(start, end),
     );
+    // An answer from the disk cache is as old as its fetch, not as this read.
+    let fetched_at = report
+        .as_ref()
+        .ok()
+        .and_then(|r| r.cached_at)
+        .unwrap_or(fetched_at);
     Msg::CostReviewed(Box::new(crate::app::CostAnswers {
         request,
         fetched_at,

@@ -13,6 +13,10 @@ pub enum Command {
     Env(Option<String>),
     /// `:cost PERIOD`: the Cost tab over a period (`30d`, `mtd`, `2026-10-01..2026-11-01`).
     CostPeriod(String),
+    /// `:group service|account|region|usage-type|stage|tag:KEY`: the Cost tab's grouping.
+    CostGroup(String),
+    /// `:metric unblended|amortized|net-unblended`: the Cost tab's metric.
+    CostMetric(String),
     /// `:help`.
     Help,
     /// `:q`, `:quit`.
@@ -20,8 +24,9 @@ pub enum Command {
 }
 
 /// The command words, in the order completion offers them.
-const WORDS: [&str; 10] = [
-    "overview", "dms", "airflow", "redshift", "cost", "theme", "env", "help", "quit", "q",
+const WORDS: [&str; 12] = [
+    "overview", "dms", "airflow", "redshift", "cost", "group", "metric", "theme", "env", "help",
+    "quit", "q",
 ];
 
 /// The commands that take an argument, completed from a list.
@@ -55,6 +60,21 @@ pub fn parse(input: &str) -> Result<Command, String> {
         }
         "cost" if arg.is_some() => {
             return Ok(Command::CostPeriod(arg.unwrap_or_default().to_string()));
+        }
+        "group" => {
+            return arg
+                .map(|a| Command::CostGroup(a.to_string()))
+                .ok_or_else(|| {
+                    "`:group` takes service, account, region, usage-type, stage or tag:KEY"
+                        .to_string()
+                });
+        }
+        "metric" => {
+            return arg
+                .map(|a| Command::CostMetric(a.to_string()))
+                .ok_or_else(|| {
+                    "`:metric` takes unblended, amortized or net-unblended".to_string()
+                });
         }
         other => match Tab::ALL.iter().find(|t| t.command() == other) {
             Some(tab) => Command::Tab(*tab),
@@ -160,7 +180,7 @@ mod tests {
         assert_eq!(complete("zz", choices), "zz");
         assert_eq!(
             completions("", choices).len(),
-            8,
+            10,
             "no :env without environments"
         );
     }

@@ -34,7 +34,10 @@ fn next<T: PartialEq + Clone>(all: &[T], current: &T) -> T {
 /// Asks the question again if it changed (or was never asked).
 pub(super) fn ask(model: &mut Model) -> Vec<Effect> {
     let review = &mut model.cost;
-    if review.asked.as_ref() == Some(&review.request) && review.report.data.is_some() {
+    // Asked already: answered, or on its way.
+    if review.asked.as_ref() == Some(&review.request)
+        && (review.report.data.is_some() || review.report.loading)
+    {
         return Vec::new();
     }
     review.report.loading = true;
@@ -245,6 +248,47 @@ pub(super) fn set_period(model: &mut Model, text: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// `:group G`: any grouping, tags included (`tag:team`), or the pipeline stages.
+pub(super) fn set_group(model: &mut Model, text: &str) -> Vec<Effect> {
+    let stage = text.trim().eq_ignore_ascii_case("stage");
+    let group = if stage {
+        Some(GroupBy::Service)
+    } else {
+        GroupBy::parse(text)
+    };
+    let Some(group) = group else {
+        model.notice = Some(Notice {
+            text: format!(
+                "`{text}` is not a grouping: service, account, region, usage-type, stage or \
+                 tag:KEY"
+            ),
+            is_error: true,
+        });
+        return Vec::new();
+    };
+    model.cost.request.group_by = group;
+    model.cost.request.by_stage = stage;
+    let label = model.cost.request.group_label();
+    let mut effects = super::update::go_to(model, Tab::Cost);
+    effects.extend(changed(model, format!("grouped by {label}")));
+    effects
+}
+
+/// `:metric M`.
+pub(super) fn set_metric(model: &mut Model, text: &str) -> Vec<Effect> {
+    let Some(metric) = Metric::parse(text) else {
+        model.notice = Some(Notice {
+            text: format!("`{text}` is not a metric: unblended, amortized or net-unblended"),
+            is_error: true,
+        });
+        return Vec::new();
+    };
+    model.cost.request.metric = metric;
+    let mut effects = super::update::go_to(model, Tab::Cost);
+    effects.extend(changed(model, format!("metric: {metric}")));
+    effects
 }
 
 /// `e` / `E`: the view on screen to a file.

@@ -1087,6 +1087,7 @@ fn answer_review(m: &mut Model, request: crate::domain::breakdown::CostRequest) 
         breakdown: Breakdown::of(&series, None),
         request: request.clone(),
         query,
+        cached_at: None,
     };
     let anomaly = CostAnomaly {
         id: "a-1".into(),
@@ -1190,6 +1191,34 @@ fn the_cost_review_asks_changes_drills_and_goes_back_up() {
         "{effects:?}"
     );
     press(&mut m, ":cost fortnight");
+    key(&mut m, KeyCode::Enter);
+    assert!(m.notice.clone().unwrap().is_error);
+    // :group takes tags and the stages; :metric any metric.
+    press(&mut m, ":group tag:team");
+    let effects = key(&mut m, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchCostReview(r)
+        if r.group_by == GroupBy::Tag("team".into()) && !r.by_stage)),
+        "{effects:?}"
+    );
+    press(&mut m, ":group stage");
+    let effects = key(&mut m, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchCostReview(r) if r.by_stage))
+    );
+    press(&mut m, ":metric net-unblended");
+    let effects = key(&mut m, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchCostReview(r)
+        if r.metric == crate::domain::cost::Metric::NetUnblendedCost))
+    );
+    press(&mut m, ":group colour");
     key(&mut m, KeyCode::Enter);
     assert!(m.notice.unwrap().is_error);
 }

@@ -313,6 +313,8 @@ fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
         }
         Ok(Command::Tab(tab)) => switch_tab(model, tab),
         Ok(Command::CostPeriod(period)) => super::cost::set_period(model, &period),
+        Ok(Command::CostGroup(group)) => super::cost::set_group(model, &group),
+        Ok(Command::CostMetric(metric)) => super::cost::set_metric(model, &metric),
         Ok(Command::Theme(Some(name))) => vec![Effect::LoadTheme(name)],
         Ok(Command::Theme(None)) => {
             model.notice = Some(info(format!(

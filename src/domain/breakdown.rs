@@ -75,6 +75,8 @@ pub struct CostReport {
     pub request: CostRequest,
     pub query: CostQuery,
     pub breakdown: Breakdown,
+    /// When the provider was asked, for an answer served from a cache.
+    pub cached_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One group of a breakdown.
