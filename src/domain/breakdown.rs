@@ -133,19 +133,38 @@ impl Breakdown {
             index.insert(key.to_string(), rows.len() - 1);
             rows.len() - 1
         };
-        for (b, day) in current.days.iter().enumerate() {
-            for (key, amount) in &day.by_service {
-                let i = row_of(key, &mut rows);
-                rows[i].amounts[b] += *amount;
-                rows[i].total += *amount;
+        // Providers list a day's groups in the same order every day: the row of the
+        // group at each position is remembered, and the map asked only when it differs.
+        let mut slots: Vec<usize> = Vec::new();
+        let mut slot = |j: usize, key: &str, rows: &mut Vec<BreakdownRow>| -> usize {
+            if let Some(&i) = slots.get(j)
+                && rows[i].key == key
+            {
+                return i;
             }
+            let i = row_of(key, rows);
+            if j < slots.len() {
+                slots[j] = i;
+            } else {
+                slots.push(i);
+            }
+            i
+        };
+        for (b, day) in current.days.iter().enumerate() {
+            for (j, (key, amount)) in day.by_service.iter().enumerate() {
+                let i = slot(j, key, &mut rows);
+                rows[i].amounts[b] += *amount;
+            }
+        }
+        for row in &mut rows {
+            row.total = row.amounts.iter().sum();
         }
         let mut previous_total = Decimal::ZERO;
         // A group that spent before and not now still belongs in the table.
         for day in previous.iter().flat_map(|p| &p.days) {
-            for (key, amount) in &day.by_service {
+            for (j, (key, amount)) in day.by_service.iter().enumerate() {
                 previous_total += *amount;
-                let i = row_of(key, &mut rows);
+                let i = slot(j, key, &mut rows);
                 rows[i].previous += *amount;
             }
         }
