@@ -216,3 +216,39 @@ fn a_bad_demo_speed_is_refused() {
     assert!(stderr(&output).contains("`fast` is not a speed between 0 and 100000"));
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[test]
+fn status_without_a_region_says_so_rather_than_blame_the_network() {
+    let home = std::env::temp_dir().join(format!("opsdeck-cli-noregion-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .arg("status")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("no-aws-credentials"),
+        )
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        // Cost Explorer's region is fixed: keep it off the network.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .expect("run opsdeck");
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("DMS      ✖ DMS: no AWS region (give --region"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}

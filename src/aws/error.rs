@@ -89,6 +89,23 @@ where
             if let Some(credentials) = credentials_error(&chain, context) {
                 return credentials;
             }
+            // No region anywhere: nothing was sent, so the network is not the cause.
+            let lower = chain.to_ascii_lowercase();
+            if lower.contains("missing region") || lower.contains("missing signing region") {
+                return SourceError::new(
+                    ErrorKind::NotConfigured,
+                    format!("{service}: no AWS region"),
+                )
+                .with_hint(format!(
+                    "give --region, `region` in the environment, AWS_REGION, or a region in \
+                     ~/.aws/config{}",
+                    context
+                        .profile
+                        .as_deref()
+                        .map(|p| format!(" for profile {p}"))
+                        .unwrap_or_default()
+                ));
+            }
             let what = if failure.is_timeout() {
                 "timed out connecting"
             } else {
