@@ -252,7 +252,12 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Audit { since, json }) = &cli.command {
         return show_audit(&audit_path, since.as_deref(), *json);
     }
-    let theme = Theme::resolve(&theme_name, Some(&paths.themes_dir))?;
+    // Only the console draws: a subcommand does not fail on a theme it would not use.
+    let theme = match Theme::resolve(&theme_name, Some(&paths.themes_dir)) {
+        Ok(theme) => theme,
+        Err(_) if cli.command.is_some() => Theme::default(),
+        Err(error) => return Err(error.into()),
+    };
     let theme = if no_color {
         theme.without_colors()
     } else {

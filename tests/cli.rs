@@ -252,3 +252,14 @@ fn status_without_a_region_says_so_rather_than_blame_the_network() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[test]
+fn a_subcommand_does_not_fail_on_a_theme_it_does_not_draw() {
+    let (output, home) = opsdeck("themeless", &["--demo", "--theme", "nope", "status"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let _ = std::fs::remove_dir_all(home);
+    let (output, home) = opsdeck("themeless-tui", &["--demo", "--theme", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("nope"), "{}", stderr(&output));
+    let _ = std::fs::remove_dir_all(home);
+}
