@@ -165,12 +165,19 @@ async fn dispatch(sources: &Sources, action: &Action) -> SourceResult<ActionOutc
                         names.join(", ")
                     )
                 },
+                statement: None,
             })
         }
         Action::TriggerDag { dag_id } => sources.workflow.trigger(dag_id).await,
         Action::RerunQuery { database, sql, .. } => {
             sources.warehouse.rerun(database.as_deref(), sql).await
         }
-        Action::CancelQuery { query_id, pid } => sources.warehouse.cancel(*query_id, *pid).await,
+        Action::CancelQuery {
+            statement: Some(statement),
+            ..
+        } => sources.warehouse.cancel_statement(statement).await,
+        Action::CancelQuery { query_id, pid, .. } => {
+            sources.warehouse.cancel(*query_id, *pid).await
+        }
     }
 }

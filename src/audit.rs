@@ -733,6 +733,12 @@ mod tests {
             Action::CancelQuery {
                 query_id: 44,
                 pid: Some(1073),
+                statement: None,
+            },
+            Action::CancelQuery {
+                query_id: 45,
+                pid: None,
+                statement: Some("d9b6c0c9-0747-4bf4-b142-e8883122f766".into()),
             },
         ]
     }

@@ -20,7 +20,7 @@ use crate::actor::Actor;
 use crate::app::{Effect, Environment, Model, Msg, update};
 use crate::audit::{AuditLog, Interface};
 use crate::poll::{Cadence, Poller, fetch_detail};
-use crate::source::{SourceKind, Sources};
+use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
 use crate::ui::theme::Theme;
 use crate::ui::{self};
 
@@ -30,6 +30,10 @@ const FRAME: Duration = Duration::from_millis(33);
 const TICK: Duration = Duration::from_secs(1);
 /// The most messages applied before a frame is drawn.
 const BATCH: usize = 512;
+/// The longest pause between two looks at a followed statement.
+const WATCH_PAUSE_MAX: Duration = Duration::from_secs(15);
+/// How long a re-run is followed before the console stops looking.
+const WATCH_LIMIT: Duration = Duration::from_secs(12 * 3600);
 
 /// Everything the runtime needs besides the terminal.
 pub struct Console {
@@ -93,6 +97,7 @@ where
     spawn_signals(tx.clone());
     let mut ticks = spawn_ticks(tx.clone(), sources.clone());
     let mut pollers = spawn_pollers(&sources, &cadences, &tx, model.tab.source());
+    let mut watchers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let load_theme = |name: &str| -> Result<Theme, String> {
         Theme::resolve(name, themes_dir.as_deref())
             .map(|loaded| {
@@ -194,11 +199,17 @@ where
                     // or on its way must not land in the new environment's panes.
                     drop(pollers);
                     ticks.abort();
+                    for watcher in watchers.drain(..) {
+                        watcher.abort();
+                    }
                     let mut kept = Vec::new();
                     while let Ok(msg) = rx.try_recv() {
                         if !matches!(
                             msg,
-                            Msg::FetchStarted(_) | Msg::Fetched { .. } | Msg::DetailFetched(_)
+                            Msg::FetchStarted(_)
+                                | Msg::Fetched { .. }
+                                | Msg::DetailFetched(_)
+                                | Msg::StatementProgress { .. }
                         ) {
                             kept.push(msg);
                         }
@@ -242,6 +253,10 @@ where
                             let _ = tx.send(Msg::ActionDone { action, result });
                         });
                     }
+                }
+                Effect::WatchStatement(statement) => {
+                    watchers.retain(|w| !w.is_finished());
+                    watchers.push(spawn_watch(tx.clone(), sources.clone(), statement));
                 }
                 Effect::Refuse { action, reason } => {
                     let actor = actor.clone();
@@ -445,6 +460,54 @@ fn spawn_ticks(tx: mpsc::UnboundedSender<Msg>, sources: Sources) -> tokio::task:
 }
 
 /// One poller per source, the focused one polled faster.
+/// Follows a statement the console submitted: a DescribeStatement after 1 s, then at
+/// doubling pauses up to 15 s, until it ends. Only a change is sent; a look that fails
+/// three times in a row, or a statement still running after [`WATCH_LIMIT`], ends the
+/// watch with the reason.
+fn spawn_watch(
+    tx: mpsc::UnboundedSender<Msg>,
+    sources: Sources,
+    statement: String,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut pause = Duration::from_secs(1);
+        let mut last = None;
+        let mut failures = 0;
+        loop {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(WATCH_PAUSE_MAX);
+            let result = match sources.warehouse.statement(&statement).await {
+                Err(error) if failures < 2 => {
+                    failures += 1;
+                    tracing::warn!(%statement, %error, "cannot describe a followed statement");
+                    continue;
+                }
+                Ok(_) if started.elapsed() > WATCH_LIMIT => Err(SourceError::new(
+                    ErrorKind::Unreachable,
+                    format!(
+                        "still running after {} h: no longer followed",
+                        WATCH_LIMIT.as_secs() / 3600
+                    ),
+                )),
+                result => result,
+            };
+            failures = 0;
+            let ended = result.as_ref().map_or(true, |p| p.state.has_ended());
+            if ended || result.as_ref().ok() != last.as_ref() {
+                last = result.as_ref().ok().cloned();
+                let msg = Msg::StatementProgress {
+                    statement: statement.clone(),
+                    result,
+                };
+                if tx.send(msg).is_err() || ended {
+                    return;
+                }
+            }
+        }
+    })
+}
+
 fn spawn_pollers(
     sources: &Sources,
     cadences: &HashMap<SourceKind, Cadence>,

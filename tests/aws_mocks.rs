@@ -670,6 +670,11 @@ async fn redshift_rerun_submits_the_sql_and_does_not_wait() {
         .expect("ExecuteStatement");
     assert_eq!(outcome.message, "statement stmt-mart submitted");
     assert_eq!(outcome.request_id.as_deref(), Some("req-stmt-mart"));
+    assert_eq!(
+        outcome.statement.as_deref(),
+        Some("stmt-mart"),
+        "the statement is named, to be followed"
+    );
     let outcome = adapter.rerun(None, sql).await.expect("ExecuteStatement");
     assert_eq!(
         outcome.message, "statement stmt-dev submitted",
@@ -681,6 +686,73 @@ async fn redshift_rerun_submits_the_sql_and_does_not_wait() {
     let error = adapter.rerun(None, "  ").await.expect_err("no SQL");
     assert_eq!(error.kind, ErrorKind::Rejected);
     assert_eq!(execute.num_calls(), 2, "nothing sent");
+}
+
+#[tokio::test]
+async fn redshift_a_rerun_is_followed_by_describe_and_cancelled_by_its_statement() {
+    use opsdeck::domain::StatementState;
+    let submitted = mock!(rsd::Client::describe_statement)
+        .match_requests(|r| r.id() == Some("stmt-1"))
+        .then_http_response(|| {
+            // Before the warehouse picks it up, the query id is 0.
+            json_answer(
+                200,
+                "req-d1",
+                serde_json::json!({"Id": "stmt-1", "Status": "SUBMITTED", "RedshiftQueryId": 0}),
+            )
+        });
+    let failed = mock!(rsd::Client::describe_statement)
+        .match_requests(|r| r.id() == Some("stmt-2"))
+        .then_http_response(|| {
+            json_answer(
+                200,
+                "req-d2",
+                serde_json::json!({
+                    "Id": "stmt-2", "Status": "FAILED", "RedshiftQueryId": 4242,
+                    "Error": "ERROR: Disk Full\n"
+                }),
+            )
+        });
+    let cancelled = mock!(rsd::Client::cancel_statement)
+        .match_requests(|r| r.id() == Some("stmt-1"))
+        .then_http_response(|| json_answer(200, "req-c1", serde_json::json!({"Status": true})));
+    let ended = mock!(rsd::Client::cancel_statement)
+        .match_requests(|r| r.id() == Some("stmt-2"))
+        .then_http_response(|| json_answer(200, "req-c2", serde_json::json!({"Status": false})));
+    let client = mock_client!(
+        rsd,
+        RuleMode::MatchAny,
+        [&submitted, &failed, &cancelled, &ended]
+    );
+    let adapter = redshift(client);
+
+    let first = adapter
+        .statement("stmt-1")
+        .await
+        .expect("DescribeStatement");
+    assert_eq!(first.state, StatementState::Submitted);
+    assert_eq!(first.query_id, None, "a query id of 0 is none yet");
+    let second = adapter
+        .statement("stmt-2")
+        .await
+        .expect("DescribeStatement");
+    assert_eq!(second.state, StatementState::Failed);
+    assert_eq!(second.query_id, Some(4242));
+    assert_eq!(second.error.as_deref(), Some("ERROR: Disk Full"));
+
+    let outcome = adapter
+        .cancel_statement("stmt-1")
+        .await
+        .expect("CancelStatement");
+    assert_eq!(outcome.request_id.as_deref(), Some("req-c1"));
+    assert_eq!(outcome.message, "statement stmt-1 cancelled");
+    let error = adapter
+        .cancel_statement("stmt-2")
+        .await
+        .expect_err("an ended statement is not cancelled");
+    assert_eq!(error.kind, ErrorKind::Rejected);
+    assert!(error.message.contains("req-c2"), "{}", error.message);
+    assert_eq!(cancelled.num_calls() + ended.num_calls(), 2);
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ use opsdeck::aws::dms::Dms;
 use opsdeck::aws::redshift::Redshift;
 use opsdeck::config::{CostConfig, DmsConfig, RedshiftAuth, RedshiftConfig, RedshiftTarget};
 use opsdeck::domain::cost::{CostFilter, CostQuery, Granularity, GroupBy, Metric};
-use opsdeck::domain::{Health, MigrationType, StartMode, TaskStatus};
+use opsdeck::domain::{Health, MigrationType, StartMode, StatementState, TaskStatus};
 use opsdeck::source::{CostSource, ErrorKind, ReplicationSource, WarehouseSource};
 use rust_decimal::Decimal;
 
@@ -820,6 +820,28 @@ async fn redshift_rerun_and_cancel_go_through_execute_statement() {
         .await
         .expect("DescribeStatement");
     assert_eq!(statement.query_string(), Some(sql), "the SQL, unchanged");
+    assert_eq!(
+        outcome.statement.as_deref(),
+        Some(id),
+        "the statement to follow"
+    );
+
+    // Followed through DescribeStatement, cancelled through CancelStatement.
+    // The shim answers moto's never-ending STARTED as FINISHED (docs/testing.md); moto
+    // itself still holds it STARTED, so the cancel below finds it running.
+    let progress = adapter.statement(id).await.expect("DescribeStatement");
+    assert_eq!(progress.state, StatementState::Finished);
+    assert_eq!(progress.id, id);
+    let cancelled = adapter.cancel_statement(id).await.expect("CancelStatement");
+    assert_eq!(cancelled.message, format!("statement {id} cancelled"));
+    assert!(cancelled.request_id.is_some(), "moto's x-amzn-RequestId");
+    let progress = adapter.statement(id).await.expect("DescribeStatement");
+    assert_eq!(progress.state, StatementState::Aborted);
+    let twice = adapter
+        .cancel_statement(id)
+        .await
+        .expect_err("an aborted statement is not cancelled again");
+    assert_eq!(twice.kind, ErrorKind::Rejected, "{twice}");
 
     let outcome = adapter
         .cancel(43_411_367, Some(1_073_971_370))

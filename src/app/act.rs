@@ -6,14 +6,14 @@
 use chrono::Duration;
 
 use super::confirm::{Answer, ClearTarget, Confirmable, Confirmation, StartTarget, Typed};
-use super::model::{Detail, Follow, Mode, Model, Notice};
+use super::model::{Detail, Follow, Mode, Model, Notice, Rerun};
 use super::msg::Effect;
 use super::tab::Tab;
 use super::view::Listed;
 use crate::domain::failure::ItemRef;
 use crate::domain::{
     Action, ActionOutcome, ClearScope, ClearedTask, Health, MAX_RELOAD_TABLES, QueryStatus,
-    ReplicationTask, RunState, StartMode, TableName, TaskStatus,
+    ReplicationTask, RunState, StartMode, StatementProgress, StatementState, TableName, TaskStatus,
 };
 use crate::source::{SourceError, SourceKind};
 
@@ -444,7 +444,9 @@ fn selected_query(model: &Model) -> Option<crate::domain::QueryRecord> {
     query.cloned()
 }
 
-/// `x`: cancel the selected running query.
+/// `x`: cancel the selected running query. A query that is a re-run the console
+/// submitted, or a failed query whose re-run still runs, is cancelled through its
+/// statement (CancelStatement); any other through its process (pg_cancel_backend).
 pub(super) fn cancel_query(model: &mut Model) -> Vec<Effect> {
     if model.tab != Tab::Redshift || read_only_refusal(model, "cancelling") {
         return Vec::new();
@@ -452,32 +454,49 @@ pub(super) fn cancel_query(model: &mut Model) -> Vec<Effect> {
     let Some(query) = selected_query(model) else {
         return Vec::new();
     };
-    if !matches!(query.status, QueryStatus::Running | QueryStatus::Queued) {
-        model.notice = notice(
-            format!(
-                "query {} is {}: only a running or queued query can be cancelled",
-                query.query_id,
-                query.status.as_str()
-            ),
-            true,
-        );
-        return Vec::new();
-    }
-    let label = if query.label.is_empty() {
-        query.user.clone()
+    let own = model
+        .reruns
+        .iter()
+        .find(|r| r.concerns(query.query_id))
+        .cloned();
+    let confirmable = if let Some(rerun) = own {
+        Confirmable::Cancel {
+            query_id: rerun.query_id().unwrap_or(query.query_id),
+            pid: None,
+            label: format!("the console's re-run of query {}", rerun.of_query),
+            statement: Some(rerun.statement),
+        }
     } else {
-        query.label.clone()
-    };
-    let mut dialog = Confirmation::new(
+        if !matches!(query.status, QueryStatus::Running | QueryStatus::Queued) {
+            model.notice = notice(
+                format!(
+                    "query {} is {}: only a running or queued query can be cancelled",
+                    query.query_id,
+                    query.status.as_str()
+                ),
+                true,
+            );
+            return Vec::new();
+        }
         Confirmable::Cancel {
             query_id: query.query_id,
             pid: query.pid,
-            label,
-        },
-        &format!("cancel query {}?", query.query_id),
-        Vec::new(),
-        "Cancel query",
-    );
+            label: if query.label.is_empty() {
+                query.user.clone()
+            } else {
+                query.label.clone()
+            },
+            statement: None,
+        }
+    };
+    let title = match &confirmable {
+        Confirmable::Cancel {
+            statement: Some(statement),
+            ..
+        } => format!("cancel statement {statement}?"),
+        _ => format!("cancel query {}?", query.query_id),
+    };
+    let mut dialog = Confirmation::new(confirmable, &title, Vec::new(), "Cancel query");
     describe(&mut dialog);
     model.mode = Mode::Confirm(dialog);
     Vec::new()
@@ -604,13 +623,23 @@ pub fn describe(dialog: &mut Confirmation) {
                 lines.push(format!("  … ({} lines in all)", text.lines().count()));
             }
         }
-        Confirmable::Cancel { pid, label, .. } => {
+        Confirmable::Cancel {
+            pid,
+            label,
+            statement,
+            ..
+        } => {
             lines.push(format!(
                 "The query of {label} stops; its transaction rolls back."
             ));
-            lines.push(match pid {
-                Some(pid) => format!("pg_cancel_backend({pid}) is sent to its process."),
-                None => "Its process is not known: the cancel will be refused.".to_string(),
+            lines.push(match (statement, pid) {
+                (Some(statement), _) => format!(
+                    "CancelStatement is sent for statement {statement}, which the console submitted."
+                ),
+                (None, Some(pid)) => format!("pg_cancel_backend({pid}) is sent to its process."),
+                (None, None) => {
+                    "Its process is not known: the cancel will be refused.".to_string()
+                }
             });
         }
     }
@@ -804,8 +833,10 @@ pub(super) fn done(
         Action::ClearRun { .. } | Action::TriggerDag { .. } => SourceKind::Workflow,
         Action::RerunQuery { .. } | Action::CancelQuery { .. } => SourceKind::Warehouse,
     };
+    let mut followed = None;
     match result {
         Ok(outcome) => {
+            followed = outcome.statement.clone();
             let id = outcome
                 .request_id
                 .as_deref()
@@ -842,6 +873,15 @@ pub(super) fn done(
         }
     }
     let mut effects = vec![Effect::Refresh(kind)];
+    if let (Action::RerunQuery { query_id, .. }, Some(statement)) = (&action, followed) {
+        model.reruns.retain(|r| r.statement != statement);
+        model.reruns.push(Rerun {
+            of_query: *query_id,
+            statement: statement.clone(),
+            progress: None,
+        });
+        effects.push(Effect::WatchStatement(statement));
+    }
     if let (Action::ClearRun { .. }, Some(Detail::Run { dag_id, run_id, .. })) =
         (&action, &model.detail)
     {
@@ -899,6 +939,58 @@ pub(super) fn settle(model: &mut Model) {
     }
 }
 
+/// A look at a followed re-run's statement: its end is said, and the warehouse read again
+/// so its row shows how it ended.
+pub(super) fn statement_progress(
+    model: &mut Model,
+    statement: &str,
+    result: Result<StatementProgress, SourceError>,
+) -> Vec<Effect> {
+    let Some(at) = model.reruns.iter().position(|r| r.statement == statement) else {
+        // Not followed (any more): another environment's, or already ended.
+        return Vec::new();
+    };
+    let progress = match result {
+        Ok(progress) if !progress.state.has_ended() => {
+            model.reruns[at].progress = Some(progress);
+            return Vec::new();
+        }
+        Ok(progress) => progress,
+        Err(error) => {
+            let rerun = model.reruns.remove(at);
+            model.notice = notice(
+                format!(
+                    "re-run of query {}: statement {statement} cannot be followed: {error}",
+                    rerun.of_query
+                ),
+                true,
+            );
+            return Vec::new();
+        }
+    };
+    let rerun = model.reruns.remove(at);
+    let became = progress
+        .query_id
+        .or(rerun.query_id())
+        .map(|q| format!(" as query {q}"))
+        .unwrap_or_default();
+    let of = rerun.of_query;
+    model.notice = match progress.state {
+        StatementState::Finished => {
+            notice(format!("✔ re-run of query {of} finished{became}"), false)
+        }
+        StatementState::Failed => notice(
+            format!(
+                "✖ re-run of query {of} failed again{became}: {}",
+                progress.error.as_deref().unwrap_or("no reason given")
+            ),
+            true,
+        ),
+        _ => notice(format!("re-run of query {of} was aborted{became}"), true),
+    };
+    vec![Effect::Refresh(SourceKind::Warehouse)]
+}
+
 /// The word a row shows for an item with an action in flight or being followed.
 pub fn row_activity(model: &Model, item: &ItemRef) -> Option<&'static str> {
     let key = match item {
@@ -909,9 +1001,9 @@ pub fn row_activity(model: &Model, item: &ItemRef) -> Option<&'static str> {
     if model.in_flight.contains_key(&key) {
         return Some("retrying…");
     }
-    model
-        .following
-        .iter()
-        .any(|f| &f.item == item)
-        .then_some("watching…")
+    let rerun = match item {
+        ItemRef::Query { id } => model.reruns.iter().any(|r| r.concerns(*id)),
+        _ => false,
+    };
+    (rerun || model.following.iter().any(|f| &f.item == item)).then_some("watching…")
 }

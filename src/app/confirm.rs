@@ -58,11 +58,12 @@ pub enum Confirmable {
         database: String,
         sql: String,
     },
-    /// Cancel a running query.
+    /// Cancel a running query; `statement` when it is one the console submitted.
     Cancel {
         query_id: i64,
         pid: Option<i64>,
         label: String,
+        statement: Option<String>,
     },
 }
 
@@ -126,9 +127,15 @@ impl Confirmable {
                 database: Some(database.clone()),
                 sql: sql.clone(),
             }],
-            Confirmable::Cancel { query_id, pid, .. } => vec![Action::CancelQuery {
+            Confirmable::Cancel {
+                query_id,
+                pid,
+                statement,
+                ..
+            } => vec![Action::CancelQuery {
                 query_id: *query_id,
                 pid: *pid,
+                statement: statement.clone(),
             }],
         }
     }

@@ -15,7 +15,8 @@ use crate::domain::failure::ItemRef;
 use crate::domain::stages::CostStages;
 use crate::domain::{
     Action, Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask,
-    SpendSeries, StageStatus, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
+    SpendSeries, StageStatus, StatementProgress, TableStatistics, TaskInstance, TaskSettings,
+    WorkflowRun,
 };
 use crate::source::SourceKind;
 use rust_decimal::Decimal;
@@ -215,6 +216,32 @@ pub struct Model {
     pub marks: BTreeSet<String>,
     /// Items retried and watched until they settle (recovered, or failed again).
     pub following: Vec<Follow>,
+    /// Re-runs the console submitted, followed through their statements until they end.
+    pub reruns: Vec<Rerun>,
+}
+
+/// A re-run of a failed query: the statement the console submitted for it, followed
+/// until it ends. While it runs, `x` on its row cancels it with CancelStatement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rerun {
+    /// The failed query whose SQL it runs again.
+    pub of_query: i64,
+    /// The Data API statement id.
+    pub statement: String,
+    /// The warehouse's last word on it; none before the first look.
+    pub progress: Option<StatementProgress>,
+}
+
+impl Rerun {
+    /// The warehouse's query id of the re-run, once it has one.
+    pub fn query_id(&self) -> Option<i64> {
+        self.progress.as_ref().and_then(|p| p.query_id)
+    }
+
+    /// True when the re-run is, or is about, the query with this id.
+    pub fn concerns(&self, query_id: i64) -> bool {
+        self.of_query == query_id || self.query_id() == Some(query_id)
+    }
 }
 
 /// An item watched after a retry until it settles.
@@ -276,6 +303,7 @@ impl Model {
             in_flight: BTreeMap::new(),
             marks: BTreeSet::new(),
             following: Vec::new(),
+            reruns: Vec::new(),
         };
         // The pipeline chain shows its stages ("no data") before any source answers.
         model.rederive([None, None, None, None, None]);
@@ -294,6 +322,7 @@ impl Model {
         self.mode = Mode::Normal;
         self.marks.clear();
         self.following.clear();
+        self.reruns.clear();
         for view in &mut self.views {
             view.filter.clear();
             view.selected = 0;

@@ -7,7 +7,7 @@ use crate::domain::breakdown::{CostReport, CostRequest};
 use crate::domain::cost::{CostAnomaly, Forecast};
 use crate::domain::{
     Action, ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries,
-    TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
+    StatementProgress, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::{SourceError, SourceKind};
 
@@ -105,6 +105,11 @@ pub enum Msg {
         action: Action,
         result: Result<ActionOutcome, SourceError>,
     },
+    /// A look at a re-run's statement the console follows (or why it cannot be followed).
+    StatementProgress {
+        statement: String,
+        result: Result<StatementProgress, SourceError>,
+    },
     /// The cost review's answers for a request.
     CostReviewed(Box<CostAnswers>),
     /// An export of the cost review was written (its path), or could not be.
@@ -147,6 +152,8 @@ pub enum Effect {
     },
     /// Carry out confirmed actions (each written to the audit log before and after).
     Act(Vec<Action>),
+    /// Follow a statement the console submitted (a re-run) until it ends.
+    WatchStatement(String),
     /// Record an action that was refused, and why (read-only, one already in flight,
     /// a wrong typed name).
     Refuse { action: Action, reason: String },

@@ -798,6 +798,7 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
             result: Ok(crate::domain::ActionOutcome {
                 request_id: Some("req-1".into()),
                 message: "orders-nightly-full-load starting (resume-processing)".into(),
+                statement: None,
             }),
         },
     );
@@ -1221,4 +1222,143 @@ fn the_cost_review_asks_changes_drills_and_goes_back_up() {
     press(&mut m, ":group colour");
     key(&mut m, KeyCode::Enter);
     assert!(m.notice.unwrap().is_error);
+}
+
+#[test]
+fn a_rerun_is_followed_through_its_statement_and_x_cancels_it_by_statement() {
+    use crate::domain::failure::ItemRef;
+    use crate::domain::{Action, ActionOutcome, StatementProgress, StatementState};
+    let queries = |list: Vec<QueryRecord>| Msg::Fetched {
+        kind: SourceKind::Warehouse,
+        fetched_at: t(9, 30),
+        result: Ok(Payload::Queries(list)),
+    };
+    let progress = |state, query_id, error: Option<&str>| Msg::StatementProgress {
+        statement: "s-1".into(),
+        result: Ok(StatementProgress {
+            id: "s-1".into(),
+            state,
+            query_id,
+            error: error.map(str::to_string),
+        }),
+    };
+    let mut m = loaded();
+    update(&mut m, queries(vec![query(2, "failed", t(8, 30))]));
+    press(&mut m, "4");
+    press(&mut m, "r");
+    let action = match &press(&mut m, "y")[..] {
+        [Effect::Act(actions)] => actions[0].clone(),
+        other => panic!("no re-run sent: {other:?}"),
+    };
+    let effects = update(
+        &mut m,
+        Msg::ActionDone {
+            action,
+            result: Ok(ActionOutcome {
+                request_id: Some("req-7".into()),
+                message: "statement s-1 submitted".into(),
+                statement: Some("s-1".into()),
+            }),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Refresh(SourceKind::Warehouse),
+            Effect::WatchStatement("s-1".into())
+        ]
+    );
+    let watching = |m: &Model, id| act::row_activity(m, &ItemRef::Query { id });
+    assert_eq!(watching(&m, 2), Some("watching…"));
+
+    // It starts as query 9, which the next poll brings.
+    assert!(update(&mut m, progress(StatementState::Started, Some(9), None)).is_empty());
+    update(
+        &mut m,
+        queries(vec![
+            query(2, "failed", t(8, 30)),
+            query(9, "running", t(9, 31)),
+        ]),
+    );
+    assert_eq!(watching(&m, 9), Some("watching…"));
+
+    // `x` on the failed original cancels its re-run, through the statement.
+    press(&mut m, "x");
+    let d = dialog(&m);
+    assert!(!d.on_confirm);
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l.contains("CancelStatement") && l.contains("s-1")),
+        "{:?}",
+        d.lines
+    );
+    assert_eq!(
+        press(&mut m, "y"),
+        vec![Effect::Act(vec![Action::CancelQuery {
+            query_id: 9,
+            pid: None,
+            statement: Some("s-1".into()),
+        }])]
+    );
+
+    // It ends failed: said with the warehouse's reason, the warehouse read again.
+    let effects = update(
+        &mut m,
+        progress(StatementState::Failed, Some(9), Some("ERROR: Disk Full")),
+    );
+    assert_eq!(effects, vec![Effect::Refresh(SourceKind::Warehouse)]);
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.is_error);
+    assert!(
+        notice
+            .text
+            .contains("re-run of query 2 failed again as query 9: ERROR: Disk Full"),
+        "{notice:?}"
+    );
+    assert!(m.reruns.is_empty());
+    assert_eq!(watching(&m, 2), None);
+    // A late look at a statement no longer followed changes nothing.
+    assert!(update(&mut m, progress(StatementState::Finished, Some(9), None)).is_empty());
+    assert_eq!(m.notice, Some(notice));
+}
+
+#[test]
+fn a_rerun_that_cannot_be_followed_says_why_and_stops_watching() {
+    use crate::domain::ActionOutcome;
+    let mut m = loaded();
+    update(
+        &mut m,
+        Msg::Fetched {
+            kind: SourceKind::Warehouse,
+            fetched_at: t(9, 30),
+            result: Ok(Payload::Queries(vec![query(2, "failed", t(8, 30))])),
+        },
+    );
+    press(&mut m, "4r");
+    let Effect::Act(actions) = press(&mut m, "y").remove(0) else {
+        panic!("no re-run sent")
+    };
+    update(
+        &mut m,
+        Msg::ActionDone {
+            action: actions[0].clone(),
+            result: Ok(ActionOutcome {
+                request_id: None,
+                message: "statement s-2 submitted".into(),
+                statement: Some("s-2".into()),
+            }),
+        },
+    );
+    assert_eq!(m.reruns.len(), 1);
+    update(
+        &mut m,
+        Msg::StatementProgress {
+            statement: "s-2".into(),
+            result: Err(SourceError::new(ErrorKind::Permission, "not authorized")),
+        },
+    );
+    assert!(m.reruns.is_empty());
+    let notice = m.notice.unwrap();
+    assert!(notice.is_error && notice.text.contains("s-2 cannot be followed"));
 }

@@ -76,6 +76,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ActionDone { action, result } => super::act::done(model, action, result),
+        Msg::StatementProgress { statement, result } => {
+            super::act::statement_progress(model, &statement, result)
+        }
         Msg::CostReviewed(answers) => {
             super::cost::reviewed(model, *answers);
             Vec::new()

@@ -341,6 +341,7 @@ impl ReplicationSource for Dms {
             Ok(ActionOutcome {
                 request_id: answer.request_id().map(str::to_string),
                 message: start_message(&name, replication.and_then(|r| r.status()), mode),
+                statement: None,
             })
         } else {
             let answer = self
@@ -358,6 +359,7 @@ impl ReplicationSource for Dms {
             Ok(ActionOutcome {
                 request_id: answer.request_id().map(str::to_string),
                 message: start_message(&name, task.and_then(|t| t.status()), mode),
+                statement: None,
             })
         }
     }
@@ -428,6 +430,7 @@ impl ReplicationSource for Dms {
                 self.name_of(arn),
                 tables.len()
             ),
+            statement: None,
         })
     }
 }

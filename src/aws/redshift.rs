@@ -4,8 +4,9 @@
 //! GetStatementResult. Works for provisioned clusters and Serverless workgroups.
 //!
 //! The actions go through the same Data API: a re-run is a new ExecuteStatement of the
-//! query's SQL (submitted, not waited for); a cancel runs `pg_cancel_backend` on the
-//! query's process as one of the console's own statements.
+//! query's SQL (submitted, not waited for, then followed with DescribeStatement); a cancel
+//! runs `pg_cancel_backend` on the query's process as one of the console's own statements,
+//! or CancelStatement when the query is a statement the console submitted.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use aws_sdk_redshiftdata::Client;
 use aws_sdk_redshiftdata::config::http::HttpResponse;
 use aws_sdk_redshiftdata::error::SdkError;
 use aws_sdk_redshiftdata::operation::RequestId;
+use aws_sdk_redshiftdata::operation::describe_statement::DescribeStatementOutput;
 use aws_sdk_redshiftdata::operation::execute_statement::builders::ExecuteStatementFluentBuilder;
 use aws_sdk_redshiftdata::operation::execute_statement::{
     ExecuteStatementError, ExecuteStatementOutput,
@@ -27,7 +29,7 @@ use tokio::sync::Mutex;
 use super::error::action_error;
 use super::{ErrorContext, source_error};
 use crate::config::{RedshiftAuth, RedshiftConfig, RedshiftTarget};
-use crate::domain::{ActionOutcome, QueryRecord, QueryStatus};
+use crate::domain::{ActionOutcome, QueryRecord, QueryStatus, StatementProgress, StatementState};
 use crate::source::{ErrorKind, SourceError, SourceResult, WarehouseSource};
 
 /// SYS_QUERY_HISTORY keeps this many characters of a query's text.
@@ -295,6 +297,7 @@ impl WarehouseSource for Redshift {
         Ok(ActionOutcome {
             request_id: answer.request_id().map(str::to_string),
             message: format!("statement {id} submitted"),
+            statement: Some(id),
         })
     }
 
@@ -332,7 +335,64 @@ impl WarehouseSource for Redshift {
         Ok(ActionOutcome {
             request_id,
             message: format!("cancel sent to process {pid} of query {query_id}"),
+            statement: None,
         })
+    }
+
+    async fn statement(&self, id: &str) -> SourceResult<StatementProgress> {
+        // Not in the turn of the console's own statements: a look, not a statement.
+        let answer = self
+            .client
+            .describe_statement()
+            .id(id)
+            .send()
+            .await
+            .map_err(|e| source_error(e, &self.context))?;
+        Ok(progress_of(id, &answer))
+    }
+
+    async fn cancel_statement(&self, id: &str) -> SourceResult<ActionOutcome> {
+        let answer = self
+            .client
+            .cancel_statement()
+            .id(id)
+            .send()
+            .await
+            .map_err(|e| action_error(e, &self.context))?;
+        let request_id = answer.request_id().map(str::to_string);
+        if answer.status() != Some(true) {
+            let said = request_id
+                .as_deref()
+                .map(|r| format!(" (request id {r})"))
+                .unwrap_or_default();
+            return Err(SourceError::new(
+                ErrorKind::Rejected,
+                format!("Redshift: statement {id} was not cancelled{said}"),
+            )
+            .with_hint("it may have ended already: the next refresh shows how"));
+        }
+        Ok(ActionOutcome {
+            request_id,
+            message: format!("statement {id} cancelled"),
+            statement: None,
+        })
+    }
+}
+
+/// A DescribeStatement answer as the console follows it. The service reports a query id
+/// of 0 (or -1) until the warehouse has given the statement one.
+pub fn progress_of(id: &str, answer: &DescribeStatementOutput) -> StatementProgress {
+    StatementProgress {
+        id: id.to_string(),
+        state: answer.status().map_or(StatementState::Submitted, |s| {
+            StatementState::parse(s.as_str())
+        }),
+        query_id: Some(answer.redshift_query_id()).filter(|q| *q > 0),
+        error: answer
+            .error()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string),
     }
 }
 

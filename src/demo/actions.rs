@@ -10,7 +10,10 @@ use super::replication::Replication;
 use super::warehouse::{Outcome, Warehouse};
 use super::workflow::Workflow;
 use super::workflow_view::Ti;
-use crate::domain::{ClearScope, ClearedTask, RunState, StartMode, TableName, TaskState};
+use crate::domain::{
+    ClearScope, ClearedTask, QueryStatus, RunState, StartMode, StatementProgress, StatementState,
+    TableName, TaskState,
+};
 use crate::source::{ErrorKind, SourceError};
 
 fn rejected(message: impl Into<String>) -> SourceError {
@@ -262,4 +265,53 @@ impl Warehouse {
         query.outcome = Outcome::Canceled;
         Ok(())
     }
+
+    /// DescribeStatement of a re-run's statement at `now`: submitted while it queues,
+    /// started while it runs, then finished, failed or aborted as its query ended.
+    pub fn statement(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StatementProgress, SourceError> {
+        let query_id =
+            query_of_statement(id).ok_or_else(|| not_found(format!("statement {id} not found")))?;
+        let record = self
+            .queries(now)
+            .into_iter()
+            .find(|q| q.query_id == query_id)
+            .ok_or_else(|| not_found(format!("statement {id} not found")))?;
+        let state = match record.status {
+            QueryStatus::Queued => StatementState::Submitted,
+            QueryStatus::Planning | QueryStatus::Running | QueryStatus::Returning => {
+                StatementState::Started
+            }
+            QueryStatus::Success => StatementState::Finished,
+            QueryStatus::Failed => StatementState::Failed,
+            QueryStatus::Canceled | QueryStatus::Other(_) => StatementState::Aborted,
+        };
+        Ok(StatementProgress {
+            id: id.to_string(),
+            state,
+            query_id: (state != StatementState::Submitted).then_some(query_id),
+            error: record.error_message,
+        })
+    }
+
+    /// CancelStatement of a re-run's statement.
+    pub fn cancel_statement(&mut self, id: &str, now: DateTime<Utc>) -> Result<i64, SourceError> {
+        let query_id =
+            query_of_statement(id).ok_or_else(|| not_found(format!("statement {id} not found")))?;
+        self.cancel(query_id, now)?;
+        Ok(query_id)
+    }
+}
+
+/// The Data API id the demo gives a re-run's statement: a UUID that carries its query id.
+pub fn statement_id(query_id: i64) -> String {
+    format!("de40a000-0000-4000-8000-{query_id:012x}")
+}
+
+fn query_of_statement(id: &str) -> Option<i64> {
+    let hex = id.strip_prefix("de40a000-0000-4000-8000-")?;
+    i64::from_str_radix(hex, 16).ok()
 }

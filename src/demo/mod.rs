@@ -48,8 +48,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::domain::cost::{CostAnomaly, CostQuery, Forecast, Metric};
 use crate::domain::{
     ActionOutcome, ClearScope, ClearedTask, MigrationType, QueryRecord, ReplicationTask,
-    SpendSeries, StartMode, TableName, TablePrepMode, TableStatistics, TaskInstance, TaskSettings,
-    WorkflowRun,
+    SpendSeries, StartMode, StatementProgress, TableName, TablePrepMode, TableStatistics,
+    TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::{
     CostSource, ErrorKind, PlatformClock, ReplicationSource, SourceError, SourceResult, Sources,
@@ -225,6 +225,7 @@ impl DemoPlatform {
         Ok(ActionOutcome {
             request_id: Some(format!("demo-{:x}", shown.timestamp_micros())),
             message,
+            statement: None,
         })
     }
 
@@ -406,9 +407,28 @@ impl WarehouseSource for DemoPlatform {
     }
 
     async fn rerun(&self, _database: Option<&str>, sql: &str) -> SourceResult<ActionOutcome> {
+        let mut query_id = 0;
+        let outcome = self.act(|sim, now| {
+            query_id = sim.warehouse.rerun(sql, now)?;
+            Ok(format!(
+                "statement {} submitted",
+                actions::statement_id(query_id)
+            ))
+        })?;
+        Ok(ActionOutcome {
+            statement: Some(actions::statement_id(query_id)),
+            ..outcome
+        })
+    }
+
+    async fn statement(&self, id: &str) -> SourceResult<StatementProgress> {
+        self.read(|sim, now| sim.warehouse.statement(id, now))
+    }
+
+    async fn cancel_statement(&self, id: &str) -> SourceResult<ActionOutcome> {
         self.act(|sim, now| {
-            let id = sim.warehouse.rerun(sql, now)?;
-            Ok(format!("submitted as query {id}"))
+            sim.warehouse.cancel_statement(id, now)?;
+            Ok(format!("statement {id} cancelled"))
         })
     }
 

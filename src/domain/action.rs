@@ -138,8 +138,14 @@ pub enum Action {
         database: Option<String>,
         sql: String,
     },
-    /// Redshift: cancel a running query (pg_cancel_backend on its process).
-    CancelQuery { query_id: i64, pid: Option<i64> },
+    /// Redshift: cancel a running query: pg_cancel_backend on its process, or, for a
+    /// statement the console itself submitted (a re-run), CancelStatement on its id.
+    CancelQuery {
+        query_id: i64,
+        pid: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        statement: Option<String>,
+    },
 }
 
 impl Action {
@@ -218,6 +224,11 @@ impl Action {
             ),
             Action::TriggerDag { dag_id } => format!("trigger a new run of {dag_id}"),
             Action::RerunQuery { query_id, .. } => format!("run the SQL of query {query_id} again"),
+            Action::CancelQuery {
+                query_id,
+                statement: Some(statement),
+                ..
+            } => format!("cancel statement {statement} of query {query_id}"),
             Action::CancelQuery { query_id, .. } => format!("cancel query {query_id}"),
         }
     }
@@ -230,6 +241,71 @@ pub struct ActionOutcome {
     pub request_id: Option<String>,
     /// What happened, in a line ("task starting", "2 task instances cleared").
     pub message: String,
+    /// The id of a statement the action submitted and did not wait for (a re-run on the
+    /// warehouse), for the console to follow until it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+}
+
+/// Where a statement the console submitted stands (Redshift Data API DescribeStatement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementState {
+    /// Accepted, waiting for its turn.
+    Submitted,
+    /// Picked up by the warehouse, not yet running.
+    Picked,
+    Started,
+    Finished,
+    Failed,
+    /// Cancelled (CancelStatement) or stopped by the warehouse.
+    Aborted,
+}
+
+impl StatementState {
+    /// Reads the service's status string; an unknown one is read as still submitted.
+    pub fn parse(s: &str) -> StatementState {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "PICKED" => StatementState::Picked,
+            "STARTED" => StatementState::Started,
+            "FINISHED" => StatementState::Finished,
+            "FAILED" => StatementState::Failed,
+            "ABORTED" => StatementState::Aborted,
+            _ => StatementState::Submitted,
+        }
+    }
+
+    /// True once the statement has ended, one way or another.
+    pub fn has_ended(self) -> bool {
+        matches!(
+            self,
+            StatementState::Finished | StatementState::Failed | StatementState::Aborted
+        )
+    }
+
+    /// The state in a word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatementState::Submitted => "submitted",
+            StatementState::Picked => "picked",
+            StatementState::Started => "started",
+            StatementState::Finished => "finished",
+            StatementState::Failed => "failed",
+            StatementState::Aborted => "aborted",
+        }
+    }
+}
+
+/// A statement the console submitted, as the warehouse last described it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementProgress {
+    pub id: String,
+    pub state: StatementState,
+    /// The warehouse's query id, once it has one: the row the statement becomes in the
+    /// query history.
+    pub query_id: Option<i64>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

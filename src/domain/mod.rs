@@ -16,7 +16,8 @@ pub mod warehouse;
 pub mod workflow;
 
 pub use action::{
-    Action, ActionOutcome, ClearScope, ClearedTask, MAX_RELOAD_TABLES, StartMode, TableName,
+    Action, ActionOutcome, ClearScope, ClearedTask, MAX_RELOAD_TABLES, StartMode,
+    StatementProgress, StatementState, TableName,
 };
 pub use failure::Failure;
 pub use health::{Health, HealthCounts};

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::cost::{CostAnomaly, CostQuery, Forecast, Metric};
 use crate::domain::{
     ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries, StartMode,
-    TableName, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
+    StatementProgress, TableName, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 
 /// The four kinds of source the console reads.
@@ -211,6 +211,16 @@ pub trait WarehouseSource: Send + Sync {
     async fn cancel(&self, query_id: i64, pid: Option<i64>) -> SourceResult<ActionOutcome> {
         let _ = (query_id, pid);
         Err(cannot("cancel queries"))
+    }
+    /// Where a statement the console submitted (a re-run) stands.
+    async fn statement(&self, id: &str) -> SourceResult<StatementProgress> {
+        let _ = id;
+        Err(cannot("describe statements"))
+    }
+    /// Cancels a statement the console submitted (CancelStatement on its id).
+    async fn cancel_statement(&self, id: &str) -> SourceResult<ActionOutcome> {
+        let _ = id;
+        Err(cannot("cancel statements"))
     }
 }
 

@@ -4,7 +4,9 @@ use chrono::Duration;
 
 use super::super::DemoPlatform;
 use super::snapshot_time;
-use crate::domain::{ClearScope, Health, QueryStatus, RunState, StartMode, TaskStatus};
+use crate::domain::{
+    ClearScope, Health, QueryStatus, RunState, StartMode, StatementState, TaskStatus,
+};
 use crate::source::ErrorKind;
 
 #[tokio::test(flavor = "current_thread")]
@@ -192,11 +194,7 @@ async fn trigger_makes_a_new_run_and_queries_rerun_and_cancel() {
         .rerun(Some(&failed.database), &failed.text)
         .await
         .unwrap();
-    assert!(
-        rerun.message.contains("submitted as query"),
-        "{}",
-        rerun.message
-    );
+    assert!(rerun.statement.is_some(), "a re-run names its statement");
     assert!(platform.queries().len() > queries.len());
 
     let running = platform
@@ -230,4 +228,64 @@ async fn trigger_makes_a_new_run_and_queries_rerun_and_cancel() {
     } else {
         panic!("the demo warehouse has a running query within a minute of 09:30");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_rerun_is_followed_through_its_statement_and_cancelled_by_it() {
+    let platform = DemoPlatform::frozen(7, snapshot_time());
+    let sources = platform.sources();
+    let queries = platform.queries();
+    let failed = queries
+        .iter()
+        .find(|q| q.status == QueryStatus::Failed && !q.text_truncated)
+        .expect("a failed query");
+    let rerun = sources
+        .warehouse
+        .rerun(Some(&failed.database), &failed.text)
+        .await
+        .unwrap();
+    let statement = rerun
+        .statement
+        .clone()
+        .expect("a re-run names its statement");
+    assert!(rerun.message.contains(&statement), "{}", rerun.message);
+    assert!(platform.queries().len() > queries.len());
+    // The statement is followed as the Data API describes it: submitted while it queues,
+    // then started with a query id, then finished as that query.
+    let first = sources.warehouse.statement(&statement).await.unwrap();
+    assert_eq!(first.state, StatementState::Submitted);
+    assert_eq!(first.query_id, None);
+    platform.advance(Duration::seconds(1));
+    let started = sources.warehouse.statement(&statement).await.unwrap();
+    let query_id = started
+        .query_id
+        .expect("a started statement has a query id");
+    let row = platform
+        .queries()
+        .into_iter()
+        .find(|q| q.query_id == query_id)
+        .expect("the re-run is a row of the query history");
+    assert_eq!(row.text, failed.text);
+    platform.advance(Duration::hours(3));
+    let ended = sources.warehouse.statement(&statement).await.unwrap();
+    assert_eq!(ended.state, StatementState::Finished, "{ended:?}");
+    assert_eq!(ended.query_id, Some(query_id));
+    let unknown = sources.warehouse.statement("not-a-statement").await;
+    assert!(matches!(unknown, Err(e) if e.kind == ErrorKind::NotFound));
+
+    // A second re-run cancelled through its statement ends aborted.
+    let again = sources
+        .warehouse
+        .rerun(Some(&failed.database), &failed.text)
+        .await
+        .unwrap()
+        .statement
+        .unwrap();
+    platform.advance(Duration::seconds(1));
+    let cancelled = sources.warehouse.cancel_statement(&again).await.unwrap();
+    assert!(cancelled.message.contains(&again), "{}", cancelled.message);
+    let aborted = sources.warehouse.statement(&again).await.unwrap();
+    assert_eq!(aborted.state, StatementState::Aborted, "{aborted:?}");
+    let twice = sources.warehouse.cancel_statement(&again).await;
+    assert!(matches!(twice, Err(e) if e.kind == ErrorKind::Rejected));
 }
