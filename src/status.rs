@@ -134,7 +134,13 @@ impl StatusReport {
         for kind in SourceKind::ALL {
             let _ = write!(out, "{:<9}", kind.service_name());
             if let Some(error) = self.error(kind) {
-                let _ = write!(out, "✖ {}", inert_line(&error.to_string()));
+                // A source the environment does not have is not a failure of it.
+                let mark = if error.kind == ErrorKind::NotConfigured {
+                    "–"
+                } else {
+                    "✖"
+                };
+                let _ = write!(out, "{mark} {}", inert_line(&error.to_string()));
             } else if kind == SourceKind::Cost {
                 out.push_str(&self.cost_text());
             } else if let Some(counts) = self.counts(kind) {
@@ -211,8 +217,8 @@ impl StatusReport {
                     let mtd = series.month_to_date(m.platform_now.date_naive());
                     entry["month_to_date"] = json!({
                         "unit": series.unit,
-                        "current": mtd.current.round_dp(2).to_string(),
-                        "previous": mtd.previous.round_dp(2).to_string(),
+                        "current": format!("{:.2}", mtd.current),
+                        "previous": format!("{:.2}", mtd.previous),
                         "days": mtd.days,
                     });
                 }

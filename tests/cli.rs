@@ -122,7 +122,18 @@ fn status_json_is_one_document_with_every_source() {
             "{source}"
         );
     }
-    assert!(doc["sources"]["cost"]["month_to_date"]["current"].is_string());
+    for side in ["current", "previous"] {
+        // Money as an exact decimal string with its cents, "0.00" included.
+        let amount = doc["sources"]["cost"]["month_to_date"][side]
+            .as_str()
+            .unwrap();
+        let (units, cents) = amount.split_once('.').expect(amount);
+        assert!(units.chars().all(|c| c.is_ascii_digit()), "{amount}");
+        assert!(
+            cents.len() == 2 && cents.chars().all(|c| c.is_ascii_digit()),
+            "{amount}"
+        );
+    }
     let failing = doc["failing"].as_array().unwrap();
     assert!(!failing.is_empty());
     assert!(
@@ -174,7 +185,7 @@ fn status_of_an_unreachable_platform_exits_2_with_the_cause() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("Redshift ✖ Redshift is not configured for environment `default`"),
+        stdout.contains("Redshift – Redshift is not configured for environment `default`"),
         "{stdout}"
     );
     let _ = std::fs::remove_dir_all(home);

@@ -93,7 +93,7 @@ where
             let lower = chain.to_ascii_lowercase();
             if lower.contains("missing region") || lower.contains("missing signing region") {
                 return SourceError::new(
-                    ErrorKind::NotConfigured,
+                    ErrorKind::Misconfigured,
                     format!("{service}: no AWS region"),
                 )
                 .with_hint(format!(

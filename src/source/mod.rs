@@ -74,6 +74,9 @@ pub enum ErrorKind {
     Rejected,
     /// The environment does not name this source (nothing to ask).
     NotConfigured,
+    /// The environment names this source, but a setting it needs is missing (no region):
+    /// nothing was sent.
+    Misconfigured,
 }
 
 /// A failed source call: its kind, a one-line cause, and a hint for the operator.
