@@ -301,10 +301,10 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Platform::Aws(env) => {
             tracing::info!(environment = %env.name, "starting on AWS");
-            let sources = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
-            let mut header = header_of(env, config.read_only);
+            let connected = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
+            let mut header = header_of(env, config.read_only, connected.region);
             header.read_only = read_only(&cli, header.read_only);
-            (header, sources)
+            (header, connected.sources)
         }
     };
     let environments = ConfiguredEnvironments {
@@ -467,12 +467,17 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What the header says of an environment.
-fn header_of(environment: &EnvironmentConfig, read_only: bool) -> Environment {
+/// What the header says of an environment: the region its clients resolved, which is
+/// the configured one when there is one.
+fn header_of(
+    environment: &EnvironmentConfig,
+    read_only: bool,
+    resolved_region: Option<String>,
+) -> Environment {
     Environment {
         name: environment.name.clone(),
         profile: environment.profile.clone(),
-        region: environment.region.clone(),
+        region: environment.region.clone().or(resolved_region),
         demo: false,
         read_only: environment.read_only.unwrap_or(read_only),
     }
@@ -498,20 +503,20 @@ impl Environments for ConfiguredEnvironments {
             return Err(format!("no environment `{name}` in the config"));
         };
         tracing::info!(environment = %name, "switching environment");
-        let sources = crate::aws::platform::sources(environment, &self.cache_dir).await;
+        let connected = crate::aws::platform::sources(environment, &self.cache_dir).await;
         let theme = self
             .cli_theme
             .clone()
             .or_else(|| environment.theme.clone())
             .or_else(|| self.config_theme.clone())
             .unwrap_or_else(|| "default".to_string());
-        let mut header = header_of(environment, self.read_only);
+        let mut header = header_of(environment, self.read_only, connected.region);
         if let Some(flag) = self.read_only_flag {
             header.read_only = flag;
         }
         Ok(Opened {
             environment: header,
-            sources,
+            sources: connected.sources,
             theme,
         })
     }

@@ -192,6 +192,28 @@ fn status_of_an_unreachable_platform_exits_2_with_the_cause() {
 }
 
 #[test]
+fn status_names_the_region_the_sdk_resolved_when_the_config_gives_none() {
+    let (output, home) = opsdeck_with(
+        "resolved-region",
+        &["status"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_REGION", "ap-southeast-2"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+        ],
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let header = stdout.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with("opsdeck status · env default · ap-southeast-2 · "),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
 fn info_prints_version_and_paths() {
     let (output, home) = opsdeck("info", &["info"]);
     assert!(output.status.success());

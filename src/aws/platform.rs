@@ -51,8 +51,16 @@ pub fn airflow_client(
 /// Cost Explorer answers in one region only.
 const COST_EXPLORER_REGION: &str = "us-east-1";
 
+/// An environment opened on AWS: its sources, and the region its clients use.
+pub struct Connected {
+    pub sources: Sources,
+    /// The region the SDK resolved (the environment's, else AWS_REGION or the profile's),
+    /// for the header; none when there is none anywhere.
+    pub region: Option<String>,
+}
+
 /// The sources of an environment, with Cost Explorer answers cached under `cache_dir`.
-pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Sources {
+pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Connected {
     let target = AwsTarget {
         profile: environment.profile.clone(),
         region: environment.region.clone(),
@@ -93,7 +101,8 @@ pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Sourc
         environment.cost.clone(),
         context("Cost Explorer"),
     );
-    Sources {
+    let region = config.region().map(|r| r.to_string());
+    let sources = Sources {
         replication: Arc::new(dms),
         workflow,
         warehouse,
@@ -110,7 +119,8 @@ pub async fn sources(environment: &EnvironmentConfig, cache_dir: &Path) -> Sourc
             context: context("STS"),
             known: tokio::sync::OnceCell::new(),
         }),
-    }
+    };
+    Connected { sources, region }
 }
 
 /// The caller of an environment's credentials, asked of STS once and then remembered.
