@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -326,4 +328,51 @@ fn a_failed_task_is_retried_from_the_dialog_and_recovers() {
     s.send("q");
     assert!(s.wait_exit().success());
     s.assert_terminal_restored();
+}
+
+#[test]
+fn read_only_console_sends_no_mutating_request() {
+    let (url, seen) = common::recording::endpoint();
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_MAX_ATTEMPTS", "1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let mut s = Session::start_with(
+        "readonly",
+        &["--read-only", "--region", "eu-west-1"],
+        &vars,
+        100,
+        30,
+    );
+    s.wait_for("READ-ONLY");
+    s.send("2");
+    let screen = s.wait_for("orders-full-load");
+    assert!(
+        !screen.contains("r retry"),
+        "no retry offered in the footer:\n{screen}"
+    );
+    // Every mutating key, and a yes after each, on the failed task and in its detail.
+    s.send("r");
+    s.wait_for("read-only");
+    s.send("y");
+    s.send("\r");
+    s.send("r");
+    s.send(" r");
+    s.send("\x1b");
+    s.send("y");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored();
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|t| t.ends_with("DescribeReplicationTasks")),
+        "the endpoint was reached: {seen:?}"
+    );
+    assert!(
+        common::recording::mutating(&seen).is_empty(),
+        "no mutating request: {seen:?}"
+    );
 }

@@ -1,11 +1,10 @@
 //! `opsdeck retry` and `opsdeck audit` as a runbook uses them: what they print, their exit
 //! codes, the audit records they leave, and that read-only mode sends no mutating request.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
 /// Runs opsdeck with XDG dirs of its own under `home` (kept between calls of one test).
 fn opsdeck(home: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
@@ -170,71 +169,10 @@ fn read_only_refuses_even_with_yes() {
     let _ = std::fs::remove_dir_all(home);
 }
 
-/// A stand-in for the AWS endpoints that answers DMS reads with one failed task and
-/// records the operation of every request it gets.
-fn recording_endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            let mut reader = BufReader::new(stream);
-            let mut target = String::from("(no target)");
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("x-amz-target:") {
-                    target = line[line.len() - v.len()..].trim().to_string();
-                }
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            // Query-protocol services (STS) name the operation in the body.
-            if target == "(no target)" {
-                target = text(&body)
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("Action="))
-                    .unwrap_or("(unknown)")
-                    .to_string();
-            }
-            log.lock().unwrap().push(target.clone());
-            let (status, answer) = if target.ends_with("DescribeReplicationTasks") {
-                (
-                    "200 OK",
-                    r#"{"ReplicationTasks":[{"ReplicationTaskIdentifier":"orders-full-load","ReplicationTaskArn":"arn:aws:dms:eu-west-1:123456789012:task:ORDERS","Status":"failed","MigrationType":"full-load","LastFailureMessage":"ODBC general error"}]}"#,
-                )
-            } else if target.ends_with("DescribeReplications") {
-                ("200 OK", r#"{"Replications":[]}"#)
-            } else {
-                (
-                    "400 Bad Request",
-                    r#"{"__type":"AccessDeniedException","message":"not in this test"}"#,
-                )
-            };
-            let mut stream = reader.into_inner();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-                answer.len()
-            );
-        }
-    });
-    (url, seen)
-}
-
 #[test]
 fn read_only_sends_no_mutating_request() {
     let home = home("recorded");
-    let (url, seen) = recording_endpoint();
+    let (url, seen) = common::recording::endpoint();
     let vars = [
         ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
         ("AWS_SECRET_ACCESS_KEY", "secret"),
@@ -276,10 +214,9 @@ fn read_only_sends_no_mutating_request() {
         seen.iter().any(|t| t.ends_with("DescribeReplicationTasks")),
         "the endpoint was reached: {seen:?}"
     );
-    let mutating: Vec<&String> = seen
-        .iter()
-        .filter(|t| t.contains("Start") || t.contains("Reload") || t.contains("Cancel"))
-        .collect();
-    assert!(mutating.is_empty(), "no mutating request: {seen:?}");
+    assert!(
+        common::recording::mutating(&seen).is_empty(),
+        "no mutating request: {seen:?}"
+    );
     let _ = std::fs::remove_dir_all(home);
 }

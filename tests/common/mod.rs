@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod recording;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
