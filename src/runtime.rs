@@ -300,10 +300,27 @@ pub async fn review_cost(
     let next_month = first.checked_add_months(Months::new(1)).unwrap_or(first);
     let (start, end) = request.period.dates(today);
     let metric = request.metric;
-    let (report, forecast, anomalies) = tokio::join!(
+    // The polled spend is unblended: another metric's month so far is asked in that metric
+    // (one monthly bucket; the same question is cached like any other).
+    let month_to_date = async {
+        if metric == crate::domain::cost::Metric::UnblendedCost {
+            return None;
+        }
+        let query = crate::domain::cost::CostQuery {
+            start: first,
+            end: today.succ_opt().unwrap_or(today),
+            granularity: crate::domain::cost::Granularity::Monthly,
+            metric,
+            group_by: crate::domain::cost::GroupBy::Service,
+            filters: Vec::new(),
+        };
+        Some(sources.cost.cost(&query).await.map(|series| series.total()))
+    };
+    let (report, forecast, anomalies, month_to_date) = tokio::join!(
         crate::cost_report::report(sources, request.clone(), today, stages),
         sources.cost.forecast(today, next_month, metric),
         sources.cost.anomalies(start, end),
+        month_to_date,
     );
     // An answer from the disk cache is as old as its fetch, not as this read.
     let fetched_at = report
@@ -317,6 +334,7 @@ pub async fn review_cost(
         report,
         forecast,
         anomalies,
+        month_to_date,
     }))
 }
 

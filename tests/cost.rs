@@ -151,3 +151,43 @@ fn by_stage_sums_the_services_into_the_configured_stages() {
     assert_eq!(warehouse.total, redshift.total);
     assert!(by_stage.table().contains("by stage"));
 }
+
+#[test]
+fn the_month_end_adds_the_month_so_far_in_the_metric_of_the_review() {
+    use opsdeck::app::{Msg, update};
+    use opsdeck::domain::cost::Metric;
+    let platform = common::platform();
+    let mut model = common::model_from(&platform);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut ask = |metric: Metric| {
+        let request = CostRequest {
+            metric,
+            ..CostRequest::default()
+        };
+        model.cost.asked = Some(request.clone());
+        let msg = runtime.block_on(opsdeck::runtime::review_cost(
+            &platform.sources(),
+            request,
+            &model.cost_stages,
+            model.now,
+        ));
+        let Msg::CostReviewed(answers) = &msg else {
+            panic!("not a review: {msg:?}")
+        };
+        let asked = answers.month_to_date.clone();
+        update(&mut model, msg);
+        (asked, model.month_spent())
+    };
+    let polled = ask(Metric::UnblendedCost);
+    assert!(polled.0.is_none(), "unblended: the polled spend answers");
+    let unblended = polled.1.expect("the polled month so far");
+    let (asked, amortized) = ask(Metric::AmortizedCost);
+    let asked = asked.expect("another metric is asked").expect("answered");
+    assert_eq!(amortized, Some(asked));
+    assert_ne!(
+        asked, unblended,
+        "the demo's amortized cost differs from its unblended cost"
+    );
+}

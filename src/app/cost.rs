@@ -2,7 +2,7 @@
 //! granularity), drilling into a group and back, the anomaly list, export; and taking the
 //! answers in.
 
-use super::model::{Model, Notice};
+use super::model::{Model, MonthSpent, Notice};
 use super::msg::{CostAnswers, Effect};
 use super::tab::Tab;
 use crate::domain::cost::{CostFilter, Granularity, GroupBy, Metric, Period};
@@ -321,6 +321,11 @@ pub(super) fn reviewed(model: &mut Model, answers: CostAnswers) {
     review.report.apply(at, answers.report);
     review.forecast.apply(at, answers.forecast);
     review.anomalies.apply(at, answers.anomalies);
+    review.month_to_date = match answers.month_to_date {
+        None => MonthSpent::Polled,
+        Some(Ok(spent)) => MonthSpent::Known(spent),
+        Some(Err(_)) => MonthSpent::Unknown,
+    };
     if review
         .anomaly
         .is_some_and(|i| i >= review.anomalies.data.as_ref().map_or(0, Vec::len))

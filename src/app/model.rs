@@ -114,10 +114,40 @@ pub struct CostReview {
     pub report: Resource<CostReport>,
     pub forecast: Resource<Forecast>,
     pub anomalies: Resource<Vec<CostAnomaly>>,
+    /// This month's spend so far in the review's metric, for the month's end.
+    pub month_to_date: MonthSpent,
     /// The selected anomaly while the anomaly list has the keys.
     pub anomaly: Option<usize>,
     /// The request the answers on screen are for (None before the first).
     pub asked: Option<CostRequest>,
+}
+
+/// Where the month's spend so far comes from, in the review's metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonthSpent {
+    /// The polled spend (unblended cost) answers it.
+    Polled,
+    /// Asked in the review's metric.
+    Known(Decimal),
+    /// Asked in the review's metric, and not answered: no month's end is shown rather
+    /// than one that adds two metrics.
+    Unknown,
+}
+
+impl Model {
+    /// This month's spend so far in the cost review's metric; none when it is not known
+    /// in that metric.
+    pub fn month_spent(&self) -> Option<Decimal> {
+        match self.cost.month_to_date {
+            MonthSpent::Polled => self
+                .spend
+                .data
+                .as_ref()
+                .map(|spend| spend.month_to_date(self.platform_now.date_naive()).current),
+            MonthSpent::Known(spent) => Some(spent),
+            MonthSpent::Unknown => None,
+        }
+    }
 }
 
 impl Default for CostReview {
@@ -130,6 +160,7 @@ impl Default for CostReview {
             report: Resource::new(interval),
             forecast: Resource::new(interval),
             anomalies: Resource::new(interval),
+            month_to_date: MonthSpent::Polled,
             anomaly: None,
             asked: None,
         }

@@ -10,6 +10,7 @@ use crate::domain::{
     StatementProgress, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::{SourceError, SourceKind};
+use rust_decimal::Decimal;
 
 /// What a source fetch brought back.
 #[derive(Debug, Clone)]
@@ -65,6 +66,9 @@ pub struct CostAnswers {
     pub report: Result<CostReport, SourceError>,
     pub forecast: Result<Forecast, SourceError>,
     pub anomalies: Result<Vec<CostAnomaly>, SourceError>,
+    /// This month's spend so far in the review's metric, which the month's end adds to
+    /// the forecast; none when the polled spend (unblended) answers it.
+    pub month_to_date: Option<Result<Decimal, SourceError>>,
 }
 
 /// Everything that can happen to the console.

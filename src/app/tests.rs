@@ -1064,6 +1064,11 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
 }
 
 fn answer_review(m: &mut Model, request: crate::domain::breakdown::CostRequest) {
+    update(m, Msg::CostReviewed(Box::new(review_answers(request))));
+}
+
+/// The answers of a small review: two services over two days, one anomaly, no forecast.
+fn review_answers(request: crate::domain::breakdown::CostRequest) -> CostAnswers {
     use crate::domain::breakdown::{Breakdown, CostReport};
     use crate::domain::cost::CostAnomaly;
     use crate::domain::{DailySpend, SpendSeries};
@@ -1101,16 +1106,14 @@ fn answer_review(m: &mut Model, request: crate::domain::breakdown::CostRequest) 
             ..Default::default()
         }],
     };
-    update(
-        m,
-        Msg::CostReviewed(Box::new(CostAnswers {
-            request,
-            fetched_at: t(9, 30),
-            report: Ok(report),
-            forecast: Err(SourceError::new(ErrorKind::NotConfigured, "no forecast")),
-            anomalies: Ok(vec![anomaly]),
-        })),
-    );
+    CostAnswers {
+        request,
+        fetched_at: t(9, 30),
+        report: Ok(report),
+        forecast: Err(SourceError::new(ErrorKind::NotConfigured, "no forecast")),
+        anomalies: Ok(vec![anomaly]),
+        month_to_date: None,
+    }
 }
 
 #[test]
@@ -1361,4 +1364,24 @@ fn a_rerun_that_cannot_be_followed_says_why_and_stops_watching() {
     assert!(m.reruns.is_empty());
     let notice = m.notice.unwrap();
     assert!(notice.is_error && notice.text.contains("s-2 cannot be followed"));
+}
+
+#[test]
+fn a_month_so_far_not_answered_in_the_review_metric_shows_no_month_end() {
+    use crate::domain::breakdown::CostRequest;
+    use crate::domain::cost::Metric;
+    let mut m = loaded();
+    press(&mut m, "5");
+    let request = CostRequest {
+        metric: Metric::AmortizedCost,
+        ..CostRequest::default()
+    };
+    m.cost.asked = Some(request.clone());
+    let mut answers = review_answers(request);
+    answers.month_to_date = Some(Ok(rust_decimal::Decimal::from(1234)));
+    update(&mut m, Msg::CostReviewed(Box::new(answers.clone())));
+    assert_eq!(m.month_spent(), Some(rust_decimal::Decimal::from(1234)));
+    answers.month_to_date = Some(Err(SourceError::new(ErrorKind::Throttled, "slow down")));
+    update(&mut m, Msg::CostReviewed(Box::new(answers)));
+    assert_eq!(m.month_spent(), None, "never a sum of two metrics");
 }

@@ -162,8 +162,8 @@ fn head_lines(
     }
     // The month's end: spent so far plus the forecast of the days left.
     let mut month: Vec<Span<'static>> = Vec::new();
-    if let (Some(forecast), Some(spend)) = (&model.cost.forecast.data, &model.spend.data) {
-        let spent = spend.month_to_date(model.platform_now.date_naive()).current;
+    let spent = model.month_spent();
+    if let (Some(forecast), Some(spent)) = (&model.cost.forecast.data, spent) {
         month.push(Span::styled("month end ≈ ", theme.muted));
         month.push(Span::styled(
             whole(spent + forecast.mean, &forecast.unit),
@@ -179,8 +179,7 @@ fn head_lines(
         ));
     }
     // Month to date against the monthly budget; a warning when the month will pass it.
-    if let (Some(budget), Some(spend)) = (model.budget, &model.spend.data) {
-        let spent = spend.month_to_date(model.platform_now.date_naive()).current;
+    if let (Some(budget), Some(spent)) = (model.budget, spent) {
         let month_end = model.cost.forecast.data.as_ref().map(|f| spent + f.mean);
         let over = month_end.is_some_and(|end| end > budget);
         month.push(Span::styled(" · budget ", theme.muted));
