@@ -550,9 +550,16 @@ fn refresh(model: &mut Model) -> Vec<Effect> {
             vec![
                 format!("The spend on screen was fetched {age}."),
                 "Cost Explorer refreshes its data about three times a day.".to_string(),
-                "Asking again for this view sends 4 questions (this period, the one before, \
-                 the forecast, the anomalies): USD 0.01 per request, each page counts."
-                    .to_string(),
+                if model.cost.request.metric == crate::domain::cost::Metric::UnblendedCost {
+                    "Asking again for this view sends 4 questions (this period, the one \
+                     before, the forecast, the anomalies): USD 0.01 per request, each page \
+                     counts."
+                } else {
+                    "Asking again for this view sends 5 questions (this period, the one \
+                     before, the forecast, the anomalies, the month so far in this metric): \
+                     USD 0.01 per request, each page counts."
+                }
+                .to_string(),
                 format!(
                     "This session has made {billed} billed request{} so far.",
                     if billed == 1 { "" } else { "s" }
