@@ -165,7 +165,7 @@ async fn dispatch(sources: &Sources, action: &Action) -> SourceResult<ActionOutc
                         names.join(", ")
                     )
                 },
-                statement: None,
+                created: None,
             })
         }
         Action::TriggerDag { dag_id } => sources.workflow.trigger(dag_id).await,

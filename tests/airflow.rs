@@ -619,6 +619,11 @@ async fn trigger_makes_a_new_run() {
         .unwrap_or_else(|e| panic!("{e}"));
     let run = new_run_of(&outcome.message, SUCCEEDS);
     assert!(run.starts_with("manual__"), "{run}");
+    assert_eq!(
+        outcome.created.as_deref(),
+        Some(run.as_str()),
+        "the new run is named, to be followed"
+    );
     assert_ne!(run, OK_RUN);
     let answer = rest()
         .await

@@ -59,7 +59,7 @@ fn confirmed_failed_and_refused_actions_are_recorded() {
     let outcome = ActionOutcome {
         request_id: Some("5f2c6d0e-8a3b-4c1d-9e7f-0a1b2c3d4e5f".into()),
         message: "task starting".into(),
-        statement: None,
+        created: None,
     };
     log.finish(&id, Ok(&outcome), Duration::from_millis(850))
         .unwrap();

@@ -671,7 +671,7 @@ async fn redshift_rerun_submits_the_sql_and_does_not_wait() {
     assert_eq!(outcome.message, "statement stmt-mart submitted");
     assert_eq!(outcome.request_id.as_deref(), Some("req-stmt-mart"));
     assert_eq!(
-        outcome.statement.as_deref(),
+        outcome.created.as_deref(),
         Some("stmt-mart"),
         "the statement is named, to be followed"
     );

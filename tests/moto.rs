@@ -821,7 +821,7 @@ async fn redshift_rerun_and_cancel_go_through_execute_statement() {
         .expect("DescribeStatement");
     assert_eq!(statement.query_string(), Some(sql), "the SQL, unchanged");
     assert_eq!(
-        outcome.statement.as_deref(),
+        outcome.created.as_deref(),
         Some(id),
         "the statement to follow"
     );

@@ -135,7 +135,7 @@ impl AirflowClient {
         Ok(ActionOutcome {
             request_id: None,
             message: format!("new run {run_id} of {dag_id} {state}"),
-            statement: None,
+            created: Some(run_id),
         })
     }
 }

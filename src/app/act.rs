@@ -836,7 +836,7 @@ pub(super) fn done(
     let mut followed = None;
     match result {
         Ok(outcome) => {
-            followed = outcome.statement.clone();
+            followed = outcome.created.clone();
             let id = outcome
                 .request_id
                 .as_deref()
@@ -856,12 +856,27 @@ pub(super) fn done(
                     dag_id: dag_id.clone(),
                     run_id: run_id.clone(),
                 }),
+                // The new run, from its first poll until it ends.
+                Action::TriggerDag { dag_id } => {
+                    outcome.created.as_ref().map(|run_id| ItemRef::WorkflowRun {
+                        dag_id: dag_id.clone(),
+                        run_id: run_id.clone(),
+                    })
+                }
                 _ => None,
             };
             if let Some(item) = item {
                 model.following.retain(|f| f.item != item);
+                let retried = !matches!(action, Action::TriggerDag { .. });
+                let name = match (&action, &item) {
+                    (Action::TriggerDag { .. }, ItemRef::WorkflowRun { dag_id, run_id }) => {
+                        format!("new run {run_id} of {dag_id}")
+                    }
+                    _ => action.target(),
+                };
                 model.following.push(Follow {
-                    name: action.target(),
+                    name,
+                    retried,
                     item,
                     seen_working: false,
                     until: model.now + Duration::minutes(FOLLOW_MINUTES),
@@ -904,13 +919,14 @@ pub(super) fn settle(model: &mut Model) {
     for mut follow in std::mem::take(&mut model.following) {
         let health = match &follow.item {
             ItemRef::Replication { id } => model.task(id).map(ReplicationTask::health),
-            ItemRef::WorkflowRun { dag_id, run_id } => model.run(dag_id, run_id).map(|r| {
-                if r.state == RunState::Queued {
-                    Health::Running
-                } else {
-                    r.health()
-                }
-            }),
+            // A run settles when it ends: a task up for retry in a running run is not
+            // an end.
+            ItemRef::WorkflowRun { dag_id, run_id } => {
+                model.run(dag_id, run_id).map(|r| match r.state {
+                    RunState::Queued | RunState::Running => Health::Running,
+                    _ => r.health(),
+                })
+            }
             ItemRef::Query { id } => model.query(*id).map(|q| q.health()),
         };
         match health {
@@ -919,10 +935,20 @@ pub(super) fn settle(model: &mut Model) {
                 kept.push(follow);
             }
             Some(Health::Ok) if follow.seen_working => {
-                said.push((format!("✔ {} recovered", follow.name), false));
+                let how = if follow.retried {
+                    "recovered"
+                } else {
+                    "succeeded"
+                };
+                said.push((format!("✔ {} {how}", follow.name), false));
             }
             Some(Health::Failed | Health::Degraded) if follow.seen_working => {
-                said.push((format!("✖ {} failed again", follow.name), true));
+                let how = if follow.retried {
+                    "failed again"
+                } else {
+                    "failed"
+                };
+                said.push((format!("✖ {} {how}", follow.name), true));
             }
             _ if now > follow.until => {
                 said.push((

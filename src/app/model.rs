@@ -281,6 +281,9 @@ pub struct Follow {
     pub item: ItemRef,
     /// What the operator calls it, for the message when it settles.
     pub name: String,
+    /// True for an item that failed and was retried (it "recovers" or "fails again");
+    /// false for one the action created (a triggered run "succeeds" or "fails").
+    pub retried: bool,
     /// Seen working (running, starting) since the retry: only then does an end count.
     pub seen_working: bool,
     /// Given up on after this (an item that never moves is not watched for ever).

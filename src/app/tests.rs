@@ -798,7 +798,7 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
             result: Ok(crate::domain::ActionOutcome {
                 request_id: Some("req-1".into()),
                 message: "orders-nightly-full-load starting (resume-processing)".into(),
-                statement: None,
+                created: None,
             }),
         },
     );
@@ -1260,7 +1260,7 @@ fn a_rerun_is_followed_through_its_statement_and_x_cancels_it_by_statement() {
             result: Ok(ActionOutcome {
                 request_id: Some("req-7".into()),
                 message: "statement s-1 submitted".into(),
-                statement: Some("s-1".into()),
+                created: Some("s-1".into()),
             }),
         },
     );
@@ -1349,7 +1349,7 @@ fn a_rerun_that_cannot_be_followed_says_why_and_stops_watching() {
             result: Ok(ActionOutcome {
                 request_id: None,
                 message: "statement s-2 submitted".into(),
-                statement: Some("s-2".into()),
+                created: Some("s-2".into()),
             }),
         },
     );
@@ -1384,4 +1384,47 @@ fn a_month_so_far_not_answered_in_the_review_metric_shows_no_month_end() {
     answers.month_to_date = Some(Err(SourceError::new(ErrorKind::Throttled, "slow down")));
     update(&mut m, Msg::CostReviewed(Box::new(answers)));
     assert_eq!(m.month_spent(), None, "never a sum of two metrics");
+}
+
+#[test]
+fn a_triggered_run_is_followed_and_a_retrying_task_is_not_its_end() {
+    use crate::domain::{Action, ActionOutcome};
+    let runs = |list: Vec<WorkflowRun>| Msg::Fetched {
+        kind: SourceKind::Workflow,
+        fetched_at: t(9, 31),
+        result: Ok(Payload::Runs(list)),
+    };
+    let mut m = loaded();
+    let effects = update(
+        &mut m,
+        Msg::ActionDone {
+            action: Action::TriggerDag {
+                dag_id: "refresh_marts".into(),
+            },
+            result: Ok(ActionOutcome {
+                request_id: None,
+                message: "new run manual__1 of refresh_marts queued".into(),
+                created: Some("manual__1".into()),
+            }),
+        },
+    );
+    assert_eq!(effects, vec![Effect::Refresh(SourceKind::Workflow)]);
+    assert_eq!(m.following.len(), 1);
+    let mut new = run("refresh_marts", "running", t(9, 31));
+    new.run_id = "manual__1".into();
+    new.run_type = "manual".into();
+    // Running with a task up for retry: degraded, yet not ended.
+    new.tasks_retrying = 1;
+    update(&mut m, runs(vec![new.clone()]));
+    assert_eq!(m.following.len(), 1, "still running: still followed");
+    new.tasks_retrying = 0;
+    new.state = RunState::Success;
+    update(&mut m, runs(vec![new]));
+    assert!(m.following.is_empty());
+    let notice = m.notice.unwrap();
+    assert_eq!(
+        notice.text,
+        "✔ new run manual__1 of refresh_marts succeeded"
+    );
+    assert!(!notice.is_error);
 }

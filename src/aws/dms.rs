@@ -341,7 +341,7 @@ impl ReplicationSource for Dms {
             Ok(ActionOutcome {
                 request_id: answer.request_id().map(str::to_string),
                 message: start_message(&name, replication.and_then(|r| r.status()), mode),
-                statement: None,
+                created: None,
             })
         } else {
             let answer = self
@@ -359,7 +359,7 @@ impl ReplicationSource for Dms {
             Ok(ActionOutcome {
                 request_id: answer.request_id().map(str::to_string),
                 message: start_message(&name, task.and_then(|t| t.status()), mode),
-                statement: None,
+                created: None,
             })
         }
     }
@@ -430,7 +430,7 @@ impl ReplicationSource for Dms {
                 self.name_of(arn),
                 tables.len()
             ),
-            statement: None,
+            created: None,
         })
     }
 }

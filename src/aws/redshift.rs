@@ -297,7 +297,7 @@ impl WarehouseSource for Redshift {
         Ok(ActionOutcome {
             request_id: answer.request_id().map(str::to_string),
             message: format!("statement {id} submitted"),
-            statement: Some(id),
+            created: Some(id),
         })
     }
 
@@ -335,7 +335,7 @@ impl WarehouseSource for Redshift {
         Ok(ActionOutcome {
             request_id,
             message: format!("cancel sent to process {pid} of query {query_id}"),
-            statement: None,
+            created: None,
         })
     }
 
@@ -374,7 +374,7 @@ impl WarehouseSource for Redshift {
         Ok(ActionOutcome {
             request_id,
             message: format!("statement {id} cancelled"),
-            statement: None,
+            created: None,
         })
     }
 }

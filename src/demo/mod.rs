@@ -225,7 +225,7 @@ impl DemoPlatform {
         Ok(ActionOutcome {
             request_id: Some(format!("demo-{:x}", shown.timestamp_micros())),
             message,
-            statement: None,
+            created: None,
         })
     }
 
@@ -393,9 +393,14 @@ impl WorkflowSource for DemoPlatform {
     }
 
     async fn trigger(&self, dag_id: &str) -> SourceResult<ActionOutcome> {
-        self.act(|sim, now| {
-            let run_id = sim.workflow.trigger(dag_id, now)?;
-            Ok(format!("new run {run_id} of {dag_id} queued"))
+        let mut created = String::new();
+        let outcome = self.act(|sim, now| {
+            created = sim.workflow.trigger(dag_id, now)?;
+            Ok(format!("new run {created} of {dag_id} queued"))
+        })?;
+        Ok(ActionOutcome {
+            created: Some(created),
+            ..outcome
         })
     }
 }
@@ -416,7 +421,7 @@ impl WarehouseSource for DemoPlatform {
             ))
         })?;
         Ok(ActionOutcome {
-            statement: Some(actions::statement_id(query_id)),
+            created: Some(actions::statement_id(query_id)),
             ..outcome
         })
     }

@@ -241,10 +241,10 @@ pub struct ActionOutcome {
     pub request_id: Option<String>,
     /// What happened, in a line ("task starting", "2 task instances cleared").
     pub message: String,
-    /// The id of a statement the action submitted and did not wait for (a re-run on the
-    /// warehouse), for the console to follow until it ends.
+    /// The id of what the action started and did not wait for, for the console to follow
+    /// until it ends: a re-run's Data API statement, a triggered DAG run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub statement: Option<String>,
+    pub created: Option<String>,
 }
 
 /// Where a statement the console submitted stands (Redshift Data API DescribeStatement).

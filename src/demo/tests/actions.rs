@@ -174,6 +174,8 @@ async fn trigger_makes_a_new_run_and_queries_rerun_and_cancel() {
     let sources = platform.sources();
     let outcome = sources.workflow.trigger("refresh_marts").await.unwrap();
     assert!(outcome.message.contains("manual__"), "{}", outcome.message);
+    let created = outcome.created.clone().expect("the new run is named");
+    assert!(outcome.message.contains(&created), "{}", outcome.message);
     platform.advance(Duration::minutes(2));
     assert!(
         platform
@@ -194,7 +196,7 @@ async fn trigger_makes_a_new_run_and_queries_rerun_and_cancel() {
         .rerun(Some(&failed.database), &failed.text)
         .await
         .unwrap();
-    assert!(rerun.statement.is_some(), "a re-run names its statement");
+    assert!(rerun.created.is_some(), "a re-run names its statement");
     assert!(platform.queries().len() > queries.len());
 
     let running = platform
@@ -244,10 +246,7 @@ async fn a_rerun_is_followed_through_its_statement_and_cancelled_by_it() {
         .rerun(Some(&failed.database), &failed.text)
         .await
         .unwrap();
-    let statement = rerun
-        .statement
-        .clone()
-        .expect("a re-run names its statement");
+    let statement = rerun.created.clone().expect("a re-run names its statement");
     assert!(rerun.message.contains(&statement), "{}", rerun.message);
     assert!(platform.queries().len() > queries.len());
     // The statement is followed as the Data API describes it: submitted while it queues,
@@ -279,7 +278,7 @@ async fn a_rerun_is_followed_through_its_statement_and_cancelled_by_it() {
         .rerun(Some(&failed.database), &failed.text)
         .await
         .unwrap()
-        .statement
+        .created
         .unwrap();
     platform.advance(Duration::seconds(1));
     let cancelled = sources.warehouse.cancel_statement(&again).await.unwrap();
