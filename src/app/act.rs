@@ -19,6 +19,8 @@ use crate::source::{SourceError, SourceKind};
 
 /// How long a retried item is watched for before the console stops waiting for it.
 const FOLLOW_MINUTES: i64 = 30;
+/// How long a change-capture task runs without errors before it counts as recovered.
+const CDC_STEADY_SECONDS: i64 = 60;
 
 fn notice(text: String, is_error: bool) -> Option<Notice> {
     Some(Notice { text, is_error })
@@ -877,6 +879,7 @@ pub(super) fn done(
                 model.following.push(Follow {
                     name,
                     retried,
+                    running_since: None,
                     item,
                     seen_working: false,
                     until: model.now + Duration::minutes(FOLLOW_MINUTES),
@@ -917,6 +920,25 @@ pub(super) fn settle(model: &mut Model) {
     let mut said = Vec::new();
     let mut kept = Vec::new();
     for mut follow in std::mem::take(&mut model.following) {
+        // A change-capture task never ends when it is well: running without errors for a
+        // while is its recovery.
+        let steady = match &follow.item {
+            ItemRef::Replication { id } => model.task(id).is_some_and(|task| {
+                task.migration_type.captures_changes()
+                    && task.status == TaskStatus::Running
+                    && task.health() == Health::Running
+            }),
+            _ => false,
+        };
+        if steady {
+            let since = *follow.running_since.get_or_insert(now);
+            if now - since >= Duration::seconds(CDC_STEADY_SECONDS) {
+                said.push((format!("✔ {} running again", follow.name), false));
+                continue;
+            }
+        } else {
+            follow.running_since = None;
+        }
         let health = match &follow.item {
             ItemRef::Replication { id } => model.task(id).map(ReplicationTask::health),
             // A run settles when it ends: a task up for retry in a running run is not

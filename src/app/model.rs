@@ -284,6 +284,9 @@ pub struct Follow {
     /// True for an item that failed and was retried (it "recovers" or "fails again");
     /// false for one the action created (a triggered run "succeeds" or "fails").
     pub retried: bool,
+    /// Since when a change-capture task has been running without errors: running is its
+    /// healthy end, said once it has held for a while.
+    pub running_since: Option<DateTime<Utc>>,
     /// Seen working (running, starting) since the retry: only then does an end count.
     pub seen_working: bool,
     /// Given up on after this (an item that never moves is not watched for ever).

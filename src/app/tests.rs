@@ -1428,3 +1428,56 @@ fn a_triggered_run_is_followed_and_a_retrying_task_is_not_its_end() {
     );
     assert!(!notice.is_error);
 }
+
+#[test]
+fn a_resumed_change_capture_task_recovers_once_it_runs_steadily() {
+    use crate::domain::{Action, ActionOutcome, StartMode};
+    let mut m = loaded();
+    let mut cdc = task("orders-cdc", "failed", None, t(0, 0));
+    cdc.migration_type = MigrationType::Cdc;
+    let fetched = |m: &mut Model, task: &ReplicationTask, at| {
+        update(
+            m,
+            Msg::Fetched {
+                kind: SourceKind::Replication,
+                fetched_at: at,
+                result: Ok(Payload::Tasks(vec![task.clone()])),
+            },
+        );
+    };
+    let tick = |m: &mut Model, at| {
+        update(
+            m,
+            Msg::Tick {
+                now: at,
+                platform_now: at,
+            },
+        );
+    };
+    fetched(&mut m, &cdc, t(9, 30));
+    update(
+        &mut m,
+        Msg::ActionDone {
+            action: Action::StartTask {
+                task_id: "orders-cdc".into(),
+                arn: cdc.arn.clone(),
+                serverless: false,
+                mode: StartMode::ResumeProcessing,
+            },
+            result: Ok(ActionOutcome {
+                request_id: Some("req-9".into()),
+                message: "orders-cdc starting".into(),
+                created: None,
+            }),
+        },
+    );
+    cdc.status = TaskStatus::Running;
+    cdc.last_failure_message = None;
+    tick(&mut m, t(9, 31));
+    fetched(&mut m, &cdc, t(9, 31));
+    assert_eq!(m.following.len(), 1, "running for a moment: still followed");
+    tick(&mut m, t(9, 33));
+    fetched(&mut m, &cdc, t(9, 33));
+    assert!(m.following.is_empty());
+    assert_eq!(m.notice.unwrap().text, "✔ orders-cdc running again");
+}

@@ -27,6 +27,11 @@ impl MigrationType {
         }
     }
 
+    /// True for a task that replicates changes and so keeps running when it is well.
+    pub fn captures_changes(&self) -> bool {
+        matches!(self, MigrationType::Cdc | MigrationType::FullLoadAndCdc)
+    }
+
     /// The service's spelling.
     pub fn as_str(&self) -> &str {
         match self {
