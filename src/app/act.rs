@@ -849,11 +849,11 @@ pub(super) fn done(
                 false,
             );
             let item = match &action {
-                Action::StartTask { task_id, .. } | Action::ReloadTables { task_id, .. } => {
-                    Some(ItemRef::Replication {
-                        id: task_id.clone(),
-                    })
-                }
+                // A reload keeps the task running: its tables' progress is in the task's
+                // detail, read again below, not in the task's health.
+                Action::StartTask { task_id, .. } => Some(ItemRef::Replication {
+                    id: task_id.clone(),
+                }),
                 Action::ClearRun { dag_id, run_id, .. } => Some(ItemRef::WorkflowRun {
                     dag_id: dag_id.clone(),
                     run_id: run_id.clone(),
@@ -899,6 +899,14 @@ pub(super) fn done(
             progress: None,
         });
         effects.push(Effect::WatchStatement(statement));
+    }
+    if let (Action::ReloadTables { task_id, .. }, Some(Detail::Task { id, .. })) =
+        (&action, &model.detail)
+        && task_id == id
+    {
+        effects.push(Effect::FetchTableStatistics {
+            task_id: task_id.clone(),
+        });
     }
     if let (Action::ClearRun { .. }, Some(Detail::Run { dag_id, run_id, .. })) =
         (&action, &model.detail)

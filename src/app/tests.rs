@@ -1051,6 +1051,31 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
             TableName { schema: "public".into(), table: "t01".into() },
         ])
     );
+    // Done: the task's tables are read again; the running task is not watched for an end.
+    let action = actions[0].clone();
+    let task_id = match &action {
+        crate::domain::Action::ReloadTables { task_id, .. } => task_id.clone(),
+        _ => unreachable!(),
+    };
+    let effects = update(
+        &mut m,
+        Msg::ActionDone {
+            action,
+            result: Ok(crate::domain::ActionOutcome {
+                request_id: Some("req-r".into()),
+                message: "2 table(s) reloading".into(),
+                created: None,
+            }),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Refresh(SourceKind::Replication),
+            Effect::FetchTableStatistics { task_id }
+        ]
+    );
+    assert!(m.following.is_empty());
     // Eleven marked tables are more than DMS takes in one call.
     m.in_flight.clear();
     m.marks.clear();
