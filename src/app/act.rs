@@ -11,16 +11,15 @@ use super::msg::Effect;
 use super::tab::Tab;
 use super::view::Listed;
 use crate::domain::failure::ItemRef;
+use crate::domain::follow::{Seen, Watch};
 use crate::domain::{
-    Action, ActionOutcome, ClearScope, ClearedTask, Health, MAX_RELOAD_TABLES, QueryStatus,
+    Action, ActionOutcome, ClearScope, ClearedTask, MAX_RELOAD_TABLES, QueryStatus,
     ReplicationTask, RunState, StartMode, StatementProgress, StatementState, TableName, TaskStatus,
 };
 use crate::source::{SourceError, SourceKind};
 
 /// How long a retried item is watched for before the console stops waiting for it.
 const FOLLOW_MINUTES: i64 = 30;
-/// How long a change-capture task runs without errors before it counts as recovered.
-const CDC_STEADY_SECONDS: i64 = 60;
 
 fn notice(text: String, is_error: bool) -> Option<Notice> {
     Some(Notice { text, is_error })
@@ -869,7 +868,11 @@ pub(super) fn done(
             };
             if let Some(item) = item {
                 model.following.retain(|f| f.item != item);
-                let retried = !matches!(action, Action::TriggerDag { .. });
+                let watch = if matches!(action, Action::TriggerDag { .. }) {
+                    Watch::created()
+                } else {
+                    Watch::retried()
+                };
                 let name = match (&action, &item) {
                     (Action::TriggerDag { .. }, ItemRef::WorkflowRun { dag_id, run_id }) => {
                         format!("new run {run_id} of {dag_id}")
@@ -878,10 +881,8 @@ pub(super) fn done(
                 };
                 model.following.push(Follow {
                     name,
-                    retried,
-                    running_since: None,
+                    watch,
                     item,
-                    seen_working: false,
                     until: model.now + Duration::minutes(FOLLOW_MINUTES),
                 });
             }
@@ -919,7 +920,7 @@ pub(super) fn done(
     effects
 }
 
-/// After new data: a followed item that worked and then ended says how it ended.
+/// After new data: a followed item that settled says how it ended.
 pub(super) fn settle(model: &mut Model) {
     if model.following.is_empty() {
         return;
@@ -928,65 +929,36 @@ pub(super) fn settle(model: &mut Model) {
     let mut said = Vec::new();
     let mut kept = Vec::new();
     for mut follow in std::mem::take(&mut model.following) {
-        // A change-capture task never ends when it is well: running without errors for a
-        // while is its recovery.
-        let steady = match &follow.item {
-            ItemRef::Replication { id } => model.task(id).is_some_and(|task| {
-                task.migration_type.captures_changes()
-                    && task.status == TaskStatus::Running
-                    && task.health() == Health::Running
-            }),
-            _ => false,
+        let seen = match &follow.item {
+            ItemRef::Replication { id } => model.task(id).map(Seen::of_task),
+            ItemRef::WorkflowRun { dag_id, run_id } => model.run(dag_id, run_id).map(Seen::of_run),
+            ItemRef::Query { id } => model.query(*id).map(Seen::of_query),
         };
-        if steady {
-            let since = *follow.running_since.get_or_insert(now);
-            if now - since >= Duration::seconds(CDC_STEADY_SECONDS) {
-                said.push((format!("✔ {} running again", follow.name), false));
-                continue;
-            }
-        } else {
-            follow.running_since = None;
-        }
-        let health = match &follow.item {
-            ItemRef::Replication { id } => model.task(id).map(ReplicationTask::health),
-            // A run settles when it ends: a task up for retry in a running run is not
-            // an end.
-            ItemRef::WorkflowRun { dag_id, run_id } => {
-                model.run(dag_id, run_id).map(|r| match r.state {
-                    RunState::Queued | RunState::Running => Health::Running,
-                    _ => r.health(),
-                })
-            }
-            ItemRef::Query { id } => model.query(*id).map(|q| q.health()),
-        };
-        match health {
-            Some(Health::Running) => {
-                follow.seen_working = true;
-                kept.push(follow);
-            }
-            Some(Health::Ok) if follow.seen_working => {
-                let how = if follow.retried {
-                    "recovered"
-                } else {
-                    "succeeded"
+        let steady = seen == Some(Seen::Steady);
+        match follow.watch.observe(seen.unwrap_or(Seen::Missing), now) {
+            Some(true) => {
+                let how = match (follow.watch.created, steady) {
+                    (true, _) => "succeeded",
+                    (false, true) => "running again",
+                    (false, false) => "recovered",
                 };
                 said.push((format!("✔ {} {how}", follow.name), false));
             }
-            Some(Health::Failed | Health::Degraded) if follow.seen_working => {
-                let how = if follow.retried {
-                    "failed again"
-                } else {
+            Some(false) => {
+                let how = if follow.watch.created {
                     "failed"
+                } else {
+                    "failed again"
                 };
                 said.push((format!("✖ {} {how}", follow.name), true));
             }
-            _ if now > follow.until => {
+            None if now > follow.until => {
                 said.push((
                     format!("{}: stopped watching (no change)", follow.name),
                     false,
                 ));
             }
-            _ => kept.push(follow),
+            None => kept.push(follow),
         }
     }
     model.following = kept;

@@ -12,6 +12,7 @@ use super::view::{Listed, TableView};
 use crate::domain::breakdown::{BreakdownRow, CostReport, CostRequest};
 use crate::domain::cost::{CostAnomaly, Forecast, GroupBy};
 use crate::domain::failure::ItemRef;
+use crate::domain::follow::Watch;
 use crate::domain::stages::CostStages;
 use crate::domain::{
     Action, Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask,
@@ -281,14 +282,8 @@ pub struct Follow {
     pub item: ItemRef,
     /// What the operator calls it, for the message when it settles.
     pub name: String,
-    /// True for an item that failed and was retried (it "recovers" or "fails again");
-    /// false for one the action created (a triggered run "succeeds" or "fails").
-    pub retried: bool,
-    /// Since when a change-capture task has been running without errors: running is its
-    /// healthy end, said once it has held for a while.
-    pub running_since: Option<DateTime<Utc>>,
-    /// Seen working (running, starting) since the retry: only then does an end count.
-    pub seen_working: bool,
+    /// What has been seen of it since the action; created or retried.
+    pub watch: Watch,
     /// Given up on after this (an item that never moves is not watched for ever).
     pub until: DateTime<Utc>,
 }

@@ -7,6 +7,7 @@ pub mod action;
 pub mod breakdown;
 pub mod cost;
 pub mod failure;
+pub mod follow;
 pub mod health;
 pub mod pipeline;
 pub mod replication;
