@@ -566,28 +566,37 @@ pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
     parse_since_at(text, Utc::now())
 }
 
+/// Reads a length of time as `90s`, `30m`, `24h`, `7d` or `2w`; none when the text is not
+/// written that way, an error when it is but cannot be counted (negative, too long).
+pub fn parse_age(text: &str) -> Option<Result<chrono::TimeDelta, String>> {
+    let text = text.trim();
+    let unit_at = text.char_indices().last().map_or(0, |(at, _)| at);
+    let count = text[..unit_at].parse::<i64>().ok()?;
+    let seconds = match &text[unit_at..] {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    Some(
+        count
+            .checked_mul(seconds)
+            .filter(|_| count >= 0)
+            .and_then(chrono::TimeDelta::try_seconds)
+            .ok_or_else(|| format!("`{text}` is not a length of time opsdeck can count")),
+    )
+}
+
 /// [`parse_since`] with ages counted back from `now`.
 pub fn parse_since_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
-    let unit_at = text.char_indices().last().map_or(0, |(at, _)| at);
-    if let Ok(count) = text[..unit_at].parse::<i64>() {
-        let unit = &text[unit_at..];
-        let seconds = match unit {
-            "s" => Some(1),
-            "m" => Some(60),
-            "h" => Some(3600),
-            "d" => Some(86_400),
-            "w" => Some(604_800),
-            _ => None,
-        };
-        if let Some(seconds) = seconds {
-            return count
-                .checked_mul(seconds)
-                .and_then(chrono::TimeDelta::try_seconds)
-                .and_then(|age| now.checked_sub_signed(age))
-                .filter(|_| count >= 0)
-                .ok_or_else(|| format!("`{text}` is not an age opsdeck can count back"));
-        }
+    if let Some(age) = parse_age(text) {
+        return age.and_then(|age| {
+            now.checked_sub_signed(age)
+                .ok_or_else(|| format!("`{text}` is not an age opsdeck can count back"))
+        });
     }
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.to_utc());

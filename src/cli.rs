@@ -73,13 +73,25 @@ pub enum Command {
         json: bool,
     },
     /// Retry a failed stage: print what will happen, ask, do it, record it. Exit 0 done,
-    /// 1 the call failed, 2 nothing was done (not confirmed, read-only, no terminal).
+    /// 1 the call failed (or, with --wait, the item failed again), 2 nothing was done (not
+    /// confirmed, read-only, no terminal), 3 with --wait the item had not settled in time.
     Retry {
         #[command(subcommand)]
         target: RetryCommand,
         /// Go ahead without asking (for runbooks); without a terminal it is required.
         #[arg(long, global = true)]
         yes: bool,
+        /// Then follow the item until it recovers or fails again, at most LIMIT (30m, 2h;
+        /// 1h when none is given).
+        #[arg(
+            long,
+            global = true,
+            value_name = "LIMIT",
+            num_args = 0..=1,
+            default_missing_value = "1h",
+            value_parser = parse_limit
+        )]
+        wait: Option<std::time::Duration>,
     },
     /// Spend by service (or account, region, usage type, tag) over a period, against the
     /// equal period before: a table, or CSV / JSON for spreadsheets and scripts.
@@ -190,6 +202,18 @@ fn parse_filter(s: &str) -> Result<crate::domain::cost::CostFilter, String> {
         dimension: parse_group(dimension)?,
         value: value.to_string(),
     })
+}
+
+fn parse_limit(s: &str) -> Result<std::time::Duration, String> {
+    match crate::audit::parse_age(s) {
+        Some(age) => age.and_then(|age| {
+            age.to_std()
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("`{s}` is no time to wait"))
+        }),
+        None => Err(format!("`{s}` is not a length of time: 90s, 30m, 2h")),
+    }
 }
 
 fn parse_mode(s: &str) -> Result<crate::domain::StartMode, String> {
@@ -391,7 +415,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
             _ => return Ok(ExitCode::SUCCESS),
         }
     }
-    if let Some(Command::Retry { target, yes }) = &cli.command {
+    if let Some(Command::Retry { target, yes, wait }) = &cli.command {
         let actor = crate::actor::Actor {
             sources: console.sources.clone(),
             environment: console.model.environment.name.clone(),
@@ -426,10 +450,18 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
         let confirm = crate::retry::Confirm::from_stdin(*yes, &mut input);
+        // The demo's platform moves at --demo-speed: a look a second; AWS: every 10 s.
+        let pause = if matches!(platform, Platform::Demo) {
+            std::time::Duration::from_secs(1)
+        } else {
+            std::time::Duration::from_secs(10)
+        };
+        let wait = wait.map(|limit| crate::retry::Wait { limit, pause });
         let code = runtime.block_on(crate::retry::retry(
             &actor,
             &target,
             confirm,
+            wait,
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         ))?;

@@ -6,8 +6,12 @@
 use std::io::{BufRead, IsTerminal as _, Write};
 
 use crate::actor::Actor;
-use crate::domain::{Action, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus};
+use crate::domain::follow::{Seen, Watch};
+use crate::domain::{
+    Action, ActionOutcome, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus,
+};
 use crate::source::SourceError;
+use crate::ui::text::inert_line;
 
 /// Done: the action was carried out.
 pub const EXIT_DONE: u8 = 0;
@@ -15,6 +19,16 @@ pub const EXIT_DONE: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Nothing was done: not confirmed, read-only, no terminal without `--yes`, bad target.
 pub const EXIT_REFUSED: u8 = 2;
+/// Done, and with `--wait` the item had not settled when the wait ran out.
+pub const EXIT_UNSETTLED: u8 = 3;
+
+/// `--wait`: follow the item after the action until it settles, at most `limit`, with a
+/// look every `pause`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    pub limit: std::time::Duration,
+    pub pause: std::time::Duration,
+}
 
 /// What to retry, as the command line names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +71,7 @@ pub async fn retry(
     actor: &Actor,
     target: &Target,
     mut confirm: Confirm<'_>,
+    wait: Option<Wait>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
@@ -110,14 +125,22 @@ pub async fn retry(
             return Ok(EXIT_REFUSED);
         }
     }
+    // Before the call: an end dated after this is the retry's.
+    let acted_at = actor.sources.clock.now();
     match actor.perform(&plan.action).await {
         Ok(outcome) => {
             write!(out, "✔ {}: {}", plan.action.summary(), outcome.message)?;
-            if let Some(id) = outcome.request_id {
+            if let Some(id) = &outcome.request_id {
                 write!(out, " (request id {id})")?;
             }
             writeln!(out)?;
-            Ok(EXIT_DONE)
+            match wait {
+                Some(wait) => {
+                    let done = (&plan.action, &outcome, acted_at);
+                    follow(actor, done, wait, out, err).await
+                }
+                None => Ok(EXIT_DONE),
+            }
         }
         Err(error) => {
             writeln!(err, "✖ {}: {error}", plan.action.summary())?;
@@ -291,4 +314,133 @@ fn ran_before(task: &ReplicationTask) -> bool {
             .stats
             .as_ref()
             .is_some_and(|s| s.full_load_started.is_some() || s.stopped_at.is_some())
+}
+
+/// What `--wait` looks at after an action.
+enum Followed {
+    Task(String),
+    Run { dag_id: String, run_id: String },
+    Statement(String),
+}
+
+/// Follows the item an action retried or created until it settles, saying each state it
+/// passes through: exit 0 when it recovered (or succeeded), 1 when it failed again,
+/// [`EXIT_UNSETTLED`] when the wait ran out first. Three failed looks in a row end the wait.
+async fn follow(
+    actor: &Actor,
+    (action, outcome, acted_at): (&Action, &ActionOutcome, chrono::DateTime<chrono::Utc>),
+    wait: Wait,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let created = outcome.created.clone();
+    let (item, mut watch, name) = match (action, created) {
+        (Action::StartTask { task_id, .. }, _) => (
+            Followed::Task(task_id.clone()),
+            Watch::retried(acted_at),
+            task_id.clone(),
+        ),
+        (Action::ClearRun { dag_id, run_id, .. }, _) => (
+            Followed::Run {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            },
+            Watch::retried(acted_at),
+            format!("{dag_id}/{run_id}"),
+        ),
+        (Action::TriggerDag { dag_id }, Some(run_id)) => (
+            Followed::Run {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            },
+            Watch::created(),
+            format!("new run {run_id} of {dag_id}"),
+        ),
+        (Action::RerunQuery { query_id, .. }, Some(statement)) => (
+            Followed::Statement(statement),
+            Watch::created(),
+            format!("re-run of query {query_id}"),
+        ),
+        _ => {
+            writeln!(
+                out,
+                "nothing to wait for: {} has no end to watch",
+                action.summary()
+            )?;
+            return Ok(EXIT_DONE);
+        }
+    };
+    let sources = &actor.sources;
+    let started = tokio::time::Instant::now();
+    writeln!(
+        out,
+        "waiting for {} to settle (at most {})…",
+        inert_line(&name),
+        crate::app::resource::age(wait.limit)
+    )?;
+    let mut last = String::new();
+    let mut failed_looks = 0;
+    loop {
+        tokio::time::sleep(wait.pause).await;
+        let look: Result<(Seen, String), SourceError> = match &item {
+            Followed::Task(id) => sources.replication.tasks().await.map(|tasks| {
+                tasks.iter().find(|t| t.id == *id).map_or_else(
+                    || (Seen::Missing, "not listed".to_string()),
+                    |t| (Seen::of_task(t), t.status.as_str().to_string()),
+                )
+            }),
+            Followed::Run { dag_id, run_id } => sources.workflow.runs().await.map(|runs| {
+                runs.iter()
+                    .find(|r| r.dag_id == *dag_id && r.run_id == *run_id)
+                    .map_or_else(
+                        || (Seen::Missing, "not listed yet".to_string()),
+                        |r| (Seen::of_run(r), r.state.as_str().to_string()),
+                    )
+            }),
+            Followed::Statement(id) => sources.warehouse.statement(id).await.map(|p| {
+                let state = match (p.query_id, &p.error) {
+                    (_, Some(error)) => format!("{}: {error}", p.state.as_str()),
+                    (Some(query), None) => format!("{} as query {query}", p.state.as_str()),
+                    (None, None) => p.state.as_str().to_string(),
+                };
+                (Seen::of_statement(&p), state)
+            }),
+        };
+        match look {
+            Err(error) => {
+                failed_looks += 1;
+                if failed_looks >= 3 {
+                    writeln!(err, "✖ cannot follow {}: {error}", inert_line(&name))?;
+                    return Ok(EXIT_UNSETTLED);
+                }
+            }
+            Ok((seen, state)) => {
+                failed_looks = 0;
+                if state != last {
+                    writeln!(out, "  {}: {}", inert_line(&name), inert_line(&state))?;
+                    last = state;
+                }
+                if let Some(ok) = watch.observe(seen, sources.clock.now()) {
+                    let how = watch.ending(seen, ok);
+                    return if ok {
+                        writeln!(out, "✔ {} {how}", inert_line(&name))?;
+                        Ok(EXIT_DONE)
+                    } else {
+                        writeln!(err, "✖ {} {how}", inert_line(&name))?;
+                        Ok(EXIT_FAILED)
+                    };
+                }
+            }
+        }
+        if started.elapsed() >= wait.limit {
+            writeln!(
+                err,
+                "opsdeck retry: {} has not settled after {} (last: {}); it goes on",
+                inert_line(&name),
+                crate::app::resource::age(wait.limit),
+                inert_line(&last)
+            )?;
+            return Ok(EXIT_UNSETTLED);
+        }
+    }
 }

@@ -220,3 +220,82 @@ fn read_only_sends_no_mutating_request() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// The first failed item of `source` in the demo right now, from `opsdeck status --json`.
+fn failed_demo_item(home: &Path, source: &str) -> serde_json::Value {
+    let output = opsdeck(home, &["--demo", "status", "--json"], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    json["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["source"] == source && f["health"] == "failed")
+        .map(|f| f["item"].clone())
+        .unwrap_or_else(|| panic!("the demo has a failed {source} item: {json:#}"))
+}
+
+#[test]
+fn wait_follows_the_retried_item_until_it_settles() {
+    let home = home("wait");
+    let task = failed_demo_task(&home);
+    let fast = ["--demo", "--demo-speed", "400", "retry"];
+    let wait = ["--yes", "--wait", "5m"];
+    let args: Vec<&str> = fast
+        .iter()
+        .copied()
+        .chain(["dms", task.as_str()])
+        .chain(wait)
+        .collect();
+    let output = opsdeck(&home, &args, &[]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("waiting for {task} to settle (at most 5 min)")),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("  {task}: running")), "{stdout}");
+    assert!(stdout.contains(&format!("✔ {task} recovered")), "{stdout}");
+
+    // A cleared run settles one way or the other within the wait: recovered, or failed
+    // again when its cause (a DMS load this process did not retry) is still there.
+    let run = failed_demo_item(&home, "workflow");
+    let (dag, run_id) = (
+        run["dag_id"].as_str().unwrap(),
+        run["run_id"].as_str().unwrap(),
+    );
+    let args: Vec<&str> = fast
+        .iter()
+        .copied()
+        .chain(["dag", dag, run_id])
+        .chain(wait)
+        .collect();
+    let output = opsdeck(&home, &args, &[]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    match output.status.code() {
+        Some(0) => assert!(stdout.contains("recovered"), "{stdout}"),
+        Some(1) => assert!(
+            stderr.contains(&format!("✖ {dag}/{run_id} failed again")),
+            "{stderr}"
+        ),
+        other => panic!("the run did not settle ({other:?}): {stdout}{stderr}"),
+    }
+
+    // No time to wait is refused by the command line.
+    let output = opsdeck(
+        &home,
+        &["--demo", "retry", "dms", &task, "--yes", "--wait", "0s"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("no time to wait"),
+        "{}",
+        text(&output.stderr)
+    );
+    let _ = std::fs::remove_dir_all(home);
+}

@@ -871,7 +871,7 @@ pub(super) fn done(
                 let watch = if matches!(action, Action::TriggerDag { .. }) {
                     Watch::created()
                 } else {
-                    Watch::retried()
+                    Watch::retried(model.platform_now)
                 };
                 let name = match (&action, &item) {
                     (Action::TriggerDag { .. }, ItemRef::WorkflowRun { dag_id, run_id }) => {
@@ -934,23 +934,12 @@ pub(super) fn settle(model: &mut Model) {
             ItemRef::WorkflowRun { dag_id, run_id } => model.run(dag_id, run_id).map(Seen::of_run),
             ItemRef::Query { id } => model.query(*id).map(Seen::of_query),
         };
-        let steady = seen == Some(Seen::Steady);
-        match follow.watch.observe(seen.unwrap_or(Seen::Missing), now) {
-            Some(true) => {
-                let how = match (follow.watch.created, steady) {
-                    (true, _) => "succeeded",
-                    (false, true) => "running again",
-                    (false, false) => "recovered",
-                };
-                said.push((format!("✔ {} {how}", follow.name), false));
-            }
-            Some(false) => {
-                let how = if follow.watch.created {
-                    "failed"
-                } else {
-                    "failed again"
-                };
-                said.push((format!("✖ {} {how}", follow.name), true));
+        let seen = seen.unwrap_or(Seen::Missing);
+        match follow.watch.observe(seen, now) {
+            Some(ok) => {
+                let how = follow.watch.ending(seen, ok);
+                let mark = if ok { "✔" } else { "✖" };
+                said.push((format!("{mark} {} {how}", follow.name), !ok));
             }
             None if now > follow.until => {
                 said.push((

@@ -148,13 +148,15 @@ impl CdcTask {
 }
 
 impl Workflow {
-    /// clearTaskInstances: what a clear of `scope` resets, and with `dry_run` false, resets it.
+    /// clearTaskInstances: what a clear of `scope` resets, and with `dry_run` false, resets it
+    /// at `now`: the cleared tasks run again from then.
     pub fn clear(
         &mut self,
         dag_id: &str,
         run_id: &str,
         scope: &ClearScope,
         dry_run: bool,
+        now: DateTime<Utc>,
     ) -> Result<Vec<ClearedTask>, SourceError> {
         let dag = self
             .dags
@@ -208,6 +210,8 @@ impl Workflow {
                 let tries = run.tis[i].try_number;
                 run.tis[i] = Ti {
                     try_number: tries,
+                    // Not ready before the clear (the floor of its readiness).
+                    ready_at: Some(now),
                     ..Ti::default()
                 };
                 // The cause is gone: the task runs well this time.

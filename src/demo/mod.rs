@@ -388,8 +388,10 @@ impl WorkflowSource for DemoPlatform {
     ) -> SourceResult<Vec<ClearedTask>> {
         let now = self.now();
         let mut simulation = self.lock();
-        simulation.advance_to(now);
-        simulation.workflow.clear(dag_id, run_id, scope, dry_run)
+        let shown = simulation.advance_to(now);
+        simulation
+            .workflow
+            .clear(dag_id, run_id, scope, dry_run, shown)
     }
 
     async fn trigger(&self, dag_id: &str) -> SourceResult<ActionOutcome> {

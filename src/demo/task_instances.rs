@@ -80,10 +80,14 @@ impl Run {
                 if !ups().all(|ti| ti.state == TaskState::Success) {
                     return false;
                 }
+                // Ready once its upstream ended, and not before it was cleared: a task
+                // cleared hours after its upstream ran starts then, not back then.
+                let floor = self.tis[i].ready_at.unwrap_or(self.started_at);
                 let after = ups()
                     .filter_map(|ti| ti.ended_at)
                     .max()
-                    .unwrap_or(self.started_at);
+                    .unwrap_or(self.started_at)
+                    .max(floor);
                 let mut rng = cx.seed.rng(&[self.key, i as u64, text_key("ready")]);
                 let ti = &mut self.tis[i];
                 ti.state = TaskState::Scheduled;

@@ -2,7 +2,8 @@
 //! `watching…` and `opsdeck retry --wait` share.
 //!
 //! A retried item still shows its old failure until the service moves it, so its end
-//! counts only after it was seen working. An item the action created (a triggered run, a
+//! counts only after it was seen working, or when the end is dated after the action (a
+//! retry that fails again between two looks). An item the action created (a triggered run, a
 //! re-run's statement) has no old state: its first end is its end. A change-capture task
 //! never ends when it is well: running without errored tables for a minute is its
 //! recovery.
@@ -26,18 +27,19 @@ pub enum Seen {
     Working,
     /// A change-capture task running without errored tables: its healthy state.
     Steady,
-    /// Ended: well, or not.
-    Ended { ok: bool },
+    /// Ended: well, or not; `at` dates the run that ended (a task's start, a run's or a
+    /// query's end) when the source says.
+    Ended { ok: bool, at: Option<DateTime<Utc>> },
     /// Neither working nor ended (stopped by a person, a state not known).
     Idle,
 }
 
 impl Seen {
-    fn of_health(health: Health) -> Seen {
+    fn of_health(health: Health, at: Option<DateTime<Utc>>) -> Seen {
         match health {
             Health::Running => Seen::Working,
-            Health::Ok => Seen::Ended { ok: true },
-            Health::Failed | Health::Degraded => Seen::Ended { ok: false },
+            Health::Ok => Seen::Ended { ok: true, at },
+            Health::Failed | Health::Degraded => Seen::Ended { ok: false, at },
             Health::Unknown => Seen::Idle,
         }
     }
@@ -51,7 +53,8 @@ impl Seen {
         {
             return Seen::Steady;
         }
-        Seen::of_health(health)
+        // A task's end is not dated; its start is: a start after the action is the retry's.
+        Seen::of_health(health, task.started_at)
     }
 
     /// A workflow run: it settles when it ends; a task up for retry in a running run is
@@ -59,20 +62,23 @@ impl Seen {
     pub fn of_run(run: &WorkflowRun) -> Seen {
         match run.state {
             RunState::Queued | RunState::Running => Seen::Working,
-            _ => Seen::of_health(run.health()),
+            _ => Seen::of_health(run.health(), run.ended_at),
         }
     }
 
     /// A warehouse query.
     pub fn of_query(query: &QueryRecord) -> Seen {
-        Seen::of_health(query.health())
+        Seen::of_health(query.health(), query.ended_at)
     }
 
     /// A statement the console submitted.
     pub fn of_statement(progress: &StatementProgress) -> Seen {
         match progress.state {
-            StatementState::Finished => Seen::Ended { ok: true },
-            StatementState::Failed | StatementState::Aborted => Seen::Ended { ok: false },
+            StatementState::Finished => Seen::Ended { ok: true, at: None },
+            StatementState::Failed | StatementState::Aborted => Seen::Ended {
+                ok: false,
+                at: None,
+            },
             _ => Seen::Working,
         }
     }
@@ -87,15 +93,18 @@ pub struct Watch {
     pub seen_working: bool,
     /// Since when a change-capture task has looked steady.
     pub steady_since: Option<DateTime<Utc>>,
+    /// When the action was done, on the source's clock: an end dated after it is new.
+    pub acted_at: Option<DateTime<Utc>>,
 }
 
 impl Watch {
-    /// A watch on an item that failed and was retried.
-    pub fn retried() -> Watch {
+    /// A watch on an item that failed and was retried at `acted_at`.
+    pub fn retried(acted_at: DateTime<Utc>) -> Watch {
         Watch {
             created: false,
             seen_working: false,
             steady_since: None,
+            acted_at: Some(acted_at),
         }
     }
 
@@ -103,7 +112,9 @@ impl Watch {
     pub fn created() -> Watch {
         Watch {
             created: true,
-            ..Watch::retried()
+            seen_working: false,
+            steady_since: None,
+            acted_at: None,
         }
     }
 
@@ -121,11 +132,31 @@ impl Watch {
                 self.steady_since = None;
                 None
             }
-            Seen::Ended { ok } if self.seen_working || self.created => Some(ok),
+            Seen::Ended { ok, at } if self.seen_working || self.created || self.after(at) => {
+                Some(ok)
+            }
             Seen::Ended { .. } | Seen::Missing | Seen::Idle => {
                 self.steady_since = None;
                 None
             }
+        }
+    }
+}
+
+impl Watch {
+    fn after(&self, at: Option<DateTime<Utc>>) -> bool {
+        matches!((self.acted_at, at), (Some(acted), Some(at)) if at >= acted)
+    }
+
+    /// How a settled item ended, in words: `recovered`, `running again` (a steady
+    /// change-capture task), `failed again`; for a created one `succeeded` or `failed`.
+    pub fn ending(&self, seen: Seen, ok: bool) -> &'static str {
+        match (self.created, ok) {
+            (true, true) => "succeeded",
+            (true, false) => "failed",
+            (false, true) if seen == Seen::Steady => "running again",
+            (false, true) => "recovered",
+            (false, false) => "failed again",
         }
     }
 }
@@ -141,30 +172,50 @@ mod tests {
 
     #[test]
     fn a_retried_item_ends_only_after_it_was_seen_working() {
-        let mut watch = Watch::retried();
-        assert_eq!(
-            watch.observe(Seen::Ended { ok: false }, at(0)),
-            None,
-            "the old failure"
-        );
-        assert_eq!(watch.observe(Seen::Missing, at(1)), None);
-        assert_eq!(watch.observe(Seen::Working, at(2)), None);
-        assert_eq!(watch.observe(Seen::Ended { ok: false }, at(3)), Some(false));
-        let mut watch = Watch::retried();
-        watch.observe(Seen::Working, at(0));
-        assert_eq!(watch.observe(Seen::Ended { ok: true }, at(9)), Some(true));
+        let old = Seen::Ended {
+            ok: false,
+            at: Some(at(-600)),
+        };
+        let mut watch = Watch::retried(at(0));
+        assert_eq!(watch.observe(old, at(1)), None, "the old failure");
+        assert_eq!(watch.observe(Seen::Missing, at(2)), None);
+        assert_eq!(watch.observe(Seen::Working, at(3)), None);
+        assert_eq!(watch.observe(old, at(4)), Some(false));
+        let mut watch = Watch::retried(at(0));
+        watch.observe(Seen::Working, at(1));
+        let ok = Seen::Ended { ok: true, at: None };
+        assert_eq!(watch.observe(ok, at(9)), Some(true));
+        assert_eq!(watch.ending(ok, true), "recovered");
+        assert_eq!(watch.ending(old, false), "failed again");
+    }
+
+    #[test]
+    fn a_retry_that_fails_again_between_two_looks_is_seen_by_its_date() {
+        let mut watch = Watch::retried(at(0));
+        let undated = Seen::Ended {
+            ok: false,
+            at: None,
+        };
+        assert_eq!(watch.observe(undated, at(5)), None);
+        let again = Seen::Ended {
+            ok: false,
+            at: Some(at(3)),
+        };
+        assert_eq!(watch.observe(again, at(5)), Some(false));
     }
 
     #[test]
     fn a_created_item_ends_at_its_first_end() {
         let mut watch = Watch::created();
         assert_eq!(watch.observe(Seen::Missing, at(0)), None);
-        assert_eq!(watch.observe(Seen::Ended { ok: true }, at(1)), Some(true));
+        let ok = Seen::Ended { ok: true, at: None };
+        assert_eq!(watch.observe(ok, at(1)), Some(true));
+        assert_eq!(watch.ending(ok, true), "succeeded");
     }
 
     #[test]
     fn a_steady_change_capture_task_recovers_after_a_minute_without_a_break() {
-        let mut watch = Watch::retried();
+        let mut watch = Watch::retried(at(0));
         assert_eq!(watch.observe(Seen::Steady, at(0)), None);
         assert_eq!(watch.observe(Seen::Steady, at(59)), None);
         // A break (errored tables, a restart) starts the minute again.
@@ -172,6 +223,7 @@ mod tests {
         assert_eq!(watch.observe(Seen::Steady, at(61)), None);
         assert_eq!(watch.observe(Seen::Steady, at(120)), None);
         assert_eq!(watch.observe(Seen::Steady, at(121)), Some(true));
+        assert_eq!(watch.ending(Seen::Steady, true), "running again");
     }
 
     #[test]
