@@ -34,16 +34,10 @@ fn text(bytes: &[u8]) -> String {
 
 /// The failed DMS task of the demo right now, from `opsdeck status --json`.
 fn failed_demo_task(home: &Path) -> String {
-    let output = opsdeck(home, &["--demo", "status", "--json"], &[]);
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    json["failing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["source"] == "replication" && f["health"] == "failed")
-        .and_then(|f| f["item"]["task_id"].as_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| panic!("the demo has a failed DMS task: {json:#}"))
+    failed_demo_item(home, "replication")["task_id"]
+        .as_str()
+        .expect("a DMS item names its task")
+        .to_string()
 }
 
 fn audit(home: &Path) -> Vec<serde_json::Value> {
