@@ -401,3 +401,33 @@ fn a_fetched_log_tail_shows_its_end_inert() {
         "no control character reaches the terminal:\n{screen}"
     );
 }
+
+#[test]
+fn the_footer_offers_cancel_on_a_running_query_and_trigger_on_the_dag_runs() {
+    let theme = Theme::builtin("default").unwrap();
+    let footer = |model: &Model| {
+        let terminal = draw(model, &theme, 160, 48);
+        text(terminal.backend().buffer())
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut model = common::demo_model();
+    press(&mut model, "4");
+    // The worst sorts first: a failed query, nothing to cancel.
+    assert!(!footer(&model).contains("x cancel"), "{}", footer(&model));
+    press(&mut model, "/running\r");
+    assert!(
+        footer(&model).contains("x cancel query"),
+        "{}",
+        footer(&model)
+    );
+    press(&mut model, "3");
+    assert!(footer(&model).contains("t trigger"), "{}", footer(&model));
+    // Read-only offers neither.
+    model.environment.read_only = true;
+    assert!(!footer(&model).contains("t trigger"), "{}", footer(&model));
+    press(&mut model, "4");
+    assert!(!footer(&model).contains("x cancel"), "{}", footer(&model));
+}

@@ -445,6 +445,16 @@ fn selected_query(model: &Model) -> Option<crate::domain::QueryRecord> {
     query.cloned()
 }
 
+/// True when `x` has something to cancel on the selected query: it runs or waits, or a
+/// re-run of it the console submitted does.
+pub fn can_cancel_selected(model: &Model) -> bool {
+    model.tab == Tab::Redshift
+        && selected_query(model).is_some_and(|q| {
+            matches!(q.status, QueryStatus::Running | QueryStatus::Queued)
+                || model.reruns.iter().any(|r| r.concerns(q.query_id))
+        })
+}
+
 /// `x`: cancel the selected running query. A query that is a re-run the console
 /// submitted, or a failed query whose re-run still runs, is cancelled through its
 /// statement (CancelStatement); any other through its process (pg_cancel_backend).

@@ -236,6 +236,25 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     // mode the mutating keys are not offered at all.
     let retry_here = matches!(model.tab, Tab::Dms | Tab::Airflow | Tab::Redshift)
         && !model.environment.read_only;
+    // The other actions where they apply: a new run of a DAG on the Airflow list, a cancel
+    // on a query that runs (or whose re-run does).
+    let mut actions = actions.to_vec();
+    if retry_here && model.mode != Mode::Help {
+        let extra = match model.tab {
+            Tab::Airflow if model.detail.is_none() => Some(Action::Trigger),
+            Tab::Redshift if crate::app::act::can_cancel_selected(model) => {
+                Some(Action::CancelQuery)
+            }
+            _ => None,
+        };
+        if let Some(extra) = extra {
+            let at = actions
+                .iter()
+                .position(|a| *a == Action::Retry)
+                .map_or(actions.len(), |i| i + 1);
+            actions.insert(at, extra);
+        }
+    }
     let mut shown: Vec<(Action, String)> = actions
         .iter()
         .filter(|a| retry_here || !matches!(a, Action::Retry | Action::Mark))
@@ -254,6 +273,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     };
     for drop in [
         Action::CostAnomalies,
+        Action::Trigger,
         Action::CostGranularity,
         Action::Mark,
         Action::SortNext,
