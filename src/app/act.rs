@@ -751,6 +751,26 @@ fn submit(model: &mut Model, actions: Vec<Action>) -> Vec<Effect> {
             });
             continue;
         }
+        // pg_cancel_backend cancels whatever its session runs now: a query that ended while
+        // the dialog was open must not cost the session's next query.
+        if let Action::CancelQuery {
+            query_id,
+            statement: None,
+            ..
+        } = &action
+            && let Some(status) = model
+                .query(*query_id)
+                .map(|q| q.status.clone())
+                .filter(|s| !matches!(s, QueryStatus::Running | QueryStatus::Queued))
+        {
+            let reason = format!(
+                "query {query_id} ended ({}) while the dialog was open: nothing was cancelled",
+                status.as_str()
+            );
+            model.notice = notice(reason.clone(), true);
+            effects.push(Effect::Refuse { reason, action });
+            continue;
+        }
         let key = action.item_key();
         if model.in_flight.contains_key(&key) {
             model.notice = notice(

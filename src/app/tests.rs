@@ -1506,3 +1506,34 @@ fn a_resumed_change_capture_task_recovers_once_it_runs_steadily() {
     assert!(m.following.is_empty());
     assert_eq!(m.notice.unwrap().text, "✔ orders-cdc running again");
 }
+
+#[test]
+fn a_query_that_ended_while_the_cancel_dialog_was_open_is_not_cancelled() {
+    let queries = |status: &str| {
+        let mut q = query(5, status, t(9, 0));
+        q.pid = Some(1073);
+        Msg::Fetched {
+            kind: SourceKind::Warehouse,
+            fetched_at: t(9, 30),
+            result: Ok(Payload::Queries(vec![q])),
+        }
+    };
+    let mut m = loaded();
+    update(&mut m, queries("running"));
+    press(&mut m, "4x");
+    assert!(
+        dialog(&m)
+            .lines
+            .iter()
+            .any(|l| l.contains("pg_cancel_backend"))
+    );
+    // The next poll, before the yes: the query has finished.
+    update(&mut m, queries("success"));
+    let effects = press(&mut m, "y");
+    assert!(
+        matches!(&effects[..], [Effect::Refuse { reason, .. }] if reason.contains("ended (success)")),
+        "{effects:?}"
+    );
+    assert!(m.notice.unwrap().text.contains("nothing was cancelled"));
+    assert!(m.in_flight.is_empty());
+}
