@@ -553,23 +553,13 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn a_followed_statement_is_looked_at_until_it_ends_and_only_changes_are_sent() {
-        use crate::domain::{QueryStatus, StatementState};
+        use crate::domain::StatementState;
         use chrono::TimeZone;
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
         let platform = crate::demo::DemoPlatform::frozen(7, at);
         let sources = platform.sources();
-        let failed = platform
-            .queries()
-            .into_iter()
-            .find(|q| q.status == QueryStatus::Failed && !q.text_truncated)
-            .expect("a failed query");
-        let statement = sources
-            .warehouse
-            .rerun(Some(&failed.database), &failed.text)
-            .await
-            .unwrap()
-            .created
-            .expect("a re-run names its statement");
+        let (_, rerun) = platform.rerun_a_failed_query().await;
+        let statement = rerun.created.expect("a re-run names its statement");
         let (tx, mut rx) = mpsc::unbounded_channel();
         let watcher = spawn_watch(tx, sources.clone(), statement.clone());
         let mut next = async || match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await

@@ -300,6 +300,21 @@ impl DemoPlatform {
         self.read(|sim, now| sim.queries(now))
     }
 
+    /// A failed query whose whole SQL is known, run again now: the query and the
+    /// re-run's outcome (which names its statement).
+    #[cfg(test)]
+    pub(crate) async fn rerun_a_failed_query(&self) -> (QueryRecord, ActionOutcome) {
+        let failed = self
+            .queries()
+            .into_iter()
+            .find(|q| q.status == crate::domain::QueryStatus::Failed && !q.text_truncated)
+            .expect("a failed query with its whole SQL");
+        let outcome = WarehouseSource::rerun(self, Some(&failed.database), &failed.text)
+            .await
+            .expect("the re-run is submitted");
+        (failed, outcome)
+    }
+
     /// Daily spend by service from `start` to `end_exclusive`, up to the clock's today.
     pub fn daily_spend(&self, start: NaiveDate, end_exclusive: NaiveDate) -> SpendSeries {
         self.read(|sim, now| sim.daily_spend(start, end_exclusive, now))

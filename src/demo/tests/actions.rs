@@ -186,18 +186,10 @@ async fn trigger_makes_a_new_run_and_queries_rerun_and_cancel() {
     let missing = sources.workflow.trigger("no_such_dag").await;
     assert!(matches!(missing, Err(e) if e.kind == ErrorKind::NotFound));
 
-    let queries = platform.queries();
-    let failed = queries
-        .iter()
-        .find(|q| q.status == QueryStatus::Failed && !q.text_truncated)
-        .expect("a failed query");
-    let rerun = sources
-        .warehouse
-        .rerun(Some(&failed.database), &failed.text)
-        .await
-        .unwrap();
+    let before = platform.queries().len();
+    let (_, rerun) = platform.rerun_a_failed_query().await;
     assert!(rerun.created.is_some(), "a re-run names its statement");
-    assert!(platform.queries().len() > queries.len());
+    assert!(platform.queries().len() > before);
 
     let running = platform
         .queries()
@@ -236,19 +228,9 @@ async fn trigger_makes_a_new_run_and_queries_rerun_and_cancel() {
 async fn a_rerun_is_followed_through_its_statement_and_cancelled_by_it() {
     let platform = DemoPlatform::frozen(7, snapshot_time());
     let sources = platform.sources();
-    let queries = platform.queries();
-    let failed = queries
-        .iter()
-        .find(|q| q.status == QueryStatus::Failed && !q.text_truncated)
-        .expect("a failed query");
-    let rerun = sources
-        .warehouse
-        .rerun(Some(&failed.database), &failed.text)
-        .await
-        .unwrap();
+    let (failed, rerun) = platform.rerun_a_failed_query().await;
     let statement = rerun.created.clone().expect("a re-run names its statement");
     assert!(rerun.message.contains(&statement), "{}", rerun.message);
-    assert!(platform.queries().len() > queries.len());
     // The statement is followed as the Data API describes it: submitted while it queues,
     // then started with a query id, then finished as that query.
     let first = sources.warehouse.statement(&statement).await.unwrap();
