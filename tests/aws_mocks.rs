@@ -303,6 +303,116 @@ async fn dms_errors_carry_their_kind_and_hint() {
 }
 
 #[tokio::test]
+async fn dms_changes_are_sent_once_even_where_the_sdk_retries_reads() {
+    use aws_smithy_types::retry::RetryConfig;
+    let task_arn = "arn:aws:dms:eu-west-1:123456789012:task:ORDERS";
+    // The first answer is lost to a 503; a retry would find the task starting.
+    let start = mock!(dms::Client::start_replication_task)
+        .sequence()
+        .http_status(503, None)
+        .http_response(move || {
+            json_answer(
+                400,
+                "req-again",
+                serde_json::json!({
+                    "__type": "InvalidResourceStateFault",
+                    "message": "Replication task is currently starting"
+                }),
+            )
+        })
+        .build();
+    let list = mock!(dms::Client::describe_replication_tasks)
+        .sequence()
+        .http_status(503, None)
+        .output(|| {
+            dms::operation::describe_replication_tasks::DescribeReplicationTasksOutput::builder()
+                .build()
+        })
+        .build();
+    let no_serverless = mock!(dms::Client::describe_replications).then_output(|| {
+        dms::operation::describe_replications::DescribeReplicationsOutput::builder().build()
+    });
+    let client = mock_client!(
+        dms,
+        RuleMode::MatchAny,
+        [&start, &list, &no_serverless],
+        |config| config.retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(std::time::Duration::from_millis(1))
+        )
+    );
+    let adapter = Dms::new(client, DmsConfig::default(), context("DMS"));
+    // A read is retried past the 503.
+    adapter
+        .tasks()
+        .await
+        .expect("the listing, on its second attempt");
+    assert_eq!(list.num_calls(), 2);
+    // A change is not: the lost answer is said as it is, not as "already starting".
+    let error = adapter
+        .start_task(task_arn, false, StartMode::ResumeProcessing)
+        .await
+        .expect_err("the 503");
+    assert_eq!(start.num_calls(), 1, "sent once");
+    assert!(!error.message.contains("currently starting"), "{error}");
+}
+
+#[tokio::test]
+async fn mwaa_sends_a_change_once_and_retries_a_read() {
+    use aws_sdk_mwaa as mwaa;
+    use aws_smithy_types::retry::RetryConfig;
+    use opsdeck::airflow::{ApiRequest, ApiVersion, Transport};
+    use opsdeck::aws::mwaa::MwaaTransport;
+    let answered = || {
+        mwaa::operation::invoke_rest_api::InvokeRestApiOutput::builder()
+            .rest_api_status_code(200)
+            .rest_api_response(aws_smithy_types::Document::Object(Default::default()))
+            .build()
+    };
+    // Each request's first answer is lost to a 503.
+    let post = mock!(mwaa::Client::invoke_rest_api)
+        .match_requests(|r| r.method() == Some(&mwaa::types::RestApiMethod::Post))
+        .sequence()
+        .http_status(503, None)
+        .output(answered)
+        .build();
+    let get = mock!(mwaa::Client::invoke_rest_api)
+        .match_requests(|r| r.method() == Some(&mwaa::types::RestApiMethod::Get))
+        .sequence()
+        .http_status(503, None)
+        .output(answered)
+        .build();
+    let client = mock_client!(mwaa, RuleMode::MatchAny, [&post, &get], |config| {
+        config.retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(std::time::Duration::from_millis(1)),
+        )
+    });
+    let transport = MwaaTransport::new(
+        client,
+        "data-platform".into(),
+        context("MWAA"),
+        Some(ApiVersion::V2),
+    );
+    transport
+        .send(&ApiRequest::get("/dags"))
+        .await
+        .expect("a read, on its second attempt");
+    assert_eq!(get.num_calls(), 2);
+    // A new run sent twice would be two runs.
+    let error = transport
+        .send(&ApiRequest::post(
+            "/dags/refresh_marts/dagRuns",
+            serde_json::json!({"logical_date": null}),
+        ))
+        .await;
+    assert!(error.is_err(), "{error:?}");
+    assert_eq!(post.num_calls(), 1, "sent once");
+}
+
+#[tokio::test]
 async fn dms_start_task_sends_the_mode_to_the_api_of_its_kind() {
     use dms::types::StartReplicationTaskTypeValue;
     let task_arn = "arn:aws:dms:eu-west-1:123456789012:task:ORDERS";

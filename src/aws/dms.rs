@@ -331,6 +331,8 @@ impl ReplicationSource for Dms {
                 .start_replication()
                 .replication_config_arn(arn)
                 .start_replication_type(mode.as_str())
+                .customize()
+                .config_override(sent_once())
                 .send()
                 .await
                 .map_err(|e| self.action_failed(e, START_STATE_HINT))?;
@@ -349,6 +351,8 @@ impl ReplicationSource for Dms {
                 .start_replication_task()
                 .replication_task_arn(arn)
                 .start_replication_task_type(StartReplicationTaskTypeValue::from(mode.as_str()))
+                .customize()
+                .config_override(sent_once())
                 .send()
                 .await
                 .map_err(|e| self.action_failed(e, START_STATE_HINT))?;
@@ -406,6 +410,8 @@ impl ReplicationSource for Dms {
                 .replication_config_arn(arn)
                 .set_tables_to_reload(Some(to_reload))
                 .reload_option(ReloadOptionValue::DataReload)
+                .customize()
+                .config_override(sent_once())
                 .send()
                 .await
                 .map_err(|e| self.action_failed(e, RELOAD_STATE_HINT))?
@@ -417,6 +423,8 @@ impl ReplicationSource for Dms {
                 .replication_task_arn(arn)
                 .set_tables_to_reload(Some(to_reload))
                 .reload_option(ReloadOptionValue::DataReload)
+                .customize()
+                .config_override(sent_once())
                 .send()
                 .await
                 .map_err(|e| self.action_failed(e, RELOAD_STATE_HINT))?
@@ -548,4 +556,12 @@ fn count(value: i32) -> u32 {
 
 fn rows(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
+}
+
+/// A change is sent once: the SDK's own retry of a call whose answer was lost would start
+/// (or reload) again, or report "already starting" for a start that happened. A refusal or
+/// a throttled call is said, and the operator asks again.
+fn sent_once() -> aws_sdk_databasemigration::config::Builder {
+    aws_sdk_databasemigration::config::Builder::default()
+        .retry_config(aws_sdk_databasemigration::config::retry::RetryConfig::disabled())
 }

@@ -119,9 +119,22 @@ impl Transport for MwaaTransport {
             .path(&request.path)
             .method(method)
             .set_query_parameters(query)
-            .set_body(request.body.as_ref().map(document_of))
-            .send()
-            .await;
+            .set_body(request.body.as_ref().map(document_of));
+        // A read may be retried by the SDK; a change (a clear, a new run) is sent once, so
+        // an answer lost on the way cannot clear twice or trigger a second run.
+        let answer = match request.method {
+            Method::Get => answer.send().await,
+            Method::Post => {
+                answer
+                    .customize()
+                    .config_override(
+                        aws_sdk_mwaa::config::Builder::default()
+                            .retry_config(aws_sdk_mwaa::config::retry::RetryConfig::disabled()),
+                    )
+                    .send()
+                    .await
+            }
+        };
         match answer {
             Ok(out) => Ok(ApiResponse {
                 status: out
