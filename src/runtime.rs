@@ -318,10 +318,17 @@ pub async fn review_cost(
     };
     let (report, forecast, anomalies, month_to_date) = tokio::join!(
         crate::cost_report::report(sources, request.clone(), today, stages),
-        sources.cost.forecast(today, next_month, metric),
-        sources.cost.anomalies(start, end),
+        sources.cost.forecast_dated(today, next_month, metric),
+        sources.cost.anomalies_dated(start, end),
         month_to_date,
     );
+    // Each answer is as old as its own fetch: a kept forecast may be older than a fresh
+    // breakdown.
+    let dated = |at: &Option<chrono::DateTime<Utc>>| at.unwrap_or(fetched_at);
+    let forecast_at = forecast.as_ref().map_or(fetched_at, |(_, at)| dated(at));
+    let anomalies_at = anomalies.as_ref().map_or(fetched_at, |(_, at)| dated(at));
+    let forecast = forecast.map(|(f, _)| f);
+    let anomalies = anomalies.map(|(a, _)| a);
     // An answer from the disk cache is as old as its fetch, not as this read.
     let fetched_at = report
         .as_ref()
@@ -333,7 +340,9 @@ pub async fn review_cost(
         fetched_at,
         report,
         forecast,
+        forecast_at,
         anomalies,
+        anomalies_at,
         month_to_date,
     }))
 }

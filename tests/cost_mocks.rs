@@ -972,6 +972,13 @@ async fn cache_asks_once_per_question_within_the_ttl_even_after_a_restart() {
         restarted.anomalies(start, end).await.unwrap(),
         fresh_anomalies
     );
+    // Kept answers say when they were fetched, so the tab can age each one.
+    let (_, forecast_at) = restarted
+        .forecast_dated(start, date("2026-12-01"), Metric::UnblendedCost)
+        .await
+        .unwrap();
+    let (_, anomalies_at) = restarted.anomalies_dated(start, end).await.unwrap();
+    assert!(forecast_at.is_some() && anomalies_at.is_some());
 
     assert_eq!(
         (

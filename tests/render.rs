@@ -431,3 +431,17 @@ fn the_footer_offers_cancel_on_a_running_query_and_trigger_on_the_dag_runs() {
     press(&mut model, "4");
     assert!(!footer(&model).contains("x cancel"), "{}", footer(&model));
 }
+
+#[test]
+fn a_forecast_and_anomalies_kept_from_earlier_say_their_own_age() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    press(&mut model, "5");
+    let screen = |model: &Model| text(draw(model, &theme, 160, 48).backend().buffer());
+    assert!(!screen(&model).contains("as of"), "{}", screen(&model));
+    let earlier = model.now - chrono::Duration::hours(3);
+    model.cost.forecast.fetched_at = Some(earlier);
+    model.cost.anomalies.fetched_at = Some(earlier);
+    let shown = screen(&model);
+    assert_eq!(shown.matches("as of 3 h ago").count(), 2, "{shown}");
+}

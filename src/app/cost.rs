@@ -319,8 +319,10 @@ pub(super) fn reviewed(model: &mut Model, answers: CostAnswers) {
     let review = &mut model.cost;
     let at = answers.fetched_at;
     review.report.apply(at, answers.report);
-    review.forecast.apply(at, answers.forecast);
-    review.anomalies.apply(at, answers.anomalies);
+    review.forecast.apply(answers.forecast_at, answers.forecast);
+    review
+        .anomalies
+        .apply(answers.anomalies_at, answers.anomalies);
     review.month_to_date = match answers.month_to_date {
         None => MonthSpent::Polled,
         Some(Ok(spent)) => MonthSpent::Known(spent),

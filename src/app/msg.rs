@@ -65,7 +65,11 @@ pub struct CostAnswers {
     pub fetched_at: DateTime<Utc>,
     pub report: Result<CostReport, SourceError>,
     pub forecast: Result<Forecast, SourceError>,
+    /// When the forecast was fetched (earlier than `fetched_at` when it was kept).
+    pub forecast_at: DateTime<Utc>,
     pub anomalies: Result<Vec<CostAnomaly>, SourceError>,
+    /// When the anomalies were fetched.
+    pub anomalies_at: DateTime<Utc>,
     /// This month's spend so far in the review's metric, which the month's end adds to
     /// the forecast; none when the polled spend (unblended) answers it.
     pub month_to_date: Option<Result<Decimal, SourceError>>,

@@ -1136,7 +1136,9 @@ fn review_answers(request: crate::domain::breakdown::CostRequest) -> CostAnswers
         fetched_at: t(9, 30),
         report: Ok(report),
         forecast: Err(SourceError::new(ErrorKind::NotConfigured, "no forecast")),
+        forecast_at: t(9, 30),
         anomalies: Ok(vec![anomaly]),
+        anomalies_at: t(9, 30),
         month_to_date: None,
     }
 }

@@ -255,6 +255,24 @@ pub trait CostSource: Send + Sync {
         let _ = (start, end);
         Err(cannot("report spend anomalies"))
     }
+    /// [`CostSource::forecast`], with the time it was fetched when that was before this
+    /// call (an answer kept from earlier); none for an answer fetched now.
+    async fn forecast_dated(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+        metric: Metric,
+    ) -> SourceResult<(Forecast, Option<DateTime<Utc>>)> {
+        self.forecast(start, end, metric).await.map(|f| (f, None))
+    }
+    /// [`CostSource::anomalies`], dated as [`CostSource::forecast_dated`] is.
+    async fn anomalies_dated(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> SourceResult<(Vec<CostAnomaly>, Option<DateTime<Utc>>)> {
+        self.anomalies(start, end).await.map(|a| (a, None))
+    }
     /// Requests this session has sent to a provider that bills each one; `None` for a
     /// provider that does not bill (the demo).
     fn billed_requests(&self) -> Option<u64> {

@@ -66,6 +66,18 @@ fn shade_styles(theme: &Theme) -> [Style; STACKED + 1] {
 }
 
 /// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
+/// The age of an answer fetched more than a minute before the review's breakdown (kept
+/// from earlier while the breakdown is new): the pane's age is the breakdown's.
+fn older_than_the_review(
+    model: &Model,
+    fetched_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<String> {
+    let review = model.cost.report.fetched_at?;
+    let at = fetched_at?;
+    ((review - at) > chrono::Duration::minutes(1))
+        .then(|| crate::app::resource::age((model.now - at).to_std().unwrap_or_default()))
+}
+
 pub fn whole(amount: Decimal, unit: &str) -> String {
     let text = money(amount.round(), unit);
     match text.split_once('.') {
@@ -177,6 +189,9 @@ fn head_lines(
             ),
             theme.muted,
         ));
+        if let Some(age) = older_than_the_review(model, model.cost.forecast.fetched_at) {
+            month.push(Span::styled(format!(" as of {age} ago"), theme.muted));
+        }
     }
     // Month to date against the monthly budget; a warning when the month will pass it.
     if let (Some(budget), Some(spent)) = (model.budget, spent) {
@@ -521,8 +536,11 @@ fn render_anomalies(
     let outer = block(
         theme,
         &format!(
-            "anomalies ({}) · {key} to select, Enter to its service",
-            anomalies.len()
+            "anomalies ({}){} · {key} to select, Enter to its service",
+            anomalies.len(),
+            older_than_the_review(model, model.cost.anomalies.fetched_at)
+                .map(|age| format!(" as of {age} ago"))
+                .unwrap_or_default()
         ),
     );
     let inner = outer.inner(area);

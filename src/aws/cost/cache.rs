@@ -197,15 +197,32 @@ impl CostSource for CachedCost {
         end: NaiveDate,
         metric: Metric,
     ) -> SourceResult<Forecast> {
-        let key = format!("{start}_{end}_{metric}");
-        let ask = self.inner.forecast(start, end, metric);
-        Ok(self.answer("forecast", &key, key.clone(), ask).await?.0)
+        Ok(self.forecast_dated(start, end, metric).await?.0)
     }
 
     async fn anomalies(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<Vec<CostAnomaly>> {
+        Ok(self.anomalies_dated(start, end).await?.0)
+    }
+
+    async fn forecast_dated(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+        metric: Metric,
+    ) -> SourceResult<(Forecast, Option<DateTime<Utc>>)> {
+        let key = format!("{start}_{end}_{metric}");
+        let ask = self.inner.forecast(start, end, metric);
+        self.answer("forecast", &key, key.clone(), ask).await
+    }
+
+    async fn anomalies_dated(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> SourceResult<(Vec<CostAnomaly>, Option<DateTime<Utc>>)> {
         let key = format!("{start}_{end}");
         let ask = self.inner.anomalies(start, end);
-        Ok(self.answer("anomalies", &key, key.clone(), ask).await?.0)
+        self.answer("anomalies", &key, key.clone(), ask).await
     }
 
     fn billed_requests(&self) -> Option<u64> {
