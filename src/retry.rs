@@ -6,12 +6,12 @@
 use std::io::{BufRead, IsTerminal as _, Write};
 
 use crate::actor::Actor;
-use crate::domain::follow::{Seen, Watch};
+use crate::domain::follow::{AfterAction, Followed, Seen};
 use crate::domain::{
     Action, ActionOutcome, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus,
 };
 use crate::source::SourceError;
-use crate::ui::text::inert_line;
+use crate::ui::text::{age, inert_line};
 
 /// Done: the action was carried out.
 pub const EXIT_DONE: u8 = 0;
@@ -316,13 +316,6 @@ fn ran_before(task: &ReplicationTask) -> bool {
             .is_some_and(|s| s.full_load_started.is_some() || s.stopped_at.is_some())
 }
 
-/// What `--wait` looks at after an action.
-enum Followed {
-    Task(String),
-    Run { dag_id: String, run_id: String },
-    Statement(String),
-}
-
 /// Follows the item an action retried or created until it settles, saying each state it
 /// passes through: exit 0 when it recovered (or succeeded), 1 when it failed again,
 /// [`EXIT_UNSETTLED`] when the wait ran out first. Three failed looks in a row end the wait.
@@ -333,42 +326,18 @@ async fn follow(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let created = outcome.created.clone();
-    let (item, mut watch, name) = match (action, created) {
-        (Action::StartTask { task_id, .. }, _) => (
-            Followed::Task(task_id.clone()),
-            Watch::retried(acted_at),
-            task_id.clone(),
-        ),
-        (Action::ClearRun { dag_id, run_id, .. }, _) => (
-            Followed::Run {
-                dag_id: dag_id.clone(),
-                run_id: run_id.clone(),
-            },
-            Watch::retried(acted_at),
-            format!("{dag_id}/{run_id}"),
-        ),
-        (Action::TriggerDag { dag_id }, Some(run_id)) => (
-            Followed::Run {
-                dag_id: dag_id.clone(),
-                run_id: run_id.clone(),
-            },
-            Watch::created(),
-            format!("new run {run_id} of {dag_id}"),
-        ),
-        (Action::RerunQuery { query_id, .. }, Some(statement)) => (
-            Followed::Statement(statement),
-            Watch::created(),
-            format!("re-run of query {query_id}"),
-        ),
-        _ => {
-            writeln!(
-                out,
-                "nothing to wait for: {} has no end to watch",
-                action.summary()
-            )?;
-            return Ok(EXIT_DONE);
-        }
+    let Some(AfterAction {
+        item,
+        name,
+        mut watch,
+    }) = AfterAction::of(action, outcome, acted_at)
+    else {
+        writeln!(
+            out,
+            "nothing to wait for: {} has no end to watch",
+            action.summary()
+        )?;
+        return Ok(EXIT_DONE);
     };
     let sources = &actor.sources;
     let started = tokio::time::Instant::now();
@@ -376,7 +345,7 @@ async fn follow(
         out,
         "waiting for {} to settle (at most {})…",
         inert_line(&name),
-        crate::app::resource::age(wait.limit)
+        age(wait.limit)
     )?;
     let mut last = String::new();
     let mut failed_looks = 0;
@@ -397,7 +366,7 @@ async fn follow(
                         |r| (Seen::of_run(r), r.state.as_str().to_string()),
                     )
             }),
-            Followed::Statement(id) => sources.warehouse.statement(id).await.map(|p| {
+            Followed::Statement { id, .. } => sources.warehouse.statement(id).await.map(|p| {
                 let state = match (p.query_id, &p.error) {
                     (_, Some(error)) => format!("{}: {error}", p.state.as_str()),
                     (Some(query), None) => format!("{} as query {query}", p.state.as_str()),
@@ -437,7 +406,7 @@ async fn follow(
                 err,
                 "opsdeck retry: {} has not settled after {} (last: {}); it goes on",
                 inert_line(&name),
-                crate::app::resource::age(wait.limit),
+                age(wait.limit),
                 inert_line(&last)
             )?;
             return Ok(EXIT_UNSETTLED);

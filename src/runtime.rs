@@ -486,7 +486,6 @@ fn spawn_ticks(tx: mpsc::UnboundedSender<Msg>, sources: Sources) -> tokio::task:
     })
 }
 
-/// One poller per source, the focused one polled faster.
 /// Follows a statement the console submitted: a DescribeStatement after 1 s, then at
 /// doubling pauses up to 15 s, until it ends. Only a change is sent; a look that fails
 /// three times in a row, or a statement still running after [`WATCH_LIMIT`], ends the
@@ -535,6 +534,7 @@ fn spawn_watch(
     })
 }
 
+/// One poller per source, the focused one polled faster.
 fn spawn_pollers(
     sources: &Sources,
     cadences: &HashMap<SourceKind, Cadence>,
@@ -559,59 +559,6 @@ fn spawn_pollers(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test(flavor = "current_thread", start_paused = true)]
-    async fn a_followed_statement_is_looked_at_until_it_ends_and_only_changes_are_sent() {
-        use crate::domain::StatementState;
-        use chrono::TimeZone;
-        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
-        let platform = crate::demo::DemoPlatform::frozen(7, at);
-        let sources = platform.sources();
-        let (_, rerun) = platform.rerun_a_failed_query().await;
-        let statement = rerun.created.expect("a re-run names its statement");
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let watcher = spawn_watch(tx, sources.clone(), statement.clone());
-        let mut next = async || match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await
-        {
-            Ok(Some(Msg::StatementProgress {
-                statement: s,
-                result,
-            })) => {
-                assert_eq!(s, statement);
-                Some(result.expect("described").state)
-            }
-            Ok(other) => panic!("not a statement's progress: {other:?}"),
-            Err(_) => None,
-        };
-        assert_eq!(next().await, Some(StatementState::Submitted));
-        // Nothing moves: looks go on, nothing is sent.
-        assert_eq!(next().await, None);
-        platform.advance(chrono::Duration::seconds(1));
-        assert_eq!(next().await, Some(StatementState::Started));
-        platform.advance(chrono::Duration::hours(3));
-        assert_eq!(next().await, Some(StatementState::Finished));
-        // Its end ends the watch.
-        watcher.await.expect("the watcher ends by itself");
-    }
-
-    #[tokio::test(flavor = "current_thread", start_paused = true)]
-    async fn a_statement_that_cannot_be_described_three_times_ends_the_watch_with_why() {
-        use chrono::TimeZone;
-        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
-        let platform = crate::demo::DemoPlatform::frozen(7, at);
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let started = Instant::now();
-        let watcher = spawn_watch(tx, platform.sources(), "no-such-statement".into());
-        match rx.recv().await {
-            Some(Msg::StatementProgress { result: Err(e), .. }) => {
-                assert!(e.message.contains("not found"), "{e}");
-            }
-            other => panic!("no error said: {other:?}"),
-        }
-        // Looks after 1, 2 and 4 s: the third failure in a row is said.
-        assert_eq!(started.elapsed(), Duration::from_secs(7));
-        watcher.await.expect("the watcher ends by itself");
-    }
     use crate::app::{Environment, Keymap, ModelInit};
     use ratatui::backend::CrosstermBackend;
     use ratatui::layout::Rect;
@@ -676,5 +623,58 @@ mod tests {
             second > 0 && second < first,
             "a change writes a diff ({second} bytes)"
         );
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_followed_statement_is_looked_at_until_it_ends_and_only_changes_are_sent() {
+        use crate::domain::StatementState;
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
+        let platform = crate::demo::DemoPlatform::frozen(7, at);
+        let sources = platform.sources();
+        let (_, rerun) = platform.rerun_a_failed_query().await;
+        let statement = rerun.created.expect("a re-run names its statement");
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let watcher = spawn_watch(tx, sources.clone(), statement.clone());
+        let mut next = async || match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await
+        {
+            Ok(Some(Msg::StatementProgress {
+                statement: s,
+                result,
+            })) => {
+                assert_eq!(s, statement);
+                Some(result.expect("described").state)
+            }
+            Ok(other) => panic!("not a statement's progress: {other:?}"),
+            Err(_) => None,
+        };
+        assert_eq!(next().await, Some(StatementState::Submitted));
+        // Nothing moves: looks go on, nothing is sent.
+        assert_eq!(next().await, None);
+        platform.advance(chrono::Duration::seconds(1));
+        assert_eq!(next().await, Some(StatementState::Started));
+        platform.advance(chrono::Duration::hours(3));
+        assert_eq!(next().await, Some(StatementState::Finished));
+        // Its end ends the watch.
+        watcher.await.expect("the watcher ends by itself");
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_statement_that_cannot_be_described_three_times_ends_the_watch_with_why() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
+        let platform = crate::demo::DemoPlatform::frozen(7, at);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let started = Instant::now();
+        let watcher = spawn_watch(tx, platform.sources(), "no-such-statement".into());
+        match rx.recv().await {
+            Some(Msg::StatementProgress { result: Err(e), .. }) => {
+                assert!(e.message.contains("not found"), "{e}");
+            }
+            other => panic!("no error said: {other:?}"),
+        }
+        // Looks after 1, 2 and 4 s: the third failure in a row is said.
+        assert_eq!(started.elapsed(), Duration::from_secs(7));
+        watcher.await.expect("the watcher ends by itself");
     }
 }

@@ -203,15 +203,7 @@ fn read_only_sends_no_mutating_request() {
             text(&output.stderr)
         );
     }
-    let seen = seen.lock().unwrap().clone();
-    assert!(
-        seen.iter().any(|t| t.ends_with("DescribeReplicationTasks")),
-        "the endpoint was reached: {seen:?}"
-    );
-    assert!(
-        common::recording::mutating(&seen).is_empty(),
-        "no mutating request: {seen:?}"
-    );
+    common::recording::assert_read_only(&seen.lock().unwrap());
     let _ = std::fs::remove_dir_all(home);
 }
 

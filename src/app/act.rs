@@ -11,7 +11,7 @@ use super::msg::Effect;
 use super::tab::Tab;
 use super::view::Listed;
 use crate::domain::failure::ItemRef;
-use crate::domain::follow::{Seen, Watch};
+use crate::domain::follow::{AfterAction, Followed, Seen};
 use crate::domain::{
     Action, ActionOutcome, ClearScope, ClearedTask, MAX_RELOAD_TABLES, QueryStatus,
     ReplicationTask, RunState, StartMode, StatementProgress, StatementState, TableName, TaskStatus,
@@ -436,13 +436,12 @@ fn rerun_query(model: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
-fn selected_query(model: &Model) -> Option<crate::domain::QueryRecord> {
+fn selected_query(model: &Model) -> Option<&crate::domain::QueryRecord> {
     let queries = model.queries.data.as_deref()?;
-    let query = match &model.detail {
+    match &model.detail {
         Some(Detail::Query { id, .. }) => queries.iter().find(|q| q.query_id == *id),
         _ => queries.get(model.view(Tab::Redshift).selected_index()?),
-    };
-    query.cloned()
+    }
 }
 
 /// True when `x` has something to cancel on the selected query: it runs or waits, or a
@@ -864,10 +863,9 @@ pub(super) fn done(
         Action::ClearRun { .. } | Action::TriggerDag { .. } => SourceKind::Workflow,
         Action::RerunQuery { .. } | Action::CancelQuery { .. } => SourceKind::Warehouse,
     };
-    let mut followed = None;
+    let mut effects = vec![Effect::Refresh(kind)];
     match result {
         Ok(outcome) => {
-            followed = outcome.created.clone();
             let id = outcome
                 .request_id
                 .as_deref()
@@ -877,59 +875,39 @@ pub(super) fn done(
                 format!("✔ {}: {}{id}", action.summary(), outcome.message),
                 false,
             );
-            let item = match &action {
-                // A reload keeps the task running: its tables' progress is in the task's
-                // detail, read again below, not in the task's health.
-                Action::StartTask { task_id, .. } => Some(ItemRef::Replication {
-                    id: task_id.clone(),
-                }),
-                Action::ClearRun { dag_id, run_id, .. } => Some(ItemRef::WorkflowRun {
-                    dag_id: dag_id.clone(),
-                    run_id: run_id.clone(),
-                }),
-                // The new run, from its first poll until it ends.
-                Action::TriggerDag { dag_id } => {
-                    outcome.created.as_ref().map(|run_id| ItemRef::WorkflowRun {
-                        dag_id: dag_id.clone(),
-                        run_id: run_id.clone(),
-                    })
-                }
-                _ => None,
-            };
-            if let Some(item) = item {
-                model.following.retain(|f| f.item != item);
-                let watch = if matches!(action, Action::TriggerDag { .. }) {
-                    Watch::created()
-                } else {
-                    Watch::retried(model.platform_now)
-                };
-                let name = match (&action, &item) {
-                    (Action::TriggerDag { .. }, ItemRef::WorkflowRun { dag_id, run_id }) => {
-                        format!("new run {run_id} of {dag_id}")
+            // A reload keeps its task running (its tables' progress is in the task's
+            // detail, read again below) and a cancel ends at once: neither is followed.
+            if let Some(next) = AfterAction::of(&action, &outcome, model.platform_now) {
+                let item = match next.item {
+                    Followed::Statement { id, of_query } => {
+                        model.reruns.retain(|r| r.statement != id);
+                        model.reruns.push(Rerun {
+                            of_query,
+                            statement: id.clone(),
+                            progress: None,
+                        });
+                        effects.push(Effect::WatchStatement(id));
+                        None
                     }
-                    _ => action.target(),
+                    Followed::Task(id) => Some(ItemRef::Replication { id }),
+                    Followed::Run { dag_id, run_id } => {
+                        Some(ItemRef::WorkflowRun { dag_id, run_id })
+                    }
                 };
-                model.following.push(Follow {
-                    name,
-                    watch,
-                    item,
-                    until: model.now + Duration::minutes(FOLLOW_MINUTES),
-                });
+                if let Some(item) = item {
+                    model.following.retain(|f| f.item != item);
+                    model.following.push(Follow {
+                        name: next.name,
+                        watch: next.watch,
+                        item,
+                        until: model.now + Duration::minutes(FOLLOW_MINUTES),
+                    });
+                }
             }
         }
         Err(error) => {
             model.notice = notice(format!("✖ {}: {error}", action.summary()), true);
         }
-    }
-    let mut effects = vec![Effect::Refresh(kind)];
-    if let (Action::RerunQuery { query_id, .. }, Some(statement)) = (&action, followed) {
-        model.reruns.retain(|r| r.statement != statement);
-        model.reruns.push(Rerun {
-            of_query: *query_id,
-            statement: statement.clone(),
-            progress: None,
-        });
-        effects.push(Effect::WatchStatement(statement));
     }
     if let (Action::ReloadTables { task_id, .. }, Some(Detail::Task { id, .. })) =
         (&action, &model.detail)

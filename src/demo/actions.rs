@@ -310,12 +310,15 @@ impl Warehouse {
     }
 }
 
-/// The Data API id the demo gives a re-run's statement: a UUID that carries its query id.
+/// The demo's statement ids: a UUID whose last group is the re-run's query id in hex.
+const STATEMENT_PREFIX: &str = "de40a000-0000-4000-8000-";
+
+/// The Data API id the demo gives a re-run's statement.
 pub fn statement_id(query_id: i64) -> String {
-    format!("de40a000-0000-4000-8000-{query_id:012x}")
+    format!("{STATEMENT_PREFIX}{query_id:012x}")
 }
 
 fn query_of_statement(id: &str) -> Option<i64> {
-    let hex = id.strip_prefix("de40a000-0000-4000-8000-")?;
+    let hex = id.strip_prefix(STATEMENT_PREFIX)?;
     i64::from_str_radix(hex, 16).ok()
 }

@@ -11,8 +11,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    Health, QueryRecord, ReplicationTask, RunState, StatementProgress, StatementState, TaskStatus,
-    WorkflowRun,
+    Action, ActionOutcome, Health, QueryRecord, ReplicationTask, RunState, StatementProgress,
+    StatementState, TaskStatus, WorkflowRun,
 };
 
 /// How long a change-capture task runs without errors before it counts as recovered.
@@ -161,6 +161,70 @@ impl Watch {
     }
 }
 
+/// What an action leaves to follow until it settles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followed {
+    /// A replication task started again.
+    Task(String),
+    /// A DAG run cleared, or a new one triggered.
+    Run { dag_id: String, run_id: String },
+    /// A re-run's Data API statement, and the query it runs again.
+    Statement { id: String, of_query: i64 },
+}
+
+/// The item an action leaves to follow, what to call it, and the watch to keep on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AfterAction {
+    pub item: Followed,
+    pub name: String,
+    pub watch: Watch,
+}
+
+impl AfterAction {
+    /// What `action`, answered with `outcome` after being sent at `acted_at`, leaves to
+    /// follow; none for an action with no end to watch (a reload keeps its task running,
+    /// a cancel ends at once).
+    pub fn of(
+        action: &Action,
+        outcome: &ActionOutcome,
+        acted_at: DateTime<Utc>,
+    ) -> Option<AfterAction> {
+        let (item, watch, name) = match (action, outcome.created.clone()) {
+            (Action::StartTask { task_id, .. }, _) => (
+                Followed::Task(task_id.clone()),
+                Watch::retried(acted_at),
+                action.target(),
+            ),
+            (Action::ClearRun { dag_id, run_id, .. }, _) => (
+                Followed::Run {
+                    dag_id: dag_id.clone(),
+                    run_id: run_id.clone(),
+                },
+                Watch::retried(acted_at),
+                action.target(),
+            ),
+            (Action::TriggerDag { dag_id }, Some(run_id)) => (
+                Followed::Run {
+                    dag_id: dag_id.clone(),
+                    run_id: run_id.clone(),
+                },
+                Watch::created(),
+                format!("new run {run_id} of {dag_id}"),
+            ),
+            (Action::RerunQuery { query_id, .. }, Some(id)) => (
+                Followed::Statement {
+                    id,
+                    of_query: *query_id,
+                },
+                Watch::created(),
+                format!("re-run of query {query_id}"),
+            ),
+            _ => return None,
+        };
+        Some(AfterAction { item, name, watch })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +305,47 @@ mod tests {
         };
         assert_eq!(run.health(), Health::Degraded);
         assert_eq!(Seen::of_run(&run), Seen::Working);
+    }
+
+    #[test]
+    fn an_action_leaves_its_item_to_follow_or_none() {
+        let outcome = |created: Option<&str>| ActionOutcome {
+            request_id: None,
+            message: String::new(),
+            created: created.map(str::to_string),
+        };
+        let trigger = Action::TriggerDag {
+            dag_id: "refresh_marts".into(),
+        };
+        let next = AfterAction::of(&trigger, &outcome(Some("manual__1")), at(0)).unwrap();
+        assert_eq!(
+            next.item,
+            Followed::Run {
+                dag_id: "refresh_marts".into(),
+                run_id: "manual__1".into()
+            }
+        );
+        assert_eq!(next.name, "new run manual__1 of refresh_marts");
+        assert!(next.watch.created);
+        assert_eq!(AfterAction::of(&trigger, &outcome(None), at(0)), None);
+        let rerun = Action::RerunQuery {
+            query_id: 7,
+            database: None,
+            sql: "SELECT 1".into(),
+        };
+        let next = AfterAction::of(&rerun, &outcome(Some("s-1")), at(0)).unwrap();
+        assert_eq!(
+            next.item,
+            Followed::Statement {
+                id: "s-1".into(),
+                of_query: 7
+            }
+        );
+        let cancel = Action::CancelQuery {
+            query_id: 7,
+            pid: Some(1),
+            statement: None,
+        };
+        assert_eq!(AfterAction::of(&cancel, &outcome(None), at(0)), None);
     }
 }

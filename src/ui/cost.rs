@@ -65,7 +65,6 @@ fn shade_styles(theme: &Theme) -> [Style; STACKED + 1] {
     ]
 }
 
-/// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
 /// The age of an answer fetched more than a minute before the review's breakdown (kept
 /// from earlier while the breakdown is new): the pane's age is the breakdown's.
 fn older_than_the_review(
@@ -75,9 +74,10 @@ fn older_than_the_review(
     let review = model.cost.report.fetched_at?;
     let at = fetched_at?;
     ((review - at) > chrono::Duration::minutes(1))
-        .then(|| crate::app::resource::age((model.now - at).to_std().unwrap_or_default()))
+        .then(|| super::text::age((model.now - at).to_std().unwrap_or_default()))
 }
 
+/// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
 pub fn whole(amount: Decimal, unit: &str) -> String {
     let text = money(amount.round(), unit);
     match text.split_once('.') {

@@ -66,6 +66,15 @@ pub fn endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, seen)
 }
 
+/// The endpoint was reached (DMS was listed), and nothing was asked to change.
+pub fn assert_read_only(seen: &[String]) {
+    assert!(
+        seen.iter().any(|t| t.ends_with("DescribeReplicationTasks")),
+        "the endpoint was reached: {seen:?}"
+    );
+    assert!(mutating(seen).is_empty(), "no mutating request: {seen:?}");
+}
+
 /// The operations among `seen` that would change something.
 pub fn mutating(seen: &[String]) -> Vec<&String> {
     seen.iter()
