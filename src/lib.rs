@@ -23,4 +23,5 @@ pub mod runtime;
 pub mod source;
 pub mod status;
 pub mod term;
+pub mod text;
 pub mod ui;

@@ -1,44 +1,11 @@
-//! Text helpers: remote strings made inert, ages, durations, times.
+//! Text helpers of the console: ages, durations, times; remote text is made inert and
+//! fitted by the shared [`crate::text`].
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-/// Makes a remote string safe to draw: control characters (C0, DEL, C1, and so any escape
-/// sequence) become `�`, tabs become a space; nothing a service returns can drive the
-/// terminal.
-pub fn inert(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| match c {
-                '\t' => ' ',
-                c if is_unsafe(c) => '\u{fffd}',
-                c => c,
-            })
-            .collect(),
-    )
-}
-
-/// Like [`inert`], on one line: line breaks become ` ⏎ ` so a message keeps to its row.
-pub fn inert_line(s: &str) -> String {
-    let joined = s
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ⏎ ");
-    inert(&joined).into_owned()
-}
-
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || ('\u{200b}'..='\u{200f}').contains(&c)
-        || ('\u{2028}'..='\u{202e}').contains(&c)
-}
+pub use crate::text::{fit, inert, inert_line, pad, pad_left, width};
 
 pub use crate::app::resource::age;
 
@@ -89,32 +56,9 @@ pub fn micros(us: u64) -> String {
     }
 }
 
-/// Cuts a string to `width` characters, ending with `…` when cut.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else if width == 0 {
-        String::new()
-    } else {
-        let mut out: String = s.chars().take(width - 1).collect();
-        out.push('…');
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_sequences_are_made_inert() {
-        assert_eq!(inert("plain"), "plain");
-        assert_eq!(inert("a\x1b[2Jb"), "a\u{fffd}[2Jb");
-        assert_eq!(inert("bell\x07"), "bell\u{fffd}");
-        assert_eq!(inert("c1\u{9b}31m"), "c1\u{fffd}31m");
-        assert_eq!(inert_line("line one\nline two\r\n"), "line one ⏎ line two");
-        assert!(!inert_line("x\x1b]0;title\x07y").contains('\x1b'));
-    }
 
     #[test]
     fn ages_and_durations() {
