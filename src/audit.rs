@@ -556,7 +556,7 @@ fn write_row(out: &mut dyn Write, cells: [String; 7]) -> io::Result<()> {
 /// `environment`, `caller`, `what`, `target`, `parameters`, `ending` (`succeeded`,
 /// `failed`, `refused`, `no_outcome`), `request_id`, `message`, `duration_ms`.
 pub fn render_json(records: &[AuditRecord], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &audited_actions(records)).map_err(io::Error::other)?;
+    crate::text::write_json_pretty(&mut *out, &audited_actions(records))?;
     writeln!(out)
 }
 

@@ -239,7 +239,9 @@ pub fn main_with(cli: Cli) -> ExitCode {
     match start(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("opsdeck: {error:#}");
+            // An error may quote a remote string (an identifier, a service's message).
+            let mut err = crate::text::InertWriter::new(std::io::stderr());
+            let _ = writeln!(err, "opsdeck: {error:#}");
             ExitCode::from(2)
         }
     }
@@ -403,10 +405,10 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot read the spend: {e}"))?;
         let text = match format.as_str() {
             "csv" => report.csv(),
-            "json" => format!("{:#}\n", report.json()),
+            "json" => format!("{}\n", crate::text::json_pretty(&report.json())),
             _ => report.table(),
         };
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = crate::text::InertWriter::new(std::io::stdout().lock());
         match stdout
             .write_all(text.as_bytes())
             .and_then(|()| stdout.flush())
@@ -470,12 +472,12 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Status { json }) = cli.command {
         let report = runtime.block_on(crate::status::collect(console.model, &console.sources));
         let text = if json {
-            format!("{:#}\n", report.json())
+            format!("{}\n", crate::text::json_pretty(&report.json()))
         } else {
             report.text()
         };
         // A reader that stops early (`| head`) is not an error worth a panic.
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = crate::text::InertWriter::new(std::io::stdout().lock());
         match stdout
             .write_all(text.as_bytes())
             .and_then(|()| stdout.flush())
@@ -665,9 +667,13 @@ fn show_audit(path: &std::path::Path, since: Option<&str>, json: bool) -> anyhow
         .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
     let trail = crate::audit::read(path, since)?;
     for problem in &trail.unreadable {
-        eprintln!("opsdeck audit: {}: {problem}", path.display());
+        let _ = writeln!(
+            crate::text::InertWriter::new(std::io::stderr()),
+            "opsdeck audit: {}: {problem}",
+            path.display()
+        );
     }
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::text::InertWriter::new(std::io::stdout().lock());
     let written = if json {
         crate::audit::render_json(&trail.records, &mut stdout)
     } else {

@@ -11,6 +11,7 @@ use crate::domain::{
     Action, ActionOutcome, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus,
 };
 use crate::source::SourceError;
+use crate::text::InertWriter;
 use crate::ui::text::{age, inert_line};
 
 /// Done: the action was carried out.
@@ -75,6 +76,10 @@ pub async fn retry(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
+    // Task ids, DAG ids, messages and SQL from the platform are formatted into every line:
+    // the lines themselves are made inert.
+    let (mut out, mut err) = (InertWriter::new(out), InertWriter::new(err));
+    let (out, err): (&mut dyn Write, &mut dyn Write) = (&mut out, &mut err);
     let plan = match plan(actor, target, out).await {
         Ok(plan) => plan,
         Err(message) => {
