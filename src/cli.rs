@@ -322,18 +322,37 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
                 region: Some("eu-west-1".to_string()),
                 demo: true,
                 read_only: read_only(&cli, config.read_only),
+                // The demo company budgets its platform at USD 30,000 a month.
+                budget: config
+                    .cost
+                    .budget
+                    .or(Some(rust_decimal::Decimal::from(30_000))),
             };
             (environment, sources)
         }
         Platform::Aws(env) => {
             tracing::info!(environment = %env.name, "starting on AWS");
             let connected = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
-            let mut header = header_of(env, config.read_only, connected.region);
+            let budget = config.budget_for(env);
+            let mut header = header_of(env, config.read_only, connected.region, budget);
             header.read_only = read_only(&cli, header.read_only);
             (header, connected.sources)
         }
     };
+    let mut environment_names: Vec<String> =
+        config.environments.iter().map(|e| e.name.clone()).collect();
+    // From the demo, `:env demo` comes back to it (the same simulated platform).
+    let demo = environment.demo.then(|| {
+        environment_names.push(environment.name.clone());
+        (environment.clone(), sources.clone())
+    });
     let environments = ConfiguredEnvironments {
+        demo,
+        budgets: config
+            .environments
+            .iter()
+            .map(|e| config.budget_for(e))
+            .collect(),
         environments: config.environments.clone(),
         read_only: config.read_only,
         read_only_flag: (cli.read_only || cli.write).then_some(cli.read_only),
@@ -341,17 +360,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         cli_theme: cli.theme.clone(),
         config_theme: config.theme.clone(),
     };
-    let environment_names: Vec<String> =
-        config.environments.iter().map(|e| e.name.clone()).collect();
     let cost_stages = config.cost.stages.clone();
-    let budget = match &platform {
-        Platform::Aws(environment) => config.budget_for(environment),
-        // The demo company budgets its platform at USD 30,000 a month.
-        Platform::Demo => config
-            .cost
-            .budget
-            .or(Some(rust_decimal::Decimal::from(30_000))),
-    };
     let mut console = console(
         config,
         theme,
@@ -363,7 +372,6 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     );
     console.model.environments = environment_names;
     console.model.cost_stages = cost_stages;
-    console.model.budget = budget;
     console.environments = Some(Arc::new(environments));
     console.export_dir = Some(paths.state_dir.join("exports"));
     console.audit = match crate::audit::AuditLog::open(&audit_path) {
@@ -507,6 +515,7 @@ fn header_of(
     environment: &EnvironmentConfig,
     read_only: bool,
     resolved_region: Option<String>,
+    budget: Option<rust_decimal::Decimal>,
 ) -> Environment {
     Environment {
         name: environment.name.clone(),
@@ -514,12 +523,17 @@ fn header_of(
         region: environment.region.clone().or(resolved_region),
         demo: false,
         read_only: environment.read_only.unwrap_or(read_only),
+        budget,
     }
 }
 
 /// The config's environments, for `:env NAME`.
 struct ConfiguredEnvironments {
+    /// The demo platform the console started on, to come back to.
+    demo: Option<(Environment, Sources)>,
     environments: Vec<EnvironmentConfig>,
+    /// The monthly budget of each environment, in the same order.
+    budgets: Vec<Option<rust_decimal::Decimal>>,
     /// The config's top-level `read_only`, for environments that do not say.
     read_only: bool,
     /// `--read-only` (Some(true)) or `--write` (Some(false)), which win over the config.
@@ -533,9 +547,23 @@ struct ConfiguredEnvironments {
 #[async_trait::async_trait]
 impl Environments for ConfiguredEnvironments {
     async fn open(&self, name: &str) -> Result<Opened, String> {
-        let Some(environment) = self.environments.iter().find(|e| e.name == name) else {
+        if let Some((environment, sources)) = &self.demo
+            && environment.name == name
+        {
+            return Ok(Opened {
+                environment: environment.clone(),
+                sources: sources.clone(),
+                theme: self
+                    .cli_theme
+                    .clone()
+                    .or_else(|| self.config_theme.clone())
+                    .unwrap_or_else(|| "default".to_string()),
+            });
+        }
+        let Some(index) = self.environments.iter().position(|e| e.name == name) else {
             return Err(format!("no environment `{name}` in the config"));
         };
+        let environment = &self.environments[index];
         tracing::info!(environment = %name, "switching environment");
         let connected = crate::aws::platform::sources(environment, &self.cache_dir).await;
         let theme = self
@@ -544,7 +572,12 @@ impl Environments for ConfiguredEnvironments {
             .or_else(|| environment.theme.clone())
             .or_else(|| self.config_theme.clone())
             .unwrap_or_else(|| "default".to_string());
-        let mut header = header_of(environment, self.read_only, connected.region);
+        let mut header = header_of(
+            environment,
+            self.read_only,
+            connected.region,
+            self.budgets[index],
+        );
         if let Some(flag) = self.read_only_flag {
             header.read_only = flag;
         }

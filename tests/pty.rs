@@ -368,3 +368,55 @@ fn read_only_console_sends_no_mutating_request() {
     s.assert_terminal_restored();
     common::recording::assert_read_only(&seen.lock().unwrap());
 }
+
+#[test]
+fn an_environment_switch_resets_the_cost_tab_and_the_demo_can_be_opened_again() {
+    let (url, _seen) = common::recording::endpoint();
+    let config = std::env::temp_dir().join(format!("opsdeck-pty-envs-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        "[[environment]]\nname = \"prod\"\nregion = \"eu-west-1\"\n[environment.dms]\n",
+    )
+    .unwrap();
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_MAX_ATTEMPTS", "1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let config_arg = config.to_string_lossy().into_owned();
+    let mut s = Session::start_with(
+        "envs",
+        &["--demo", "--seed", "7", "--config", &config_arg],
+        &vars,
+        120,
+        36,
+    );
+    s.wait_for("DEMO");
+    s.send("5");
+    s.wait_for("Amazon Redshift");
+    s.send(":env prod\r");
+    let screen = s.wait_for("env prod");
+    assert!(!screen.contains("DEMO"), "{screen}");
+    // The demo's breakdown is gone: prod's Cost Explorer answers (here, a refusal) fill
+    // the tab.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let screen = s.contents();
+        if !screen.contains("Amazon Redshift") && screen.contains("AccessDenied") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Cost tab still shows the demo's spend, or no error:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.send(":env demo\r");
+    s.wait_for("DEMO");
+    s.wait_for("Amazon Redshift");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let _ = std::fs::remove_file(config);
+}

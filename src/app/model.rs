@@ -43,6 +43,8 @@ pub struct Environment {
     pub demo: bool,
     /// Mutating actions are off for this environment; the header says so.
     pub read_only: bool,
+    /// The environment's monthly budget, when the config sets one.
+    pub budget: Option<Decimal>,
 }
 
 /// What the keyboard is talking to.
@@ -169,6 +171,20 @@ impl Default for CostReview {
 }
 
 impl CostReview {
+    /// Drops every answer and the drill-down (another environment's services and tags),
+    /// keeping the period, metric, grouping and granularity the operator chose.
+    pub fn forget_answers(&mut self) {
+        let mut request = self.request.clone();
+        if let Some(first) = self.crumbs.first() {
+            request.group_by = first.clone();
+        }
+        request.filters.clear();
+        *self = CostReview {
+            request,
+            ..CostReview::default()
+        };
+    }
+
     /// The groups of the answer on screen.
     pub fn rows(&self) -> &[BreakdownRow] {
         self.report
@@ -298,6 +314,7 @@ impl Model {
                 .unwrap_or(Duration::from_secs(30))
         };
         let view = |sort: super::view::Sort| TableView::new(sort.column, sort.descending);
+        let budget = init.environment.budget;
         let mut model = Model {
             environment: init.environment,
             tab: Tab::Overview,
@@ -315,7 +332,7 @@ impl Model {
             failures: Vec::new(),
             cost: CostReview::default(),
             cost_stages: CostStages::defaults(),
-            budget: None,
+            budget,
             stage_costs: Vec::new(),
             counts: SourceCounts::default(),
             stages: Vec::new(),
@@ -345,6 +362,7 @@ impl Model {
     /// Moves to another environment: its data starts empty (nothing of the old one may
     /// be mistaken for the new), details and filters close, the tab and sort orders stay.
     pub fn switch_environment(&mut self, environment: Environment) {
+        self.budget = environment.budget;
         self.environment = environment;
         self.tasks = Resource::new(self.tasks.interval);
         self.runs = Resource::new(self.runs.interval);
@@ -355,6 +373,9 @@ impl Model {
         self.marks.clear();
         self.following.clear();
         self.reruns.clear();
+        self.in_flight.clear();
+        self.stage_costs.clear();
+        self.cost.forget_answers();
         for view in &mut self.views {
             view.filter.clear();
             view.selected = 0;

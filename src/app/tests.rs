@@ -28,6 +28,7 @@ fn model() -> Model {
             region: Some("eu-west-1".into()),
             demo: true,
             read_only: false,
+            budget: None,
         },
         keymap: Keymap::default(),
         pipelines: Vec::new(),
@@ -625,6 +626,7 @@ fn env_command_switches_among_the_config_environments() {
             region: Some("eu-central-1".into()),
             demo: false,
             read_only: true,
+            budget: Some(rust_decimal::Decimal::from(24_000)),
         })),
     );
     assert_eq!(m.environment.name, "prod");
@@ -1537,5 +1539,39 @@ fn a_query_that_ended_while_the_cancel_dialog_was_open_is_not_cancelled() {
         "{effects:?}"
     );
     assert!(m.notice.unwrap().text.contains("nothing was cancelled"));
+    assert!(m.in_flight.is_empty());
+}
+
+#[test]
+fn an_environment_switch_resets_the_cost_review_and_takes_the_new_budget() {
+    let mut m = loaded();
+    m.budget = Some(rust_decimal::Decimal::from(30_000));
+    press(&mut m, "5");
+    let request = m.cost.request.clone();
+    answer_review(&mut m, request);
+    assert!(m.cost.report.data.is_some() && m.cost.anomalies.data.is_some());
+    m.stage_costs = vec![("migration".into(), rust_decimal::Decimal::from(63))];
+    update(
+        &mut m,
+        Msg::EnvironmentSwitched(Ok(Environment {
+            name: "prod".into(),
+            profile: None,
+            region: Some("eu-central-1".into()),
+            demo: false,
+            read_only: false,
+            budget: None,
+        })),
+    );
+    assert!(
+        m.cost.report.data.is_none(),
+        "no breakdown of the old environment"
+    );
+    assert!(
+        m.cost.report.loading,
+        "the Cost tab asks the new environment at once"
+    );
+    assert!(m.cost.forecast.data.is_none() && m.cost.anomalies.data.is_none());
+    assert!(m.stage_costs.is_empty());
+    assert_eq!(m.budget, None, "the new environment's budget, none here");
     assert!(m.in_flight.is_empty());
 }

@@ -60,6 +60,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 }
             )));
             model.switch_environment(environment);
+            // The Cost tab asks the new environment its question at once.
+            if model.tab == Tab::Cost {
+                return super::cost::ask(model);
+            }
             Vec::new()
         }
         Msg::EnvironmentSwitched(Err(error)) => {
