@@ -74,9 +74,14 @@ where
     let service = context.service;
     match &error {
         SdkError::ServiceError(inner) => {
+            let status = inner.raw().status().as_u16();
+            // A success status the SDK could not read: not an error AWS said, but an
+            // answer that is not AWS's (a proxy's page) or that was cut on the way.
+            if (200..300).contains(&status) {
+                return malformed_answer(status, inner.raw().body().bytes(), context);
+            }
             let code = inner.err().code().unwrap_or("");
             let message = inner.err().message().unwrap_or("").trim();
-            let status = inner.raw().status().as_u16();
             service_error(code, message, status, context)
         }
         SdkError::TimeoutError(_) => SourceError::new(
@@ -152,6 +157,57 @@ where
         mapped.message = format!("{} (request id {id})", mapped.message);
     }
     mapped
+}
+
+/// How much of an unreadable body a message quotes.
+const QUOTED: usize = 40;
+
+/// A success answer whose body could not be read: what was wrong with it (empty, not
+/// UTF-8, JSON that stops early, not JSON), with the service and a hint.
+fn malformed_answer(status: u16, body: Option<&[u8]>, context: &ErrorContext) -> SourceError {
+    let service = context.service;
+    let body = body.unwrap_or_default();
+    let (what, cut) = if body.iter().all(u8::is_ascii_whitespace) {
+        (format!("HTTP {status} with an empty body"), true)
+    } else {
+        match std::str::from_utf8(body) {
+            Err(_) => (format!("HTTP {status}, not UTF-8 text"), false),
+            Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Err(e) if e.is_eof() => (
+                    format!("HTTP {status}, the JSON stops after {} bytes", body.len()),
+                    true,
+                ),
+                Err(_) => (format!("HTTP {status}, not JSON: `{}`", quote(text)), false),
+                Ok(_) => (format!("HTTP {status}, JSON of another shape"), false),
+            },
+        }
+    };
+    let (said, hint) = if cut {
+        (
+            "answer cut short",
+            "the connection dropped mid-answer (a proxy or the network): opsdeck asks again",
+        )
+    } else {
+        (
+            "malformed answer",
+            "something other than AWS answered: check AWS_ENDPOINT_URL, a proxy or a \
+             captive portal on the way",
+        )
+    };
+    SourceError::new(
+        ErrorKind::BadResponse,
+        format!("{service}: {said} ({what})"),
+    )
+    .with_hint(hint)
+}
+
+/// The start of a remote text, inert and on one line, for a message.
+fn quote(text: &str) -> String {
+    let line = crate::text::inert_line(text);
+    match line.char_indices().nth(QUOTED) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// A service's answer: by its error code first, then by its HTTP status.
@@ -285,6 +341,47 @@ mod tests {
             &context(),
         );
         assert_eq!(e.kind, ErrorKind::Rejected);
+    }
+
+    #[test]
+    fn success_answers_that_cannot_be_read_say_so() {
+        let e = malformed_answer(
+            200,
+            Some(b"<html><body>Sign in to the Wi-Fi</body></html>"),
+            &context(),
+        );
+        assert_eq!(e.kind, ErrorKind::BadResponse);
+        assert_eq!(
+            e.message,
+            "DMS: malformed answer (HTTP 200, not JSON: `<html><body>Sign in to the Wi-Fi</body><…`)"
+        );
+        assert!(e.hint.unwrap().contains("AWS_ENDPOINT_URL"));
+        let e = malformed_answer(200, Some(&[0x7b, 0xff, 0xfe, 0x7d]), &context());
+        assert_eq!(
+            e.message,
+            "DMS: malformed answer (HTTP 200, not UTF-8 text)"
+        );
+        let e = malformed_answer(
+            200,
+            Some(br#"{"ReplicationTasks": [{"Replicat"#),
+            &context(),
+        );
+        assert_eq!(
+            e.message,
+            "DMS: answer cut short (HTTP 200, the JSON stops after 32 bytes)"
+        );
+        assert!(e.hint.unwrap().contains("dropped mid-answer"));
+        let e = malformed_answer(200, None, &context());
+        assert_eq!(
+            e.message,
+            "DMS: answer cut short (HTTP 200 with an empty body)"
+        );
+        // Remote text quoted in the message is inert.
+        let e = malformed_answer(200, Some(b"\x1b]0;owned\x07oops"), &context());
+        assert_eq!(
+            e.message,
+            "DMS: malformed answer (HTTP 200, not JSON: `oops`)"
+        );
     }
 
     #[test]
