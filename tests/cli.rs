@@ -728,8 +728,9 @@ fn status_names_an_airflow_answer_cut_short() {
     }
     let port = answering_server(cut);
     let config = airflow_config("cutshort", port);
+    let endpoint = format!("http://127.0.0.1:{port}");
     let mut vars = AWS_TEST_VARS.to_vec();
-    vars.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:9"));
+    vars.push(("AWS_ENDPOINT_URL", &endpoint));
     vars.push(("OPSDECK_TEST_AIRFLOW_PASSWORD", "pw"));
     let (code, stdout, stderr, _) = opsdeck_within(
         "cutshort",
@@ -743,5 +744,13 @@ fn status_names_an_airflow_answer_cut_short() {
         "{stdout}"
     );
     assert!(!stdout.contains("expected struct"), "{stdout}");
+    for service in ["DMS", "Cost Explorer"] {
+        assert!(
+            stdout.contains(&format!(
+                "{service}: answer cut short (end of file before message length reached)"
+            )),
+            "{service}: {stdout}"
+        );
+    }
     let _ = std::fs::remove_file(config);
 }

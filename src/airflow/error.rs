@@ -54,7 +54,9 @@ pub(crate) fn unreadable_answer(body: &Value, request: &ApiRequest) -> Option<So
             ErrorKind::BadResponse,
             format!("Airflow: answer cut short: {asked} {what}"),
         )
-        .with_hint("the connection dropped mid-answer (a proxy or the network): opsdeck asks again")
+        .with_hint(
+            "the connection dropped mid-answer, on the network or at a proxy: opsdeck asks again",
+        )
     };
     match body {
         Value::Null => Some(cut_short(

@@ -122,10 +122,7 @@ where
             )
             .with_hint("check the network or VPN, the region, or AWS_ENDPOINT_URL")
         }
-        SdkError::ResponseError(_) => SourceError::new(
-            ErrorKind::BadResponse,
-            format!("{service}: unreadable response: {}", last_cause(&error)),
-        ),
+        SdkError::ResponseError(_) => response_error(&last_cause(&error), context),
         // Construction failures are mostly credentials that could not be had.
         _ => {
             let chain = DisplayErrorContext(&error).to_string();
@@ -183,16 +180,9 @@ fn malformed_answer(status: u16, body: Option<&[u8]>, context: &ErrorContext) ->
         }
     };
     let (said, hint) = if cut {
-        (
-            "answer cut short",
-            "the connection dropped mid-answer (a proxy or the network): opsdeck asks again",
-        )
+        ("answer cut short", CUT_SHORT_HINT)
     } else {
-        (
-            "malformed answer",
-            "something other than AWS answered: check AWS_ENDPOINT_URL, a proxy or a \
-             captive portal on the way",
-        )
+        ("malformed answer", NOT_AWS_HINT)
     };
     SourceError::new(
         ErrorKind::BadResponse,
@@ -200,6 +190,43 @@ fn malformed_answer(status: u16, body: Option<&[u8]>, context: &ErrorContext) ->
     )
     .with_hint(hint)
 }
+
+/// An answer whose reading failed on the way (the body ended before its announced length,
+/// or could not be decoded).
+fn response_error(cause: &str, context: &ErrorContext) -> SourceError {
+    let service = context.service;
+    let lower = cause.to_ascii_lowercase();
+    let cut = [
+        "end of file",
+        "incomplete",
+        "message length",
+        "connection closed",
+        "reset",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign));
+    let cause = crate::text::inert_line(cause);
+    if cut {
+        SourceError::new(
+            ErrorKind::BadResponse,
+            format!("{service}: answer cut short ({cause})"),
+        )
+        .with_hint(CUT_SHORT_HINT)
+    } else {
+        SourceError::new(
+            ErrorKind::BadResponse,
+            format!("{service}: malformed answer ({cause})"),
+        )
+        .with_hint(NOT_AWS_HINT)
+    }
+}
+
+/// The hint of an answer that stopped early.
+const CUT_SHORT_HINT: &str =
+    "the connection dropped mid-answer, on the network or at a proxy: opsdeck asks again";
+/// The hint of an answer that is not AWS's.
+const NOT_AWS_HINT: &str = "something other than AWS answered: check AWS_ENDPOINT_URL, a \
+                            proxy or a captive portal on the way";
 
 /// The start of a remote text, inert and on one line, for a message.
 fn quote(text: &str) -> String {
@@ -382,6 +409,19 @@ mod tests {
             e.message,
             "DMS: malformed answer (HTTP 200, not JSON: `oops`)"
         );
+    }
+
+    #[test]
+    fn answers_that_fail_on_the_way_say_so() {
+        let e = response_error("end of file before message length reached", &context());
+        assert_eq!(e.kind, ErrorKind::BadResponse);
+        assert_eq!(
+            e.message,
+            "DMS: answer cut short (end of file before message length reached)"
+        );
+        assert!(e.hint.unwrap().contains("dropped mid-answer"));
+        let e = response_error("invalid gzip header", &context());
+        assert_eq!(e.message, "DMS: malformed answer (invalid gzip header)");
     }
 
     #[test]
