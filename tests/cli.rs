@@ -422,7 +422,8 @@ fn http_answer(status: &str, content_length: usize, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A config of one environment whose Airflow (Airflow 3, user `opsdeck`) is at `port`.
+/// A config of one environment with every source: DMS, Redshift and Cost Explorer at
+/// AWS_ENDPOINT_URL, and an Airflow 3 (user `opsdeck`) at `port`.
 fn airflow_config(name: &str, port: u16) -> PathBuf {
     let path = std::env::temp_dir().join(format!("opsdeck-cli-{name}-{}.toml", std::process::id()));
     std::fs::write(
@@ -431,7 +432,9 @@ fn airflow_config(name: &str, port: u16) -> PathBuf {
             "[[environment]]\nname = \"lab\"\nregion = \"eu-west-1\"\n\n\
              [environment.airflow]\nurl = \"http://127.0.0.1:{port}\"\n\
              username = \"opsdeck\"\npassword_env = \"OPSDECK_TEST_AIRFLOW_PASSWORD\"\n\
-             api_version = 2\n"
+             api_version = 2\n\n\
+             [environment.redshift]\ncluster = \"warehouse-lab\"\n\
+             database = \"analytics\"\ndb_user = \"opsdeck\"\n"
         ),
     )
     .unwrap();
@@ -632,7 +635,7 @@ fn status_ends_by_its_deadline_whatever_the_sources_do() {
     );
     assert_eq!(code, Some(2), "{stdout}{stderr}");
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
-    for service in ["DMS", "Airflow", "Cost"] {
+    for service in ["DMS", "Airflow", "Redshift", "Cost"] {
         assert!(
             stdout.contains(&format!(
                 "{service}: not read in time (no answer within 2 s)"
@@ -709,8 +712,14 @@ fn status_names_malformed_answers_of_each_source() {
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("Cost     ✖ Cost"), "{stdout}");
-    assert!(stdout.contains("malformed answer"), "{stdout}");
+    for line in ["Redshift ✖ Redshift", "Cost     ✖ Cost Explorer"] {
+        assert!(
+            stdout.contains(&format!(
+                "{line}: malformed answer (HTTP 200, not JSON: `<html><body>Sign in to the guest Wi-Fi</…`)"
+            )),
+            "{line}: {stdout}"
+        );
+    }
     assert!(!stdout.contains("no error code or message"), "{stdout}");
     let _ = std::fs::remove_file(config);
 }
@@ -744,7 +753,7 @@ fn status_names_an_airflow_answer_cut_short() {
         "{stdout}"
     );
     assert!(!stdout.contains("expected struct"), "{stdout}");
-    for service in ["DMS", "Cost Explorer"] {
+    for service in ["DMS", "Redshift", "Cost Explorer"] {
         assert!(
             stdout.contains(&format!(
                 "{service}: answer cut short (end of file before message length reached)"
