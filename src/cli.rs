@@ -41,14 +41,16 @@ pub struct Cli {
     /// AWS region (overrides the environment's).
     #[arg(long, value_name = "REGION", global = true)]
     pub region: Option<String>,
-    /// Load trial: pad the demo's task, run and query lists to N rows each.
-    #[arg(long, value_name = "N", global = true)]
+    /// Load trial: pad the demo's task, run and query lists to N rows each (at most
+    /// 100000).
+    #[arg(long, value_name = "N", global = true, value_parser = parse_demo_rows)]
     pub demo_rows: Option<usize>,
     /// Theme: default, light, high-contrast, or a themes/NAME.toml in the config dir.
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
-    /// No action may change the platform (overrides the config's read_only).
-    #[arg(long, global = true, conflicts_with = "write")]
+    /// No action may change the platform (overrides the config's read_only, and
+    /// --write).
+    #[arg(long, global = true)]
     pub read_only: bool,
     /// Actions allowed even where the config says read_only (the flag --read-only wins).
     #[arg(long, global = true)]
@@ -71,6 +73,10 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// The longest status takes (15s when not given): a source not read by then is
+        /// reported as not read in time (exit 2).
+        #[arg(long, value_name = "DURATION", value_parser = parse_limit)]
+        timeout: Option<std::time::Duration>,
     },
     /// Retry a failed stage: print what will happen, ask, do it, record it. Exit 0 done,
     /// 1 the call failed (or, with --wait, the item failed again), 2 nothing was done (not
@@ -204,13 +210,29 @@ fn parse_filter(s: &str) -> Result<crate::domain::cost::CostFilter, String> {
     })
 }
 
+/// The most rows `--demo-rows` pads a list to: ten times the load trial of
+/// docs/performance.md, and far below what would exhaust memory.
+pub const MAX_DEMO_ROWS: usize = 100_000;
+
+fn parse_demo_rows(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u64>() {
+        Ok(rows) if (1..=MAX_DEMO_ROWS as u64).contains(&rows) => Ok(rows as usize),
+        _ => Err(format!(
+            "`{s}` is not a number of rows from 1 to {MAX_DEMO_ROWS}"
+        )),
+    }
+}
+
+/// The longest `--wait` (and `status --timeout`): a week, far from any clock's limit.
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
+
 fn parse_limit(s: &str) -> Result<std::time::Duration, String> {
     match crate::audit::parse_age(s) {
         Some(age) => age.and_then(|age| {
             age.to_std()
                 .ok()
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| format!("`{s}` is no time to wait"))
+                .filter(|d| !d.is_zero() && *d <= MAX_WAIT)
+                .ok_or_else(|| format!("`{s}` is no time to wait: from 1s to 7d"))
         }),
         None => Err(format!("`{s}` is not a length of time: 90s, 30m, 2h")),
     }
@@ -238,6 +260,8 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 pub fn main_with(cli: Cli) -> ExitCode {
     match start(cli) {
         Ok(code) => code,
+        // A closed standard output is the reader's choice, not an error to report.
+        Err(error) if broken_pipe(&error) => ExitCode::from(EXIT_CLOSED_PIPE),
         Err(error) => {
             // An error may quote a remote string (an identifier, a service's message).
             let mut err = crate::text::InertWriter::new(std::io::stderr());
@@ -247,12 +271,35 @@ pub fn main_with(cli: Cli) -> ExitCode {
     }
 }
 
+/// The exit code of a writer that stopped at a closed pipe, as a shell reports one ended
+/// by SIGPIPE (128 + 13).
+const EXIT_CLOSED_PIPE: u8 = 141;
+
+/// Whether an error is, at its root, a write to a pipe whose reader has gone.
+fn broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn start(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `status` ends by its deadline, counted from here, whatever its sources do.
+    let status_deadline = match &cli.command {
+        Some(Command::Status { timeout, .. }) => {
+            let allowed = timeout.unwrap_or(crate::status::DEFAULT_DEADLINE);
+            Some((std::time::Instant::now() + allowed, allowed))
+        }
+        _ => None,
+    };
     let paths = Paths::discover()?;
+    // A default path that is there but is no regular file is refused by `load`, not
+    // passed over.
     let config_path = cli.config.clone().or_else(|| {
         paths
             .config_file
-            .is_file()
+            .exists()
             .then(|| paths.config_file.clone())
     });
     let mut config = match &config_path {
@@ -271,7 +318,15 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         .or(config.theme.clone())
         .unwrap_or_else(|| "default".to_string());
     if let Some(Command::Info) = cli.command {
-        print_info(&paths, config_path.as_deref(), &theme_name, no_color);
+        let mut stdout = crate::term::stdout_output();
+        print_info(
+            &mut stdout,
+            &paths,
+            config_path.as_deref(),
+            &theme_name,
+            no_color,
+        )?;
+        stdout.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let audit_path = crate::audit::AuditLog::default_path(&paths.state_dir);
@@ -332,7 +387,25 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Platform::Aws(env) => {
             tracing::info!(environment = %env.name, "starting on AWS");
-            let connected = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
+            let connect = crate::aws::platform::sources(env, &paths.cache_dir);
+            let connected = match status_deadline {
+                Some((deadline, allowed)) => {
+                    let in_time = async { tokio::time::timeout_at(deadline.into(), connect).await };
+                    match runtime.block_on(in_time) {
+                        Ok(connected) => connected,
+                        Err(_) => {
+                            runtime.shutdown_background();
+                            anyhow::bail!(
+                                "nothing could be read: the AWS configuration of `{}` did not \
+                                 load within {} (status --timeout)",
+                                env.name,
+                                crate::ui::text::age(allowed)
+                            );
+                        }
+                    }
+                }
+                None => runtime.block_on(connect),
+            };
             let budget = config.budget_for(env);
             let mut header = header_of(env, config.read_only, connected.region, budget);
             header.read_only = read_only(&cli, header.read_only);
@@ -416,14 +489,10 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
             "json" => format!("{}\n", crate::text::json_pretty(&report.json())),
             _ => report.table(),
         };
-        let mut stdout = crate::text::InertWriter::new(std::io::stdout().lock());
-        match stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-            _ => return Ok(ExitCode::SUCCESS),
-        }
+        let mut stdout = crate::term::stdout_output();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+        return Ok(ExitCode::SUCCESS);
     }
     if let Some(Command::Retry { target, yes, wait }) = &cli.command {
         let actor = crate::actor::Actor {
@@ -472,27 +541,33 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
             &target,
             confirm,
             wait,
-            &mut std::io::stdout(),
+            &mut crate::term::stdout_output(),
             &mut std::io::stderr(),
         ))?;
         return Ok(ExitCode::from(code));
     }
-    if let Some(Command::Status { json }) = cli.command {
-        let report = runtime.block_on(crate::status::collect(console.model, &console.sources));
+    if let (Some(Command::Status { json, .. }), Some((deadline, allowed))) =
+        (&cli.command, status_deadline)
+    {
+        let json = *json;
+        let report = runtime.block_on(crate::status::collect(
+            console.model,
+            &console.sources,
+            deadline.into(),
+            allowed,
+        ));
+        // Work still running past the deadline (a request that never ends, a blocking
+        // lookup) is left behind, not waited for.
+        runtime.shutdown_background();
         let text = if json {
             format!("{}\n", crate::text::json_pretty(&report.json()))
         } else {
             report.text()
         };
-        // A reader that stops early (`| head`) is not an error worth a panic.
-        let mut stdout = crate::text::InertWriter::new(std::io::stdout().lock());
-        match stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-            _ => {}
-        }
+        // A reader that stops early (`| head`) changes nothing of what was found.
+        let mut stdout = crate::term::stdout_output();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
         return Ok(ExitCode::from(report.exit_code()));
     }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -506,7 +581,11 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     // The input thread blocks on the terminal; do not wait for it.
     runtime.shutdown_background();
     result?;
-    Ok(ExitCode::SUCCESS)
+    // Ended by a signal: 128 + its number, as a shell reports a process it ended.
+    Ok(match crate::term::signal_received() {
+        Some(signal) => ExitCode::from(128u8.saturating_add(signal)),
+        None => ExitCode::SUCCESS,
+    })
 }
 
 /// What the header says of an environment: the region its clients resolved, which is
@@ -706,19 +785,23 @@ fn show_audit(path: &std::path::Path, since: Option<&str>, json: bool) -> anyhow
             path.display()
         );
     }
-    let mut stdout = crate::text::InertWriter::new(std::io::stdout().lock());
-    let written = if json {
-        crate::audit::render_json(&trail.records, &mut stdout)
+    let mut stdout = crate::term::stdout_output();
+    if json {
+        crate::audit::render_json(&trail.records, &mut stdout)?;
     } else {
-        crate::audit::render_table(&trail.records, &mut stdout)
-    };
-    match written.and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(ExitCode::SUCCESS),
+        crate::audit::render_table(&trail.records, &mut stdout)?;
     }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
-fn print_info(paths: &Paths, config: Option<&std::path::Path>, theme: &str, no_color: bool) {
+fn print_info(
+    out: &mut dyn std::io::Write,
+    paths: &Paths,
+    config: Option<&std::path::Path>,
+    theme: &str,
+    no_color: bool,
+) -> std::io::Result<()> {
     let config_text = match config {
         Some(path) => path.display().to_string(),
         None => format!(
@@ -726,9 +809,10 @@ fn print_info(paths: &Paths, config: Option<&std::path::Path>, theme: &str, no_c
             paths.config_file.display()
         ),
     };
-    println!("opsdeck {}", env!("CARGO_PKG_VERSION"));
-    println!("config   {config_text}");
-    println!(
+    writeln!(out, "opsdeck {}", env!("CARGO_PKG_VERSION"))?;
+    writeln!(out, "config   {config_text}")?;
+    writeln!(
+        out,
         "theme    {theme}{} (user themes in {})",
         if no_color {
             ", without colour (NO_COLOR)"
@@ -736,8 +820,8 @@ fn print_info(paths: &Paths, config: Option<&std::path::Path>, theme: &str, no_c
             ""
         },
         paths.themes_dir.display()
-    );
-    println!("log      {}", paths.log_file.display());
-    println!("state    {}", paths.state_dir.display());
-    println!("cache    {}", paths.cache_dir.display());
+    )?;
+    writeln!(out, "log      {}", paths.log_file.display())?;
+    writeln!(out, "state    {}", paths.state_dir.display())?;
+    writeln!(out, "cache    {}", paths.cache_dir.display())
 }

@@ -505,12 +505,13 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
             tracing::warn!("cannot install signal handlers");
             return;
         };
-        let name = tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = hup.recv() => "SIGHUP",
-            _ = int.recv() => "SIGINT",
+        let (name, number) = tokio::select! {
+            _ = term.recv() => ("SIGTERM", 15),
+            _ = hup.recv() => ("SIGHUP", 1),
+            _ = int.recv() => ("SIGINT", 2),
         };
         tracing::info!(signal = name, "quitting on signal");
+        crate::term::note_signal(number);
         let _ = tx.send(Msg::Quit);
     });
 }
