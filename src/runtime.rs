@@ -270,14 +270,31 @@ where
                     for action in actions {
                         let (tx, actor) = (tx.clone(), actor.clone());
                         tokio::spawn(async move {
-                            let result = actor.perform(&action).await;
-                            let _ = tx.send(Msg::ActionDone { action, result });
+                            let (result, recorded) = actor.perform_recorded(&action).await;
+                            let recorded = recorded.map(|id| id.0);
+                            let _ = tx.send(Msg::ActionDone {
+                                action,
+                                result,
+                                recorded,
+                            });
                         });
                     }
                 }
                 Effect::WatchStatement(statement) => {
                     watchers.retain(|w| !w.is_finished());
                     watchers.push(spawn_watch(tx.clone(), sources.clone(), statement));
+                }
+                Effect::RecordSettled {
+                    recorded,
+                    ok,
+                    message,
+                } => {
+                    let actor = actor.clone();
+                    tokio::spawn(async move {
+                        let id = crate::audit::AuditId(recorded);
+                        let settled = crate::audit::Settled::of(ok);
+                        actor.settled(&id, settled, &message).await;
+                    });
                 }
                 Effect::Refuse { action, reason } => {
                     let actor = actor.clone();

@@ -278,6 +278,8 @@ pub struct Rerun {
     pub statement: String,
     /// The warehouse's last word on it; none before the first look.
     pub progress: Option<StatementProgress>,
+    /// The re-run's audit record, where how it ended is written.
+    pub recorded: Option<String>,
 }
 
 impl Rerun {
@@ -302,6 +304,8 @@ pub struct Follow {
     pub watch: Watch,
     /// Given up on after this (an item that never moves is not watched for ever).
     pub until: DateTime<Utc>,
+    /// The action's audit record, where how it ended is written.
+    pub recorded: Option<String>,
 }
 
 impl Model {

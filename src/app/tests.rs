@@ -796,6 +796,7 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: Some("audit-1".into()),
             action,
             result: Ok(crate::domain::ActionOutcome {
                 request_id: Some("req-1".into()),
@@ -830,7 +831,7 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
         Some("Stop Reason FULL_LOAD_ONLY_FINISHED"),
         t(9, 31),
     );
-    update(
+    let effects = update(
         &mut m,
         Msg::Fetched {
             kind: SourceKind::Replication,
@@ -840,6 +841,15 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
     );
     assert!(m.following.is_empty());
     assert!(m.notice.unwrap().text.contains("recovered"));
+    // How it ended goes to the audit log beside the action.
+    assert_eq!(
+        effects,
+        vec![Effect::RecordSettled {
+            recorded: "audit-1".into(),
+            ok: Some(true),
+            message: "orders-nightly-full-load recovered".into(),
+        }]
+    );
 }
 
 #[test]
@@ -1062,6 +1072,7 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action,
             result: Ok(crate::domain::ActionOutcome {
                 request_id: Some("req-r".into()),
@@ -1285,6 +1296,7 @@ fn a_rerun_is_followed_through_its_statement_and_x_cancels_it_by_statement() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action,
             result: Ok(ActionOutcome {
                 request_id: Some("req-7".into()),
@@ -1374,6 +1386,7 @@ fn a_rerun_that_cannot_be_followed_says_why_and_stops_watching() {
     update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action: actions[0].clone(),
             result: Ok(ActionOutcome {
                 request_id: None,
@@ -1427,6 +1440,7 @@ fn a_triggered_run_is_followed_and_a_retrying_task_is_not_its_end() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action: Action::TriggerDag {
                 dag_id: "refresh_marts".into(),
             },
@@ -1487,6 +1501,7 @@ fn a_resumed_change_capture_task_recovers_once_it_runs_steadily() {
     update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action: Action::StartTask {
                 task_id: "orders-cdc".into(),
                 arn: cdc.arn.clone(),
