@@ -531,17 +531,6 @@ impl Model {
             .iter()
             .find(|q| q.query_id == id)
     }
-
-    /// The number of rows a tab's table has before filtering.
-    pub fn item_count(&self, tab: Tab) -> usize {
-        match tab {
-            Tab::Overview => self.failures.len(),
-            Tab::Dms => self.tasks.data.as_ref().map_or(0, Vec::len),
-            Tab::Airflow => self.runs.data.as_ref().map_or(0, Vec::len),
-            Tab::Redshift => self.queries.data.as_ref().map_or(0, Vec::len),
-            Tab::Cost => self.cost.rows().len(),
-        }
-    }
 }
 
 /// The tab an item lives in.

@@ -70,14 +70,4 @@ impl Tab {
             Tab::Cost => Some(SourceKind::Cost),
         }
     }
-
-    /// The tab that shows a source.
-    pub fn of_source(kind: SourceKind) -> Tab {
-        match kind {
-            SourceKind::Replication => Tab::Dms,
-            SourceKind::Workflow => Tab::Airflow,
-            SourceKind::Warehouse => Tab::Redshift,
-            SourceKind::Cost => Tab::Cost,
-        }
-    }
 }

@@ -14,7 +14,7 @@ mod raw;
 use std::collections::HashMap;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -150,16 +150,6 @@ impl Config {
             cause,
         })?;
         Config::parse(&text, path)
-    }
-
-    /// The user's config file if it exists, with its path; otherwise the defaults.
-    pub fn load_default() -> Result<(Config, Option<PathBuf>), ConfigError> {
-        let path = Paths::discover()?.config_file;
-        match read_text(&path) {
-            Ok(text) => Ok((Config::parse(&text, &path)?, Some(path))),
-            Err(cause) if cause.kind() == io::ErrorKind::NotFound => Ok((Config::default(), None)),
-            Err(cause) => Err(ConfigError::Read { path, cause }),
-        }
     }
 }
 

@@ -63,9 +63,4 @@ impl Failure {
             since: query.ended_at.or(query.started_at),
         })
     }
-
-    /// Sorts failures newest first; failures with no time go last.
-    pub fn sort_newest_first(failures: &mut [Failure]) {
-        failures.sort_by(|a, b| b.since.cmp(&a.since).then_with(|| a.title.cmp(&b.title)));
-    }
 }

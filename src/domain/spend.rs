@@ -41,11 +41,6 @@ impl SpendSeries {
         self.days.iter().map(DailySpend::total).sum()
     }
 
-    /// The last `n` days of the series.
-    pub fn last_days(&self, n: usize) -> &[DailySpend] {
-        &self.days[self.days.len().saturating_sub(n)..]
-    }
-
     /// Totals by service over the given days, largest first (ties by name).
     pub fn totals_by_service(days: &[DailySpend]) -> Vec<(String, Decimal)> {
         let mut totals: Vec<(String, Decimal)> = Vec::new();
