@@ -359,7 +359,7 @@ async fn dms_changes_are_sent_once_even_where_the_sdk_retries_reads() {
 }
 
 #[tokio::test]
-async fn mwaa_sends_a_change_once_and_retries_a_read() {
+async fn mwaa_sends_a_change_once_and_retries_a_read_even_a_batch_listing() {
     use aws_sdk_mwaa as mwaa;
     use aws_smithy_types::retry::RetryConfig;
     use opsdeck::airflow::{ApiRequest, ApiVersion, Transport};
@@ -371,6 +371,12 @@ async fn mwaa_sends_a_change_once_and_retries_a_read() {
             .build()
     };
     // Each request's first answer is lost to a 503.
+    let listing = mock!(mwaa::Client::invoke_rest_api)
+        .match_requests(|r| r.path() == Some("/dags/~/dagRuns/list"))
+        .sequence()
+        .http_status(503, None)
+        .output(answered)
+        .build();
     let post = mock!(mwaa::Client::invoke_rest_api)
         .match_requests(|r| r.method() == Some(&mwaa::types::RestApiMethod::Post))
         .sequence()
@@ -383,13 +389,18 @@ async fn mwaa_sends_a_change_once_and_retries_a_read() {
         .http_status(503, None)
         .output(answered)
         .build();
-    let client = mock_client!(mwaa, RuleMode::MatchAny, [&post, &get], |config| {
-        config.retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(std::time::Duration::from_millis(1)),
-        )
-    });
+    let client = mock_client!(
+        mwaa,
+        RuleMode::MatchAny,
+        [&listing, &post, &get],
+        |config| {
+            config.retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(std::time::Duration::from_millis(1)),
+            )
+        }
+    );
     let transport = MwaaTransport::new(
         client,
         "data-platform".into(),
@@ -401,6 +412,15 @@ async fn mwaa_sends_a_change_once_and_retries_a_read() {
         .await
         .expect("a read, on its second attempt");
     assert_eq!(get.num_calls(), 2);
+    // The batch listing of runs is a read, though a POST.
+    transport
+        .send(&ApiRequest::post(
+            "/dags/~/dagRuns/list",
+            serde_json::json!({"order_by": "-run_after", "page_limit": 100}),
+        ))
+        .await
+        .expect("a listing, on its second attempt");
+    assert_eq!(listing.num_calls(), 2);
     // A new run sent twice would be two runs.
     let error = transport
         .send(&ApiRequest::post(
