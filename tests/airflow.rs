@@ -13,16 +13,17 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use opsdeck::airflow::{
-    AirflowClient, ApiVersion, HttpTransport, RunScope, Transport, encode_segment,
+    AirflowClient, ApiRequest, ApiResponse, ApiVersion, HttpTransport, RunScope, Transport,
+    encode_segment,
 };
 use opsdeck::aws::ErrorContext;
 use opsdeck::aws::mwaa::MwaaTransport;
 use opsdeck::domain::{ClearScope, ClearedTask, RunState, TaskState, WorkflowRun};
-use opsdeck::source::{ErrorKind, WorkflowSource};
+use opsdeck::source::{ErrorKind, SourceResult, WorkflowSource};
 use serde_json::{Value, json};
 
 /// How long Airflow may take to say READY (a cold start migrates its database).
@@ -69,12 +70,13 @@ static RUNS: OnceLock<()> = OnceLock::new();
 
 /// The running Airflow with the setup runs ended.
 fn airflow() -> &'static Airflow {
-    let airflow = AIRFLOW.get_or_init(start_airflow);
+    let airflow = AIRFLOW.get_or_init(|| start_airflow(0));
     RUNS.get_or_init(|| run_test_dags(airflow));
     airflow
 }
 
-fn start_airflow() -> Airflow {
+/// An Airflow of its own, with `load_dags` DAGs more than the test DAGs.
+fn start_airflow(load_dags: usize) -> Airflow {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = root.join(".venv/airflow/bin/python");
     assert!(
@@ -85,6 +87,7 @@ fn start_airflow() -> Airflow {
     let started = Instant::now();
     let mut child = Command::new(&python)
         .arg(root.join("tests/emulator/airflow_server.py"))
+        .env("OPSDECK_AIRFLOW_LOAD_DAGS", load_dags.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         // The launcher's own stderr: its start time, and the server logs if it fails.
@@ -334,6 +337,82 @@ async fn state_filter_and_runs_per_dag() {
     let dags: Vec<&str> = runs.iter().map(|r| r.dag_id.as_str()).collect();
     assert_eq!(dags.len(), 2, "{dags:?}");
     assert!(dags.contains(&SUCCEEDS) && dags.contains(&FAILS));
+}
+
+/// A transport that records every request it passes on.
+struct Recording<T> {
+    inner: T,
+    sent: Arc<Mutex<Vec<ApiRequest>>>,
+}
+
+#[async_trait::async_trait]
+impl<T: Transport> Transport for Recording<T> {
+    async fn api_version(&self) -> SourceResult<ApiVersion> {
+        self.inner.api_version().await
+    }
+    async fn send(&self, request: &ApiRequest) -> SourceResult<ApiResponse> {
+        self.sent.lock().unwrap().push(request.clone());
+        self.inner.send(request).await
+    }
+    fn access_hint(&self) -> String {
+        self.inner.access_hint()
+    }
+}
+
+#[tokio::test]
+async fn a_poll_asks_for_the_runs_of_every_dag_at_once() {
+    let airflow = airflow();
+    let sent: Arc<Mutex<Vec<ApiRequest>>> = Arc::default();
+    let client = AirflowClient::new(
+        Arc::new(Recording {
+            inner: http_transport(airflow, &airflow.password, None),
+            sent: sent.clone(),
+        }),
+        RunScope::default(),
+    );
+    let runs = client.runs().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(find(&runs, SUCCEEDS, OK_RUN).state, RunState::Success);
+    let failed = find(&runs, FAILS, FAILED_RUN);
+    assert_eq!(failed.failure.as_deref(), Some("task transform failed"));
+    assert!(runs.iter().all(|r| r.dag_id != PAUSED), "{runs:?}");
+    let first = sent.lock().unwrap().len();
+    let again = client.runs().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(find(&again, FAILS, FAILED_RUN).failure, failed.failure);
+    assert_eq!(find(&again, SUCCEEDS, OK_RUN).state, RunState::Success);
+
+    let requests = sent.lock().unwrap().clone();
+    let listings: Vec<&Value> = requests
+        .iter()
+        .filter(|r| r.path == "/dags/~/dagRuns/list")
+        .filter_map(|r| r.body.as_ref())
+        .collect();
+    for body in &listings {
+        assert!(body.get("dag_ids").is_none(), "every DAG at once: {body}");
+        assert_eq!(body["page_limit"], 100, "{body}");
+    }
+    // The first poll: the window of a day, newest first; the active runs.
+    let window = listings[0];
+    assert_eq!(window["order_by"], "-run_after");
+    let start: chrono::DateTime<chrono::Utc> = window["run_after_gte"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("a bound: {window}"));
+    let hours = (chrono::Utc::now() - start).num_minutes() as f64 / 60.0;
+    assert!((23.9..=24.1).contains(&hours), "{window}");
+    assert_eq!(listings[1]["states"], json!(["queued", "running"]));
+    // The second: a page of DAGs, the active runs, the runs ended since, and the task
+    // instances of what runs (the other tests clear and trigger runs meanwhile).
+    let second: Vec<String> = requests[first..].iter().map(ApiRequest::describe).collect();
+    assert!(second.len() <= 4, "{second:?}");
+    assert_eq!(
+        second[..3],
+        [
+            "GET /dags",
+            "POST /dags/~/dagRuns/list",
+            "POST /dags/~/dagRuns/list"
+        ]
+    );
+    assert_eq!(listings.last().unwrap()["order_by"], "-end_date");
 }
 
 #[tokio::test]
@@ -879,4 +958,138 @@ async fn mwaa_trigger_makes_new_runs_and_long_dag_ids_are_refused() {
         error.hint.as_deref(),
         Some("the DAG id is too long for InvokeRestApi: do it in the Airflow UI")
     );
+}
+
+/// The requests of the Airflow tab, counted by the api-server's access log, on a platform
+/// of `dags` DAGs (and the test DAGs) whose runs have all ended: the first poll, a minute
+/// with the tab visible, a minute with it hidden, at the default intervals.
+async fn requests_per_minute(
+    url: String,
+    user: String,
+    password: String,
+    home: PathBuf,
+    dags: usize,
+) -> String {
+    use opsdeck::app::{Msg, Payload};
+    use opsdeck::config::Polling;
+    use opsdeck::demo::{DemoOptions, DemoPlatform};
+    use opsdeck::poll::{Cadence, Poller};
+    use opsdeck::source::SourceKind;
+
+    let rest = Rest::sign_in(&url, &user, &password).await;
+    for i in 0..dags {
+        rest.post(
+            &format!("/dags/opsdeck_load_{i:03}/dagRuns"),
+            json!({"logical_date": null}),
+        )
+        .await;
+    }
+    let started = Instant::now();
+    loop {
+        let active = rest
+            .post(
+                "/dags/~/dagRuns/list",
+                json!({"states": ["queued", "running"], "page_limit": 1}),
+            )
+            .await;
+        if active["total_entries"] == 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(600), "{active}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let log = home.join("logs/api-server.log");
+    let count = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("[http.access]") && l.contains(" path=/api/v2/"))
+            .count()
+    };
+    let polling = Polling::default();
+    let cadence = Cadence {
+        background: polling.workflow,
+        visible: polling.visible,
+        max_backoff: polling.max_backoff,
+    };
+    let client = AirflowClient::new(
+        Arc::new(HttpTransport::new(
+            &url,
+            Some(user),
+            Some(password),
+            None,
+            None,
+        )),
+        RunScope::default(),
+    );
+    let mut sources = DemoPlatform::new(DemoOptions::default()).sources();
+    sources.workflow = Arc::new(client);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let before = count();
+    let poller = Poller::spawn(SourceKind::Workflow, sources, cadence, tx);
+    poller.set_visible(true);
+    // The first poll ends with the answer after which the poller goes quiet (an early
+    // answer is followed at once by the rest of the read).
+    let (mut shown, mut early) = (None, Vec::new());
+    loop {
+        let quiet = Duration::from_secs(if shown.is_some() { 2 } else { 120 });
+        match tokio::time::timeout(quiet, rx.recv()).await {
+            Ok(Some(Msg::Fetched { result, .. })) => {
+                let Payload::Runs(runs) = result.unwrap_or_else(|e| panic!("{e}")) else {
+                    panic!("not runs")
+                };
+                early.extend(shown.replace(runs.len()));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the poller stopped"),
+            Err(_) => break,
+        }
+    }
+    let shown = shown.expect("an answer");
+    let first = count() - before;
+    let mut minute = async |visible: bool| {
+        poller.set_visible(visible);
+        let from = count();
+        let end = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut polls = 0;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(end, rx.recv()).await {
+            if let Msg::Fetched { result, .. } = msg {
+                result.unwrap_or_else(|e| panic!("{e}"));
+                polls += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        (count() - from, polls)
+    };
+    let (visible, visible_polls) = minute(true).await;
+    let (hidden, hidden_polls) = minute(false).await;
+    format!(
+        "{dags} DAGs (+3 test DAGs): first poll {first} requests, {shown} runs shown \
+         (early: {early:?}); tab visible {visible} requests/min ({visible_polls} polls); \
+         tab hidden {hidden} requests/min ({hidden_polls} polls)"
+    )
+}
+
+/// Measures what docs/performance.md reports: run by hand with
+/// `cargo test --test airflow requests_per_minute -- --ignored --nocapture`.
+#[test]
+#[ignore = "two Airflows and four minutes of polling: run by hand (docs/performance.md)"]
+fn requests_per_minute_of_the_airflow_tab_at_50_and_500_dags() {
+    let mut reports = Vec::new();
+    for dags in [50, 500] {
+        let airflow = start_airflow(dags);
+        let (url, user, password, home) = (
+            airflow.url.clone(),
+            airflow.user.clone(),
+            airflow.password.clone(),
+            airflow.home.clone(),
+        );
+        reports.push(on_own_runtime(requests_per_minute(
+            url, user, password, home, dags,
+        )));
+        drop(airflow);
+    }
+    for report in &reports {
+        eprintln!("{report}");
+    }
 }

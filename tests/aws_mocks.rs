@@ -359,7 +359,7 @@ async fn dms_changes_are_sent_once_even_where_the_sdk_retries_reads() {
 }
 
 #[tokio::test]
-async fn mwaa_sends_a_change_once_and_retries_a_read() {
+async fn mwaa_sends_a_change_once_and_retries_a_read_even_a_batch_listing() {
     use aws_sdk_mwaa as mwaa;
     use aws_smithy_types::retry::RetryConfig;
     use opsdeck::airflow::{ApiRequest, ApiVersion, Transport};
@@ -371,6 +371,12 @@ async fn mwaa_sends_a_change_once_and_retries_a_read() {
             .build()
     };
     // Each request's first answer is lost to a 503.
+    let listing = mock!(mwaa::Client::invoke_rest_api)
+        .match_requests(|r| r.path() == Some("/dags/~/dagRuns/list"))
+        .sequence()
+        .http_status(503, None)
+        .output(answered)
+        .build();
     let post = mock!(mwaa::Client::invoke_rest_api)
         .match_requests(|r| r.method() == Some(&mwaa::types::RestApiMethod::Post))
         .sequence()
@@ -383,13 +389,18 @@ async fn mwaa_sends_a_change_once_and_retries_a_read() {
         .http_status(503, None)
         .output(answered)
         .build();
-    let client = mock_client!(mwaa, RuleMode::MatchAny, [&post, &get], |config| {
-        config.retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(std::time::Duration::from_millis(1)),
-        )
-    });
+    let client = mock_client!(
+        mwaa,
+        RuleMode::MatchAny,
+        [&listing, &post, &get],
+        |config| {
+            config.retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(std::time::Duration::from_millis(1)),
+            )
+        }
+    );
     let transport = MwaaTransport::new(
         client,
         "data-platform".into(),
@@ -401,6 +412,15 @@ async fn mwaa_sends_a_change_once_and_retries_a_read() {
         .await
         .expect("a read, on its second attempt");
     assert_eq!(get.num_calls(), 2);
+    // The batch listing of runs is a read, though a POST.
+    transport
+        .send(&ApiRequest::post(
+            "/dags/~/dagRuns/list",
+            serde_json::json!({"order_by": "-run_after", "page_limit": 100}),
+        ))
+        .await
+        .expect("a listing, on its second attempt");
+    assert_eq!(listing.num_calls(), 2);
     // A new run sent twice would be two runs.
     let error = transport
         .send(&ApiRequest::post(
@@ -410,6 +430,98 @@ async fn mwaa_sends_a_change_once_and_retries_a_read() {
         .await;
     assert!(error.is_err(), "{error:?}");
     assert_eq!(post.num_calls(), 1, "sent once");
+}
+
+/// A JSON value as the Smithy document InvokeRestApi carries.
+fn document(value: &serde_json::Value) -> aws_smithy_types::Document {
+    use aws_smithy_types::{Document, Number};
+    match value {
+        serde_json::Value::Null => Document::Null,
+        serde_json::Value::Bool(b) => Document::Bool(*b),
+        serde_json::Value::Number(n) => Document::Number(match n.as_u64() {
+            Some(u) => Number::PosInt(u),
+            None => Number::Float(n.as_f64().unwrap_or_default()),
+        }),
+        serde_json::Value::String(s) => Document::String(s.clone()),
+        serde_json::Value::Array(items) => Document::Array(items.iter().map(document).collect()),
+        serde_json::Value::Object(map) => {
+            Document::Object(map.iter().map(|(k, v)| (k.clone(), document(v))).collect())
+        }
+    }
+}
+
+#[tokio::test]
+async fn mwaa_airflow_2_runs_of_every_dag_in_batch_requests() {
+    use aws_sdk_mwaa as mwaa;
+    use opsdeck::airflow::{AirflowClient, RunScope};
+    use opsdeck::aws::mwaa::MwaaTransport;
+    use opsdeck::source::WorkflowSource;
+    use std::sync::{Arc, Mutex};
+
+    let environment = mock!(mwaa::Client::get_environment).then_output(|| {
+        mwaa::operation::get_environment::GetEnvironmentOutput::builder()
+            .environment(
+                mwaa::types::Environment::builder()
+                    .airflow_version("2.10.3")
+                    .build(),
+            )
+            .build()
+    });
+    let answer = |body: serde_json::Value| {
+        mwaa::operation::invoke_rest_api::InvokeRestApiOutput::builder()
+            .rest_api_status_code(200)
+            .rest_api_response(document(&body))
+            .build()
+    };
+    let dags = mock!(mwaa::Client::invoke_rest_api)
+        .match_requests(|r| r.path() == Some("/dags"))
+        .then_output(move || {
+            answer(serde_json::json!({"dags": [
+                {"dag_id": "nightly_dms_to_s3", "is_paused": false},
+                {"dag_id": "dbt_build", "is_paused": false}
+            ], "total_entries": 2}))
+        });
+    let bodies: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = bodies.clone();
+    let runs = mock!(mwaa::Client::invoke_rest_api)
+        .match_requests(move |r| {
+            let listing = r.path() == Some("/dags/~/dagRuns/list");
+            if listing {
+                seen.lock().unwrap().push(format!("{:?}", r.body()));
+            }
+            listing
+        })
+        .then_output(move || {
+            answer(serde_json::json!({"dag_runs": [
+                {"dag_id": "dbt_build", "dag_run_id": "scheduled__2026-12-04T02:00:00+00:00",
+                 "state": "success", "execution_date": "2026-12-04T02:00:00+00:00",
+                 "start_date": "2026-12-05T02:00:04+00:00", "end_date": "2026-12-05T02:20:00+00:00"},
+                {"dag_id": "nightly_dms_to_s3", "dag_run_id": "scheduled__2026-12-04T01:00:00+00:00",
+                 "state": "success", "execution_date": "2026-12-04T01:00:00+00:00",
+                 "start_date": "2026-12-05T01:00:03+00:00", "end_date": "2026-12-05T01:40:00+00:00"}
+            ], "total_entries": 2}))
+        });
+    let client = mock_client!(mwaa, RuleMode::MatchAny, [&environment, &dags, &runs]);
+    let transport = MwaaTransport::new(client, "data-prod".into(), context("MWAA"), None);
+    let client = AirflowClient::new(Arc::new(transport), RunScope::default());
+    let shown = client.runs().await.expect("the runs");
+    assert_eq!(shown.len(), 2);
+    client.runs().await.expect("a later poll");
+    assert_eq!(environment.num_calls(), 1, "the version, asked once");
+    assert_eq!(dags.num_calls(), 2, "a page of DAGs a poll");
+    // The first poll: the window and the active runs; the second: the active runs and
+    // those ended since. Every DAG at once, never one request per DAG.
+    assert_eq!(runs.num_calls(), 4);
+    let bodies = bodies.lock().unwrap();
+    assert!(bodies.iter().all(|b| !b.contains("dag_ids")), "{bodies:?}");
+    assert!(
+        bodies[0].contains("start_date_gte"),
+        "Airflow 2: {}",
+        bodies[0]
+    );
+    assert!(bodies[0].contains("-start_date"), "{}", bodies[0]);
+    assert!(bodies[1].contains("-execution_date"), "{}", bodies[1]);
+    assert!(bodies[3].contains("end_date_gte"), "{}", bodies[3]);
 }
 
 #[tokio::test]

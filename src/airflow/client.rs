@@ -1,37 +1,33 @@
 //! [`AirflowClient`]: DAG runs, task instances and task logs over any [`Transport`]; the
 //! actions (clear, trigger) are in `actions.rs`.
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
-use tokio::task::JoinSet;
+use tokio::sync::Mutex;
 
+use super::book::RunBook;
 use super::error::http_error;
 use super::log::{TAIL_LINES, tail};
-use super::wire::{DagPage, RunEntry, RunPage, TaskEntry, TaskPage, read, split_map_index};
-use super::{ApiRequest, ApiVersion, Transport, encode_segment};
+use super::wire::{TaskEntry, TaskPage, read, split_map_index};
+use super::{ApiRequest, Transport, encode_segment};
 use crate::config::{AirflowConfig, DEFAULT_RUNS_PER_DAG};
-use crate::domain::{
-    ActionOutcome, ClearScope, ClearedTask, RunState, TaskInstance, TaskState, WorkflowRun,
-};
+use crate::domain::{ActionOutcome, ClearScope, ClearedTask, TaskInstance, WorkflowRun};
 use crate::source::{ErrorKind, SourceError, SourceResult, WorkflowSource};
 
 /// Items per page of a listing: MWAA caps the size of an answer, so pages stay small.
-const PAGE: usize = 100;
+pub(super) const PAGE: usize = 100;
 /// Pages read at most per listing (10 000 DAGs, or task instances of a run).
-const MAX_PAGES: usize = 100;
-/// DAGs whose runs are asked for at the same time.
-const CONCURRENT_DAGS: usize = 4;
+pub(super) const MAX_PAGES: usize = 100;
 /// Tries of a read that Airflow answered with a 5xx.
 const READ_TRIES: u32 = 3;
 
 /// Which runs to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunScope {
-    /// Recent runs per DAG.
+    /// Runs of the window shown per DAG, at most.
     pub runs_per_dag: u32,
     /// Only runs in these states (Airflow's spelling); empty shows every run.
     pub states: Vec<String>,
@@ -59,7 +55,9 @@ impl From<&AirflowConfig> for RunScope {
 #[derive(Clone)]
 pub struct AirflowClient {
     pub(super) transport: Arc<dyn Transport>,
-    scope: RunScope,
+    pub(super) scope: RunScope,
+    /// The runs read so far (shared by clones: one memory per environment).
+    pub(super) book: Arc<Mutex<RunBook>>,
     /// The first wait before retrying a read after a 5xx (then ×4).
     retry_delay: Duration,
 }
@@ -70,6 +68,7 @@ impl AirflowClient {
         AirflowClient {
             transport,
             scope,
+            book: Arc::default(),
             retry_delay: Duration::from_millis(250),
         }
     }
@@ -109,121 +108,6 @@ impl AirflowClient {
         }
         unreachable!("the loop returns")
     }
-
-    /// The ids of the DAGs that are not paused, in Airflow's order.
-    async fn active_dags(&self) -> SourceResult<Vec<String>> {
-        let mut dags = Vec::new();
-        let mut offset = 0;
-        for _ in 0..MAX_PAGES {
-            let request = ApiRequest::get("/dags")
-                .with_query("limit", PAGE)
-                .with_query("offset", offset);
-            let page: DagPage = read(self.call(request.clone()).await?, &request)?;
-            let got = page.dags.len();
-            offset += got;
-            dags.extend(
-                page.dags
-                    .into_iter()
-                    .filter(|d| d.is_paused != Some(true))
-                    .filter_map(|d| d.dag_id),
-            );
-            let total = page.total_entries.map_or(usize::MAX, |t| t as usize);
-            if got == 0 || offset >= total {
-                break;
-            }
-        }
-        Ok(dags)
-    }
-
-    /// The recent runs of one DAG, through the batch endpoint (its path carries no id).
-    async fn runs_of(&self, version: ApiVersion, dag_id: String) -> SourceResult<Vec<WorkflowRun>> {
-        let order_by = match version {
-            ApiVersion::V1 => "-execution_date",
-            ApiVersion::V2 => "-run_after",
-        };
-        let mut body = json!({
-            "dag_ids": [dag_id],
-            "page_limit": self.scope.runs_per_dag,
-            "order_by": order_by,
-        });
-        if !self.scope.states.is_empty() {
-            body["states"] = json!(self.scope.states);
-        }
-        let request = ApiRequest::post("/dags/~/dagRuns/list", body);
-        let page: RunPage = read(self.call(request.clone()).await?, &request)?;
-        Ok(page.dag_runs.iter().filter_map(RunEntry::to_run).collect())
-    }
-
-    /// Fills in, with one batch request, which task failed in each failed run and how
-    /// many tasks of each running run wait for a retry. Best effort: the runs are shown
-    /// without it when it fails.
-    async fn explain(&self, runs: &mut [WorkflowRun]) {
-        let troubled: Vec<usize> = runs
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| matches!(r.state, RunState::Failed | RunState::Running))
-            .map(|(i, _)| i)
-            .take(PAGE)
-            .collect();
-        if troubled.is_empty() {
-            return;
-        }
-        let dag_ids: BTreeSet<&str> = troubled.iter().map(|&i| runs[i].dag_id.as_str()).collect();
-        let run_ids: BTreeSet<&str> = troubled.iter().map(|&i| runs[i].run_id.as_str()).collect();
-        let request = ApiRequest::post(
-            "/dags/~/dagRuns/~/taskInstances/list",
-            json!({
-                "dag_ids": dag_ids,
-                "dag_run_ids": run_ids,
-                "state": ["failed", "up_for_retry"],
-                "page_limit": PAGE,
-            }),
-        );
-        let page: TaskPage = match self
-            .call(request.clone())
-            .await
-            .and_then(|b| read(b, &request))
-        {
-            Ok(page) => page,
-            Err(error) => {
-                tracing::warn!(%error, "cannot tell which tasks failed");
-                return;
-            }
-        };
-        let mut failed: HashMap<(String, String), (Option<String>, String)> = HashMap::new();
-        let mut retrying: HashMap<(String, String), u32> = HashMap::new();
-        for entry in &page.task_instances {
-            let (Some(dag), Some(run), Some(task)) =
-                (&entry.dag_id, &entry.dag_run_id, entry.to_task())
-            else {
-                continue;
-            };
-            let key = (dag.clone(), run.clone());
-            match task.state {
-                TaskState::Failed => {
-                    let ended = entry.end_date.clone();
-                    let earlier = failed.get(&key).is_some_and(|(e, _)| e <= &ended);
-                    if !earlier {
-                        failed.insert(key, (ended, task.task_id));
-                    }
-                }
-                TaskState::UpForRetry => *retrying.entry(key).or_default() += 1,
-                _ => {}
-            }
-        }
-        for &i in &troubled {
-            let run = &mut runs[i];
-            let key = (run.dag_id.clone(), run.run_id.clone());
-            if run.state == RunState::Failed
-                && let Some((_, task)) = failed.get(&key)
-            {
-                run.failure = Some(format!("task {task} failed"));
-            }
-            if run.state == RunState::Running {
-                run.tasks_retrying = retrying.get(&key).copied().unwrap_or(0);
-            }
-        }
-    }
 }
 
 /// A delay with ±25 % jitter, so that clients do not retry in step.
@@ -234,38 +118,14 @@ fn jittered(delay: Duration) -> Duration {
 #[async_trait]
 impl WorkflowSource for AirflowClient {
     async fn runs(&self) -> SourceResult<Vec<WorkflowRun>> {
-        let version = self.transport.api_version().await?;
-        let mut dags = self.active_dags().await?.into_iter();
-        let mut runs = Vec::new();
-        let mut pending = JoinSet::new();
-        let spawn = |pending: &mut JoinSet<_>, dag_id: String| {
-            let client = self.clone();
-            pending.spawn(async move { client.runs_of(version, dag_id).await });
-        };
-        for dag_id in dags.by_ref().take(CONCURRENT_DAGS) {
-            spawn(&mut pending, dag_id);
-        }
-        while let Some(done) = pending.join_next().await {
-            let batch = done.map_err(|e| {
-                SourceError::new(
-                    ErrorKind::BadResponse,
-                    format!("Airflow: listing runs stopped: {e}"),
-                )
-            })??;
-            runs.extend(batch);
-            if let Some(dag_id) = dags.next() {
-                spawn(&mut pending, dag_id);
-            }
-        }
-        self.explain(&mut runs).await;
-        runs.sort_by(|a, b| {
-            let when = |r: &WorkflowRun| r.started_at.or(r.logical_date);
-            when(b)
-                .cmp(&when(a))
-                .then_with(|| a.dag_id.cmp(&b.dag_id))
-                .then_with(|| a.run_id.cmp(&b.run_id))
-        });
-        Ok(runs)
+        self.poll_runs(&|_| {}).await
+    }
+
+    async fn runs_progressively(
+        &self,
+        early: &(dyn Fn(Vec<WorkflowRun>) + Send + Sync),
+    ) -> SourceResult<Vec<WorkflowRun>> {
+        self.poll_runs(early).await
     }
 
     async fn task_instances(&self, dag_id: &str, run_id: &str) -> SourceResult<Vec<TaskInstance>> {

@@ -7,16 +7,19 @@
 //! transport in `aws::mwaa`, which wraps each request in InvokeRestApi.
 //!
 //! Every listing uses the batch endpoints (`POST /dags/~/dagRuns/list`,
-//! `POST /dags/~/dagRuns/~/taskInstances/list`): their paths are short and carry no run id,
-//! which MWAA's 64-character `Path` needs. The actions (clear, trigger) name the DAG in
+//! `POST /dags/~/dagRuns/~/taskInstances/list`) as batches, for every DAG at once: a poll
+//! sends the same few requests whatever the number of DAGs (`runs.rs`), and their paths are
+//! short and carry no run id, which MWAA's 64-character `Path` needs. The actions (clear, trigger) name the DAG in
 //! their path, so through MWAA a DAG id of more than 39 characters cannot be cleared (50 to
 //! trigger).
 
 mod actions;
+mod book;
 mod client;
 mod error;
 mod http;
 mod log;
+mod runs;
 mod wire;
 
 #[cfg(test)]

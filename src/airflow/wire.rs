@@ -30,6 +30,7 @@ pub(super) struct DagEntry {
 pub(super) struct RunPage {
     #[serde(default)]
     pub dag_runs: Vec<RunEntry>,
+    pub total_entries: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -120,20 +120,20 @@ impl Transport for MwaaTransport {
             .method(method)
             .set_query_parameters(query)
             .set_body(request.body.as_ref().map(document_of));
-        // A read may be retried by the SDK; a change (a clear, a new run) is sent once, so
-        // an answer lost on the way cannot clear twice or trigger a second run.
-        let answer = match request.method {
-            Method::Get => answer.send().await,
-            Method::Post => {
-                answer
-                    .customize()
-                    .config_override(
-                        aws_sdk_mwaa::config::Builder::default()
-                            .retry_config(aws_sdk_mwaa::config::retry::RetryConfig::disabled()),
-                    )
-                    .send()
-                    .await
-            }
+        // A read (a GET, or a batch listing, which Airflow serves as a POST) may be retried
+        // by the SDK; a change (a clear, a new run) is sent once, so an answer lost on the
+        // way cannot clear twice or trigger a second run.
+        let answer = if request.is_read() {
+            answer.send().await
+        } else {
+            answer
+                .customize()
+                .config_override(
+                    aws_sdk_mwaa::config::Builder::default()
+                        .retry_config(aws_sdk_mwaa::config::retry::RetryConfig::disabled()),
+                )
+                .send()
+                .await
         };
         match answer {
             Ok(out) => Ok(ApiResponse {

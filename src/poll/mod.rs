@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 
 use crate::app::{DetailPayload, Effect, Msg, Payload};
+use crate::domain::WorkflowRun;
 use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
 pub use schedule::Cadence;
 
@@ -83,7 +84,16 @@ async fn run(
             return;
         }
         let started = Instant::now();
-        let result = with_timeout(fetch(kind, &sources)).await;
+        // What a long first read can show already is shown, then the rest is awaited.
+        let early = |runs: Vec<WorkflowRun>| {
+            let _ = tx.send(Msg::Fetched {
+                kind,
+                fetched_at: Utc::now(),
+                result: Ok(Payload::Runs(runs)),
+            });
+            let _ = tx.send(Msg::FetchStarted(kind));
+        };
+        let result = with_timeout(fetch_showing_early(kind, &sources, &early)).await;
         failures = if result.is_ok() {
             0
         } else {
@@ -141,9 +151,23 @@ async fn with_timeout<T>(
 
 /// One request to a source.
 pub async fn fetch(kind: SourceKind, sources: &Sources) -> Result<Payload, SourceError> {
+    fetch_showing_early(kind, sources, &|_| {}).await
+}
+
+/// [`fetch`], handing `early` the runs a long first read of workflow runs can show before
+/// its last page.
+async fn fetch_showing_early(
+    kind: SourceKind,
+    sources: &Sources,
+    early: &(dyn Fn(Vec<WorkflowRun>) + Send + Sync),
+) -> Result<Payload, SourceError> {
     match kind {
         SourceKind::Replication => sources.replication.tasks().await.map(Payload::Tasks),
-        SourceKind::Workflow => sources.workflow.runs().await.map(Payload::Runs),
+        SourceKind::Workflow => sources
+            .workflow
+            .runs_progressively(early)
+            .await
+            .map(Payload::Runs),
         SourceKind::Warehouse => sources.warehouse.queries().await.map(Payload::Queries),
         SourceKind::Cost => {
             let today = sources.clock.now().date_naive();
@@ -200,4 +224,73 @@ pub async fn fetch_detail(effect: Effect, sources: &Sources) -> Option<Msg> {
         _ => return None,
     };
     Some(Msg::DetailFetched(payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::demo::{DemoOptions, DemoPlatform};
+    use crate::domain::TaskInstance;
+    use crate::source::{SourceResult, WorkflowSource};
+
+    /// Runs read in two pages, the first shown early.
+    struct TwoPages(Vec<WorkflowRun>);
+
+    #[async_trait]
+    impl WorkflowSource for TwoPages {
+        async fn runs(&self) -> SourceResult<Vec<WorkflowRun>> {
+            Ok(self.0.clone())
+        }
+        async fn runs_progressively(
+            &self,
+            early: &(dyn Fn(Vec<WorkflowRun>) + Send + Sync),
+        ) -> SourceResult<Vec<WorkflowRun>> {
+            early(self.0[..1].to_vec());
+            Ok(self.0.clone())
+        }
+        async fn task_instances(&self, _: &str, _: &str) -> SourceResult<Vec<TaskInstance>> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn runs(msg: Msg) -> Option<usize> {
+        match msg {
+            Msg::Fetched {
+                result: Ok(Payload::Runs(runs)),
+                ..
+            } => Some(runs.len()),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_page_of_a_long_read_is_shown_then_the_rest() {
+        let mut sources = DemoPlatform::new(DemoOptions::default()).sources();
+        let all = sources.workflow.runs().await.unwrap();
+        assert!(all.len() > 1);
+        sources.workflow = Arc::new(TwoPages(all.clone()));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let cadence = Cadence {
+            background: Duration::from_secs(600),
+            visible: Duration::from_secs(600),
+            max_backoff: Duration::from_secs(600),
+        };
+        let _poller = Poller::spawn(SourceKind::Workflow, sources, cadence, tx);
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            seen.push(rx.recv().await.unwrap());
+        }
+        assert!(matches!(seen[0], Msg::FetchStarted(SourceKind::Workflow)));
+        assert!(
+            matches!(seen[2], Msg::FetchStarted(SourceKind::Workflow)),
+            "still loading"
+        );
+        let mut seen = seen.into_iter();
+        assert_eq!(runs(seen.nth(1).unwrap()), Some(1), "the first page");
+        assert_eq!(runs(seen.nth(1).unwrap()), Some(all.len()), "then all");
+    }
 }

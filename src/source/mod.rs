@@ -163,6 +163,15 @@ fn cannot(what: &str) -> SourceError {
 pub trait WorkflowSource: Send + Sync {
     /// Recent runs of every workflow, newest first.
     async fn runs(&self) -> SourceResult<Vec<WorkflowRun>>;
+    /// [`WorkflowSource::runs`], handing `early` what can be shown already when a long read
+    /// (the first of a large platform) has more pages to go.
+    async fn runs_progressively(
+        &self,
+        early: &(dyn Fn(Vec<WorkflowRun>) + Send + Sync),
+    ) -> SourceResult<Vec<WorkflowRun>> {
+        let _ = early;
+        self.runs().await
+    }
     /// The task instances of one run.
     async fn task_instances(&self, dag_id: &str, run_id: &str) -> SourceResult<Vec<TaskInstance>>;
     /// The last lines of one try's log of a task instance (where a failure says why), as

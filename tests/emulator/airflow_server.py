@@ -16,6 +16,11 @@ and then waits for its standard input to close (the test process ending closes i
 stops every process it started, children included, and removes the temporary directory.
 If Airflow cannot start in time it prints `FAILED <reason>` on stdout, the tails of the
 server logs on stderr, cleans up and exits 1.
+
+With `OPSDECK_AIRFLOW_LOAD_DAGS=N` it also makes N more DAGs, `opsdeck_load_000`…, each
+one EmptyOperator task (the scheduler ends it without running anything), not scheduled,
+tagged `opsdeck-load`, and says READY once they are all parsed: a platform of N DAGs for
+measuring the requests a console sends (tests/airflow.rs, docs/performance.md).
 """
 
 import ctypes
@@ -43,6 +48,27 @@ START_TIMEOUT = float(os.environ.get("OPSDECK_AIRFLOW_START_TIMEOUT", "110"))
 # A migrated database is kept next to the venv, by Airflow version, so that later starts
 # copy it instead of migrating again (the migration is most of a cold start).
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "opsdeck-db")
+
+LOAD_DAGS = int(os.environ.get("OPSDECK_AIRFLOW_LOAD_DAGS", "0"))
+LOAD_DAG_FILE = '''"""OPSDECK_AIRFLOW_LOAD_DAGS DAGs of one EmptyOperator each (tests/emulator/airflow_server.py)."""
+
+from datetime import datetime
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+for i in range({count}):
+    with DAG(
+        dag_id=f"opsdeck_load_{{i:03}}",
+        schedule=None,
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        is_paused_upon_creation=False,
+        tags=["opsdeck-load"],
+    ) as dag:
+        EmptyOperator(task_id="noop")
+    globals()[dag.dag_id] = dag
+'''
 
 PR_SET_PDEATHSIG = 1
 started = []
@@ -161,7 +187,15 @@ def ready(base_url, password):
     except (urllib.error.URLError, OSError, KeyError, ValueError):
         return False
     parsed = {d.get("dag_id") for d in dags.get("dags", [])}
-    return all(dag in parsed for dag in TEST_DAGS)
+    if not all(dag in parsed for dag in TEST_DAGS):
+        return False
+    if LOAD_DAGS:
+        try:
+            load = request(f"{base_url}/api/v2/dags?tags=opsdeck-load&limit=1", token=token)
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+        return load.get("total_entries") == LOAD_DAGS
+    return True
 
 
 def stop_all():
@@ -230,6 +264,9 @@ def main():
     # The failing test DAG looks here for its run's marker (see the DAGs' docstring).
     os.makedirs(os.path.join(HOME, "markers"))
     shutil.copytree(DAGS, os.path.join(HOME, "dags"), ignore=shutil.ignore_patterns("__pycache__"))
+    if LOAD_DAGS:
+        with open(os.path.join(HOME, "dags", "opsdeck_load_dags.py"), "w") as f:
+            f.write(LOAD_DAG_FILE.format(count=LOAD_DAGS))
     password = secrets.token_urlsafe(12)
     password_file = os.path.join(HOME, "passwords.json")
     with open(password_file, "w") as f:
