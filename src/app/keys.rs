@@ -188,6 +188,7 @@ pub enum Action {
     SortNext,
     SortReverse,
     Mark,
+    ClearMarks,
     Retry,
     Trigger,
     CancelQuery,
@@ -202,7 +203,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 34] = [
         Action::TabOverview,
         Action::TabDms,
         Action::TabAirflow,
@@ -224,6 +225,7 @@ impl Action {
         Action::CommandMode,
         Action::Refresh,
         Action::Mark,
+        Action::ClearMarks,
         Action::Retry,
         Action::Trigger,
         Action::CancelQuery,
@@ -268,7 +270,8 @@ impl Action {
             Action::Refresh => "refresh this tab now",
             Action::SortNext => "sort by the next column",
             Action::SortReverse => "reverse the sort order",
-            Action::Mark => "mark or unmark the row (one retry for all marked)",
+            Action::Mark => "mark or unmark the row and move down (one r retries all marked)",
+            Action::ClearMarks => "clear every mark",
             Action::Retry => "retry: DMS task, DAG run (clear), task instance, query re-run",
             Action::Trigger => "trigger a new run of the DAG (not a retry)",
             Action::CancelQuery => "cancel the running query",
@@ -304,6 +307,7 @@ impl Action {
             Action::SortNext => "sort",
             Action::SortReverse => "reverse",
             Action::Mark => "mark",
+            Action::ClearMarks => "unmark all",
             Action::Retry => "retry",
             Action::Trigger => "trigger",
             Action::CancelQuery => "cancel query",
@@ -344,6 +348,7 @@ impl Action {
             Action::SortNext => vec![Key::char('s')],
             Action::SortReverse => vec![Key::char('S')],
             Action::Mark => vec![Key::char(' ')],
+            Action::ClearMarks => vec![Key::char('u')],
             Action::Retry => vec![Key::char('r')],
             Action::Trigger => vec![Key::char('t')],
             Action::CancelQuery => vec![Key::char('x')],

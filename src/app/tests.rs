@@ -734,6 +734,62 @@ fn a_failed_try_without_an_error_has_its_log_fetched_once_when_selected() {
     assert!(matches!(&m.detail, Some(Detail::Run { log: None, .. })));
 }
 
+fn detail_scroll(m: &Model) -> usize {
+    match &m.detail {
+        Some(
+            Detail::Run { scroll, .. } | Detail::Task { scroll, .. } | Detail::Query { scroll, .. },
+        ) => *scroll,
+        None => panic!("no detail open"),
+    }
+}
+
+#[test]
+fn after_g_the_selection_of_a_run_detail_moves_up_at_once() {
+    let mut m = loaded();
+    press(&mut m, "3");
+    key(&mut m, KeyCode::Enter);
+    let Some(Detail::Run { dag_id, run_id, .. }) = m.detail.clone() else {
+        panic!("a run detail is open");
+    };
+    let instances: Vec<_> = ["extract", "clean", "dbt_run", "dbt_test", "publish"]
+        .into_iter()
+        .map(|id| instance(id, "success", 1))
+        .collect();
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskInstances {
+            dag_id,
+            run_id,
+            result: Ok(instances),
+        }),
+    );
+    press(&mut m, "G");
+    assert_eq!(detail_scroll(&m), 4, "G rests on the last task instance");
+    press(&mut m, "k");
+    assert_eq!(detail_scroll(&m), 3, "k moves up from the last row");
+    key(&mut m, KeyCode::End);
+    key(&mut m, KeyCode::Up);
+    assert_eq!(detail_scroll(&m), 3, "so does the up arrow after End");
+    key(&mut m, KeyCode::PageDown);
+    key(&mut m, KeyCode::PageDown);
+    press(&mut m, "k");
+    assert_eq!(
+        detail_scroll(&m),
+        3,
+        "paging down stops at the last row too"
+    );
+    press(&mut m, "gk");
+    assert_eq!(detail_scroll(&m), 0);
+    // In a query's detail G stops at the end of its text, and k scrolls back at once.
+    press(&mut m, "4");
+    key(&mut m, KeyCode::Enter);
+    press(&mut m, "G");
+    let end = detail_scroll(&m);
+    assert!(end < 100, "G scrolls to the text's end, not past it: {end}");
+    press(&mut m, "k");
+    assert_eq!(detail_scroll(&m), end.saturating_sub(1));
+}
+
 fn dialog(m: &Model) -> &Confirmation {
     match &m.mode {
         Mode::Confirm(dialog) => dialog,
@@ -888,6 +944,45 @@ fn reload_target_needs_the_task_name_typed_and_refuses_a_wrong_one() {
     assert_eq!(effects, vec![Effect::Act(vec![action])]);
 }
 
+/// The start dialog's keys are the ones its text, the footer and the guide give: ↑ ↓ and
+/// k j choose the mode; while the name of a reload-target is typed, letters (k and j
+/// included) go into the name and only the arrows choose the mode.
+#[test]
+fn the_start_dialog_moves_the_mode_with_the_keys_it_names() {
+    use crate::domain::StartMode;
+    let mut m = loaded();
+    press(&mut m, "2r");
+    let chosen = |m: &Model| dialog(m).action.chosen_mode();
+    assert!(
+        dialog(&m)
+            .lines
+            .iter()
+            .any(|l| l == "↑ ↓ or k j choose the mode")
+    );
+    press(&mut m, "j");
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "j moves down");
+    assert!(
+        dialog(&m)
+            .lines
+            .iter()
+            .any(|l| l == "↑ ↓ choose the mode (letters go into the name)"),
+        "{:?}",
+        dialog(&m).lines
+    );
+    press(&mut m, "k");
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "k is typed");
+    assert_eq!(dialog(&m).typed.as_ref().unwrap().input, "k");
+    key(&mut m, KeyCode::Up);
+    assert_eq!(chosen(&m), Some(StartMode::ResumeProcessing), "↑ moves up");
+    assert!(dialog(&m).typed.is_none());
+    key(&mut m, KeyCode::Down);
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "↓ moves down");
+    assert_eq!(dialog(&m).typed.as_ref().unwrap().input, "", "a new name");
+    key(&mut m, KeyCode::Up);
+    press(&mut m, "jk");
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "j, then k typed");
+}
+
 #[test]
 fn marked_rows_retry_together_and_busy_ones_are_left_out() {
     let mut m = loaded();
@@ -897,7 +992,24 @@ fn marked_rows_retry_together_and_busy_ones_are_left_out() {
     assert_eq!(m.marks.len(), 2);
     press(&mut m, "r");
     let d = dialog(&m);
-    assert!(d.title.contains("busy"), "{}", d.title);
+    assert!(d.title.contains("1 left out: busy"), "{}", d.title);
+    // The dialog names what it leaves out, and why.
+    let running = m.view(Tab::Dms).rows[1];
+    let running = m.tasks.data.as_ref().unwrap()[running].id.clone();
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l.contains("Left out, 1 marked row(s)")),
+        "{:?}",
+        d.lines
+    );
+    assert!(
+        d.lines.iter().any(|l| l.contains(&format!(
+            "{running}: running (only a stopped or failed task starts again)"
+        ))),
+        "{:?}",
+        d.lines
+    );
     let effects = press(&mut m, "y");
     assert!(
         matches!(&effects[..], [Effect::Act(actions)] if actions.len() == 1),
@@ -907,6 +1019,35 @@ fn marked_rows_retry_together_and_busy_ones_are_left_out() {
     // Marks belong to their tab.
     press(&mut m, " 3");
     assert!(m.marks.is_empty());
+    // A marked run that did not fail is named in the clear dialog too.
+    press(&mut m, "g  r");
+    let d = dialog(&m);
+    assert!(d.title.contains("1 left out: not failed"), "{}", d.title);
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l.contains("clean_anonymize") && l.contains("only a failed run is retried")),
+        "{:?}",
+        d.lines
+    );
+    key(&mut m, KeyCode::Esc);
+}
+
+#[test]
+fn u_clears_every_mark_and_redshift_does_not_mark() {
+    let mut m = loaded();
+    press(&mut m, "2   ");
+    assert_eq!(m.marks.len(), 3);
+    assert_eq!(m.view(Tab::Dms).selected, 3, "Space moves down");
+    press(&mut m, "u");
+    assert!(m.marks.is_empty());
+    assert_eq!(m.notice.as_ref().unwrap().text, "3 marks cleared");
+    press(&mut m, "u");
+    assert_eq!(m.notice.as_ref().unwrap().text, "nothing is marked");
+    // Queries are re-run one at a time: no mark is made, and the key says why.
+    press(&mut m, "4 ");
+    assert!(m.marks.is_empty());
+    assert!(m.notice.as_ref().unwrap().text.contains("one at a time"));
 }
 
 #[test]

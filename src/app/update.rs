@@ -420,6 +420,7 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::SortNext => sort(model, true),
         Action::SortReverse => sort(model, false),
         Action::Mark => super::act::mark(model),
+        Action::ClearMarks => super::act::clear_marks(model),
         Action::Retry => return super::act::retry(model),
         Action::Trigger => return super::act::trigger(model),
         Action::CancelQuery => return super::act::cancel_query(model),
@@ -476,13 +477,43 @@ fn log_fetch(model: &mut Model) -> Option<Effect> {
 }
 
 fn move_selection(model: &mut Model, delta: isize) {
-    if let Some(detail) = model.detail.as_mut() {
-        let scroll = detail.scroll_mut();
-        *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize;
+    if model.detail.is_some() {
+        // The cursor stays on the detail's rows: past the last one (after `G` or a page
+        // down) a move up would first have to climb back through rows that do not exist.
+        let last = detail_last_row(model);
+        if let Some(detail) = model.detail.as_mut() {
+            let scroll = detail.scroll_mut();
+            *scroll = ((*scroll).min(last) as isize)
+                .saturating_add(delta)
+                .clamp(0, last as isize) as usize;
+        }
         return;
     }
     let tab = model.tab;
     model.view_mut(tab).move_by(delta);
+}
+
+/// The last row the open detail's cursor can rest on: its tables, its task instances, or
+/// the lines of a query's text (0 while they are loading).
+fn detail_last_row(model: &Model) -> usize {
+    let rows = match &model.detail {
+        Some(Detail::Task { tables, .. }) => tables.data.as_ref().map_or(0, Vec::len),
+        Some(Detail::Run { instances, .. }) => instances.data.as_ref().map_or(0, Vec::len),
+        Some(Detail::Query { id, .. }) => model.query(*id).map_or(0, |q| {
+            // The text scrolls as it wraps in the pane (the terminal less its borders).
+            let columns = usize::from(model.size.0.saturating_sub(2)).max(1);
+            let wrapped = |text: &str| {
+                text.lines()
+                    .map(|l| crate::text::width(l).div_ceil(columns).max(1))
+                    .sum::<usize>()
+            };
+            let error = q.error_message.as_deref().map_or(0, |e| wrapped(e) + 1);
+            // The fields above the SQL, the error, the SQL's title and its lines.
+            8 + error + wrapped(&q.text)
+        }),
+        None => 0,
+    };
+    rows.saturating_sub(1)
 }
 
 fn back(model: &mut Model) {

@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::command::completions;
-use crate::app::{Action, Mode, Model, Tab};
+use crate::app::{Action, Confirmable, Mode, Model, Tab};
 use text::inert_line;
 use theme::Theme;
 
@@ -163,19 +163,28 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             Span::styled(" Esc", theme.footer_key),
             Span::styled(" cancel ", theme.footer_text),
         ]),
-        Mode::Confirm(dialog) => Line::from(vec![
-            Span::styled(" y", theme.footer_key),
-            Span::styled(
-                format!(" {} ", dialog.confirm_label.to_lowercase()),
-                theme.footer_text,
-            ),
-            Span::styled(" Esc", theme.footer_key),
-            Span::styled(" cancel ", theme.footer_text),
-            Span::styled(" Tab", theme.footer_key),
-            Span::styled(" switch button ", theme.footer_text),
-            Span::styled(" Enter", theme.footer_key),
-            Span::styled(" press it ", theme.footer_text),
-        ]),
+        Mode::Confirm(dialog) => {
+            let mut spans = vec![
+                Span::styled(" y", theme.footer_key),
+                Span::styled(
+                    format!(" {} ", dialog.confirm_label.to_lowercase()),
+                    theme.footer_text,
+                ),
+                Span::styled(" Esc", theme.footer_key),
+                Span::styled(" cancel ", theme.footer_text),
+            ];
+            if matches!(&dialog.action, Confirmable::Start { modes, .. } if modes.len() > 1) {
+                spans.push(Span::styled(" ↑↓ jk", theme.footer_key));
+                spans.push(Span::styled(" mode ", theme.footer_text));
+            }
+            spans.extend([
+                Span::styled(" Tab", theme.footer_key),
+                Span::styled(" switch button ", theme.footer_text),
+                Span::styled(" Enter", theme.footer_key),
+                Span::styled(" press it ", theme.footer_text),
+            ]);
+            Line::from(spans)
+        }
         _ => match &model.notice {
             Some(notice) => Line::styled(
                 inert_line(&notice.text),
@@ -255,9 +264,15 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
             actions.insert(at, extra);
         }
     }
+    // With rows marked, the key that clears them all.
+    if !model.marks.is_empty()
+        && let Some(at) = actions.iter().position(|a| *a == Action::Mark)
+    {
+        actions.insert(at + 1, Action::ClearMarks);
+    }
     let mut shown: Vec<(Action, String)> = actions
         .iter()
-        .filter(|a| retry_here || !matches!(a, Action::Retry | Action::Mark))
+        .filter(|a| retry_here || !matches!(a, Action::Retry | Action::Mark | Action::ClearMarks))
         // In a detail only a DMS task's tables are marked (for a reload).
         .filter(|a| !matches!(a, Action::Mark) || model.detail.is_none() || model.tab == Tab::Dms)
         .map(|a| (*a, model.keymap.key_text(*a)))
