@@ -207,7 +207,133 @@ fn small_terminals_degrade_without_panicking() {
         }
     }
     let terminal = draw(&model, &theme, 30, 8);
-    assert!(text(terminal.backend().buffer()).contains("needs 40x10"));
+    assert!(text(terminal.backend().buffer()).contains("needs at least 60x16"));
+}
+
+/// Below the smallest usable size the console says so plainly, instead of empty frames;
+/// at that size every tab still shows its data.
+#[test]
+fn below_the_smallest_usable_size_it_says_so() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    for (w, h) in [(40, 10), (59, 24), (80, 15)] {
+        let screen = text(draw(&model, &theme, w, h).backend().buffer());
+        let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&format!(
+                "opsdeck needs at least 60x16 — this terminal is {w}x{h}"
+            )),
+            "{screen}"
+        );
+        assert!(!screen.contains('┌'), "no empty frame:\n{screen}");
+    }
+    let overview = text(draw(&model, &theme, 60, 16).backend().buffer());
+    assert!(!overview.contains("needs at least"), "{overview}");
+    assert!(overview.contains("DMS      ✖"), "{overview}");
+    // The failing list keeps rows of its own at the smallest size.
+    assert!(overview.contains("failing now"), "{overview}");
+    assert!(
+        overview.lines().filter(|l| l.contains("✖ failed")).count() >= 2,
+        "{overview}"
+    );
+    for keys in ["2", "3", "4"] {
+        press(&mut model, keys);
+        let screen = text(draw(&model, &theme, 60, 16).backend().buffer());
+        assert!(
+            screen.lines().filter(|l| l.contains(" ok ")).count() >= 2,
+            "rows are shown after {keys:?}:\n{screen}"
+        );
+    }
+}
+
+/// With 10 000 rows a source's counts are never cut: words give way to symbols, never a
+/// digit; the tab bar's counts of failed items too.
+#[test]
+fn counts_are_never_cut() {
+    use opsdeck::domain::{Health, HealthCounts};
+    let model = common::padded_model(10_000);
+    let theme = Theme::builtin("default").unwrap();
+    let counts: [(&str, HealthCounts); 3] = [
+        ("DMS", model.counts.tasks.unwrap()),
+        ("Airflow", model.counts.runs.unwrap()),
+        ("Redshift", model.counts.queries.unwrap()),
+    ];
+    assert!(
+        counts.iter().any(|(_, c)| c.ok > 999),
+        "the padded demo has four-digit counts: {counts:?}"
+    );
+    for (w, h) in [(80, 24), (60, 20), (60, 16)] {
+        let screen = text(draw(&model, &theme, w, h).backend().buffer());
+        for (name, c) in counts {
+            let line = screen
+                .lines()
+                .find(|l| l.starts_with(&format!("│{name} ")))
+                .unwrap_or_else(|| panic!("no {name} line at {w}x{h}:\n{screen}"));
+            for health in [
+                Health::Failed,
+                Health::Degraded,
+                Health::Running,
+                Health::Ok,
+            ] {
+                let shown = format!("{} {} ", health.symbol(), c.get(health));
+                assert!(
+                    line.contains(&shown),
+                    "{w}x{h}: `{shown}` cut from {name}:\n{line}"
+                );
+            }
+        }
+        let tabs = screen.lines().nth(1).unwrap();
+        for (i, n) in model.problems.iter().enumerate().filter(|(_, n)| **n > 0) {
+            assert!(
+                tabs.contains(&format!("{} ", i + 1)) && tabs.contains(&format!("✖{n} ")),
+                "{w}x{h}: tab {} lost its count {n}:\n{tabs}",
+                i + 1
+            );
+        }
+    }
+}
+
+/// A symbol and its word agree: a stage that is degraded while it runs says degraded, a
+/// task instance that has not started is not drawn as running.
+#[test]
+fn symbols_and_words_agree() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    let overview = text(draw(&model, &theme, 160, 48).backend().buffer());
+    assert!(
+        overview.contains("marts ▲ degraded · running"),
+        "{overview}"
+    );
+    assert!(!overview.contains("▲ running"), "{overview}");
+    press(&mut model, "3\r");
+    let detail = text(draw(&model, &theme, 160, 48).backend().buffer());
+    assert!(detail.contains("○ no_status"), "{detail}");
+    assert!(!detail.contains("▶ no_status"), "{detail}");
+    // Every ▶ on any screen is followed by a running state or a count.
+    for keys in ["\x1b", "1", "2", "\r", "\x1b3", "4"] {
+        press(&mut model, keys);
+        let screen = text(draw(&model, &theme, 160, 48).backend().buffer());
+        for (at, _) in screen.match_indices("▶ ") {
+            let word: String = screen[at + "▶ ".len()..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            assert!(
+                [
+                    "running",
+                    "restarting",
+                    "deferred",
+                    "up_for_reschedule",
+                    "full",
+                    "Full",
+                    "Table"
+                ]
+                .contains(&word.as_str())
+                    || word.chars().all(|c| c.is_ascii_digit()),
+                "`▶ {word}` after {keys:?}:\n{screen}"
+            );
+        }
+    }
 }
 
 #[test]

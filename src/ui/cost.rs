@@ -163,9 +163,10 @@ fn head_lines(
         Span::styled(money(b.total, &b.unit), theme.accent),
     ];
     if let Some(pct) = b.change_percent() {
+        let change = b.total - b.previous_total;
         totals.push(Span::styled(
-            format!(" {pct:+}% vs before"),
-            if pct.is_sign_positive() {
+            format!(" {} vs before", super::text::signed_percent(pct, change)),
+            if change.is_sign_positive() && !change.is_zero() {
                 theme.warning
             } else {
                 theme.ok
@@ -514,8 +515,9 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
                 Cell::from(Span::styled(
                     format!(
                         "{:>8}",
-                        r.change_percent
-                            .map_or("new".to_string(), |p| format!("{p:+}%"))
+                        r.change_percent.map_or("new".to_string(), |p| {
+                            super::text::signed_percent(p, r.change)
+                        })
                     ),
                     change_style,
                 )),

@@ -24,15 +24,17 @@ use crate::app::{Action, Confirmable, Mode, Model, Tab};
 use text::inert_line;
 use theme::Theme;
 
-/// The smallest terminal the console draws into; below it, it says so.
-pub const MIN_SIZE: (u16, u16) = (40, 10);
+/// The smallest terminal the console draws into: every tab's counts, a few rows of its
+/// list and the footer fit. Below it, it says so plainly instead of drawing empty frames.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
 
 /// Draws the whole console.
 pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!(
-            "opsdeck needs {}x{}; this terminal is {}x{}",
+            "opsdeck needs at least {}x{} — this terminal is {}x{}. Make the window larger \
+             (q quits).",
             MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
         );
         frame.render_widget(
@@ -113,22 +115,49 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
 }
 
 fn render_tabs(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
-    let mut spans = Vec::new();
-    for tab in Tab::ALL {
-        let style = if tab == model.tab {
-            theme.tab_active
-        } else {
-            theme.tab_inactive
-        };
-        let problems = model.problems[tab.index()];
-        spans.push(Span::styled(
-            format!(" {} {} ", tab.index() + 1, tab.title()),
-            style,
-        ));
-        if problems > 0 {
-            spans.push(Span::styled(format!("✖{problems} "), theme.failed));
+    // The widest form that fits: full titles, short ones, then numbers; a tab's count of
+    // failed items is never cut (shortened to thousands only when nothing else fits).
+    let title = |tab: Tab, form: usize| -> &'static str {
+        match form {
+            0 => tab.title(),
+            1 => match tab {
+                Tab::Overview => "Over",
+                Tab::Dms => "DMS",
+                Tab::Airflow => "Air",
+                Tab::Redshift => "Red",
+                Tab::Cost => "Cost",
+            },
+            _ => "",
         }
-        spans.push(Span::styled("│", theme.border));
+    };
+    let mut spans = Vec::new();
+    for form in 0..4 {
+        spans.clear();
+        for tab in Tab::ALL {
+            let style = if tab == model.tab {
+                theme.tab_active
+            } else {
+                theme.tab_inactive
+            };
+            let name = match title(tab, form) {
+                "" => format!(" {} ", tab.index() + 1),
+                title => format!(" {} {title} ", tab.index() + 1),
+            };
+            spans.push(Span::styled(name, style));
+            let problems = model.problems[tab.index()];
+            if problems > 0 {
+                let n = if form < 3 {
+                    problems.to_string()
+                } else {
+                    overview::compact(problems)
+                };
+                spans.push(Span::styled(format!("✖{n} "), theme.failed));
+            }
+            spans.push(Span::styled("│", theme.border));
+        }
+        if Line::from(spans.clone()).width() <= usize::from(area.width) {
+            break;
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -28,6 +28,18 @@ pub fn platform() -> DemoPlatform {
 
 /// A model with every source fetched once from `platform`, fetched "3 seconds ago".
 pub fn model_from(platform: &DemoPlatform) -> Model {
+    model_with(platform, platform.sources())
+}
+
+/// The seed-7 model with every list padded to `rows` rows, as `--demo-rows` does.
+pub fn padded_model(rows: usize) -> Model {
+    let platform = platform();
+    let sources = opsdeck::demo::load::padded(platform.sources(), rows);
+    model_with(&platform, sources)
+}
+
+/// A model with every source fetched once from `sources` (the platform's, or padded).
+pub fn model_with(platform: &DemoPlatform, sources: opsdeck::source::Sources) -> Model {
     let now = platform.now();
     let pipelines = Config::parse(PIPELINE_TOML, Path::new("demo pipeline"))
         .expect("the demo pipeline parses")
@@ -53,7 +65,6 @@ pub fn model_from(platform: &DemoPlatform) -> Model {
     });
     // As `opsdeck --demo` does: the demo company's monthly budget.
     model.budget = Some(rust_decimal::Decimal::from(30_000));
-    let sources = platform.sources();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
