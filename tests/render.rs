@@ -571,3 +571,82 @@ fn a_forecast_and_anomalies_kept_from_earlier_say_their_own_age() {
     let shown = screen(&model);
     assert_eq!(shown.matches("as of 3 h ago").count(), 2, "{shown}");
 }
+
+/// Help is as wide as it needs: at 160x48 no line of it is cut, and it lists every
+/// command of the command table; at 80x24 it wraps and scrolls instead of cutting.
+#[test]
+fn help_is_as_wide_as_it_needs_and_lists_every_command() {
+    use opsdeck::app::command::COMMANDS;
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    update(
+        &mut model,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
+    press(&mut model, "?");
+    let mut seen = String::new();
+    // Scroll through it all, gathering what is shown.
+    for _ in 0..60 {
+        seen.push_str(&text(draw(&model, &theme, 160, 48).backend().buffer()));
+        press(&mut model, "j");
+    }
+    for action in opsdeck::app::Action::ALL {
+        assert!(
+            seen.contains(action.description()),
+            "`{}` whole at 160x48",
+            action.description()
+        );
+    }
+    for command in COMMANDS {
+        assert!(seen.contains(command.usage), "{} in help", command.usage);
+        assert!(seen.contains(command.does), "{} whole", command.does);
+    }
+    for description in [
+        "mark or unmark the row and move down (one r retries all marked)",
+        "retry: DMS task, DAG run (clear), task instance, query re-run",
+    ] {
+        assert!(seen.contains(description), "{description} whole");
+    }
+    // At 80x24 a long line wraps: its end is on screen too.
+    let mut model = common::demo_model();
+    press(&mut model, "?");
+    let mut seen = String::new();
+    for _ in 0..80 {
+        seen.push_str(&text(draw(&model, &theme, 80, 24).backend().buffer()));
+        press(&mut model, "j");
+    }
+    assert!(seen.contains("(:messages)"), "{seen}");
+    assert!(seen.contains("FROM..TO)"), "{seen}");
+}
+
+/// A message longer than the footer is cut there with the key that shows it whole, and
+/// the message log shows it whole, wrapped, with its time.
+#[test]
+fn a_long_message_is_read_in_full_in_the_message_log() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    let id = "5b0e1f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b";
+    update(
+        &mut model,
+        Msg::Exported(Ok(format!(
+            "/home/ana/.local/state/opsdeck/exports/cost-2026-11-23.csv · request id {id}"
+        ))),
+    );
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.ends_with("L full text"), "{footer}");
+    assert!(!screen.contains(id), "{screen}");
+    press(&mut model, "L");
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains(id), "{screen}");
+    assert!(screen.contains("09:30:00"), "{screen}");
+    insta::assert_snapshot!("messages_80x24", screen);
+}

@@ -167,6 +167,7 @@ impl fmt::Display for Key {
 pub enum Action {
     Quit,
     Help,
+    Messages,
     NextTab,
     PrevTab,
     TabOverview,
@@ -203,7 +204,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::TabOverview,
         Action::TabDms,
         Action::TabAirflow,
@@ -236,6 +237,7 @@ impl Action {
         Action::CostAnomalies,
         Action::Export,
         Action::ExportJson,
+        Action::Messages,
         Action::Help,
         Action::Quit,
     ];
@@ -250,6 +252,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "show or hide this help",
+            Action::Messages => "the recent messages in full, with their times (:messages)",
             Action::NextTab => "next tab",
             Action::PrevTab => "previous tab",
             Action::TabOverview => "Overview tab",
@@ -290,6 +293,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help",
+            Action::Messages => "messages",
             Action::NextTab | Action::PrevTab => "tabs",
             Action::TabOverview
             | Action::TabDms
@@ -327,6 +331,7 @@ impl Action {
         match self {
             Action::Quit => vec![Key::char('q')],
             Action::Help => vec![Key::char('?')],
+            Action::Messages => vec![Key::char('L')],
             Action::NextTab => vec![Key::plain(Tab)],
             Action::PrevTab => vec![Key::plain(BackTab)],
             Action::TabOverview => vec![Key::char('1')],

@@ -529,7 +529,7 @@ fn help_opens_and_closes_and_quit_works_everywhere() {
     let mut m = loaded();
     press(&mut m, "?");
     assert_eq!(m.mode, Mode::Help);
-    press(&mut m, "j");
+    press(&mut m, "jr");
     assert_eq!(m.mode, Mode::Help, "other keys do nothing in help");
     key(&mut m, KeyCode::Esc);
     assert_eq!(m.mode, Mode::Normal);
@@ -539,6 +539,113 @@ fn help_opens_and_closes_and_quit_works_everywhere() {
     assert_eq!(press(&mut m, "q"), vec![Effect::Quit]);
     let mut m = loaded();
     assert_eq!(update(&mut m, Msg::Quit), vec![Effect::Quit]);
+}
+
+/// Help lists every key of the live keymap and every command of the command table, and
+/// scrolls within its lines when it is taller than the terminal.
+#[test]
+fn help_lists_every_command_and_scrolls_within_its_lines() {
+    let mut m = loaded();
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    press(&mut m, "?");
+    let rows = overlay::help_rows(&m);
+    for usage in [
+        ":env [NAME]",
+        ":ctx [NAME]",
+        ":group G",
+        ":metric M",
+        ":messages",
+        ":theme [NAME]",
+    ] {
+        assert!(rows.iter().any(|r| r.left == usage), "{usage} in help");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.left == "u" && r.text == "clear every mark")
+    );
+    let laid = overlay::laid_on_terminal(&m).unwrap();
+    assert!(laid.max_scroll() > 0, "taller than 24 rows");
+    assert_eq!(m.overlay_scroll, 0, "help opens at its top");
+    press(&mut m, "G");
+    assert_eq!(m.overlay_scroll, laid.max_scroll());
+    press(&mut m, "k");
+    assert_eq!(
+        m.overlay_scroll,
+        laid.max_scroll() - 1,
+        "k moves up at once"
+    );
+    press(&mut m, "gk");
+    assert_eq!(m.overlay_scroll, 0);
+    press(&mut m, "j");
+    assert_eq!(m.overlay_scroll, 1);
+    // Opened again, it starts at its top; a rebound key shows in it.
+    key(&mut m, KeyCode::Esc);
+    press(&mut m, "?");
+    assert_eq!(m.overlay_scroll, 0);
+    m.keymap = Keymap::with_overrides(&[(Action::ClearMarks, vec![Key::char('U')])]);
+    assert!(overlay::help_rows(&m).iter().any(|r| r.left == "U"));
+}
+
+/// Every footer message is kept with its time; `L` and `:messages` show them in full,
+/// newest at the bottom.
+#[test]
+fn footer_messages_are_kept_in_a_log_with_their_times() {
+    let mut m = loaded();
+    let long = format!(
+        "✔ start orders-nightly-full-load with resume-processing: starting · request id {}",
+        "5b0e1f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b"
+    );
+    m.notice = None;
+    for (i, text) in ["first", long.as_str()].into_iter().enumerate() {
+        let at = t(9, 31 + i as u32);
+        update(
+            &mut m,
+            Msg::Tick {
+                now: at,
+                platform_now: at,
+            },
+        );
+        update(&mut m, Msg::Exported(Ok(text.to_string())));
+    }
+    press(&mut m, "s");
+    assert_eq!(m.messages.len(), 3, "{:?}", m.messages);
+    assert_eq!(m.messages[0].at, t(9, 31));
+    assert!(m.messages[1].text.ends_with("0c1d2e3f4a5b"));
+    assert!(m.messages[2].text.starts_with("sorted by"));
+    press(&mut m, "L");
+    assert_eq!(m.mode, Mode::Messages);
+    let rows = overlay::message_rows(&m);
+    assert_eq!(rows[0].left, "09:31:00");
+    assert!(
+        rows[1]
+            .text
+            .contains("5b0e1f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b")
+    );
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.mode, Mode::Normal);
+    press(&mut m, ":messages");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.mode, Mode::Messages);
+    press(&mut m, "L");
+    assert_eq!(m.mode, Mode::Normal, "L closes it again");
+    // The log keeps the newest messages only.
+    for i in 0..overlay::MESSAGES_KEPT + 5 {
+        update(&mut m, Msg::Exported(Ok(format!("file {i}"))));
+    }
+    assert_eq!(m.messages.len(), overlay::MESSAGES_KEPT);
+    assert!(
+        m.messages
+            .back()
+            .unwrap()
+            .text
+            .contains(&format!("file {}", overlay::MESSAGES_KEPT + 4))
+    );
 }
 
 #[test]

@@ -62,7 +62,7 @@ pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
         Tab::Cost => cost::render(frame, body, model, theme),
     }
     render_footer(frame, footer, model, theme);
-    if model.mode == Mode::Help {
+    if matches!(model.mode, Mode::Help | Mode::Messages) {
         help::render(frame, body, model, theme);
     }
     if let Mode::Command { input } = &model.mode {
@@ -215,24 +215,50 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             Line::from(spans)
         }
         _ => match &model.notice {
-            Some(notice) => Line::styled(
-                inert_line(&notice.text),
-                if notice.is_error {
-                    theme.failed
-                } else {
-                    theme.accent
-                },
-            ),
+            Some(notice) => notice_line(model, notice, theme, area.width),
             None => hints(model, theme, area.width),
         },
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The footer's message; one too long for the terminal is cut, and says which key shows
+/// it whole in the message log.
+fn notice_line(
+    model: &Model,
+    notice: &crate::app::Notice,
+    theme: &Theme,
+    width: u16,
+) -> Line<'static> {
+    let style = if notice.is_error {
+        theme.failed
+    } else {
+        theme.accent
+    };
+    let text = inert_line(&notice.text);
+    let width = usize::from(width);
+    if text::width(&text) <= width {
+        return Line::styled(text, style);
+    }
+    let key = model.keymap.key_text(Action::Messages);
+    let more = if key.is_empty() {
+        " :messages".to_string()
+    } else {
+        format!(" {key} full text")
+    };
+    Line::from(vec![
+        Span::styled(
+            text::fit(&text, width.saturating_sub(text::width(&more))),
+            style,
+        ),
+        Span::styled(more, theme.footer_key),
+    ])
+}
+
 /// Key hints for the footer, from the live keymap.
 fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
-    let actions: &[Action] = if model.mode == Mode::Help {
-        &[Action::Back, Action::Quit]
+    let actions: &[Action] = if matches!(model.mode, Mode::Help | Mode::Messages) {
+        &[Action::Back, Action::Down, Action::Quit]
     } else if model.tab == Tab::Cost {
         &[
             Action::Open,
@@ -277,7 +303,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     // The other actions where they apply: a new run of a DAG on the Airflow list, a cancel
     // on a query that runs (or whose re-run does).
     let mut actions = actions.to_vec();
-    if retry_here && model.mode != Mode::Help {
+    if retry_here && model.mode == Mode::Normal {
         let extra = match model.tab {
             Tab::Airflow if model.detail.is_none() => Some(Action::Trigger),
             Tab::Redshift if crate::app::act::can_cancel_selected(model) => {
@@ -311,7 +337,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     let width_of = |shown: &[(Action, String)]| {
         shown
             .iter()
-            .map(|(a, k)| k.chars().count() + a.hint().chars().count() + 3)
+            .map(|(a, k)| text::width(k) + text::width(a.hint()) + 3)
             .sum::<usize>()
             .saturating_sub(1)
     };
