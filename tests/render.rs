@@ -18,11 +18,20 @@ fn draw(model: &Model, theme: &Theme, width: u16, height: u16) -> Terminal<TestB
     terminal
 }
 
+/// The screen as text, as a terminal shows it: the cell a wide character covers is not
+/// written again.
 fn text(buffer: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buffer.area.height {
+        let mut covered = 0;
         for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
+            if covered > 0 {
+                covered -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            covered = opsdeck::text::width(symbol).saturating_sub(1);
+            out.push_str(symbol);
         }
         out.push('\n');
     }
@@ -649,4 +658,84 @@ fn a_long_message_is_read_in_full_in_the_message_log() {
     assert!(flat.contains(id), "{screen}");
     assert!(screen.contains("09:30:00"), "{screen}");
     insta::assert_snapshot!("messages_80x24", screen);
+}
+
+/// The demo with wide characters (CJK, emoji) in task ids, DAG ids, labels and SQL.
+fn wide_model() -> Model {
+    use opsdeck::app::Payload;
+    use opsdeck::source::SourceKind;
+    let mut model = common::demo_model();
+    let now = model.now;
+    let mut tasks = model.tasks.data.clone().unwrap();
+    let failed = tasks
+        .iter()
+        .position(|t| t.status.as_str() == "failed")
+        .unwrap();
+    tasks[failed].id = "订单-全量-夜间-加载任务-🚀-shipping".into();
+    tasks[0].id = format!("{}-数据仓库", tasks[0].id);
+    let mut runs = model.runs.data.clone().unwrap();
+    for run in runs.iter_mut().filter(|r| r.dag_id == "dbt_build") {
+        run.dag_id = "数据构建_dbt_🚀".into();
+    }
+    let mut queries = model.queries.data.clone().unwrap();
+    queries[0].label = "报表:销售日报_每日刷新".into();
+    queries[0].text = "SELECT 客户编号, 订单总额 FROM 销售.订单 WHERE 状态 = '已完成' -- 🚀 每日"
+        .repeat(3)
+        .into();
+    for (kind, payload) in [
+        (SourceKind::Replication, Payload::Tasks(tasks)),
+        (SourceKind::Workflow, Payload::Runs(runs)),
+        (SourceKind::Warehouse, Payload::Queries(queries)),
+    ] {
+        update(
+            &mut model,
+            Msg::Fetched {
+                kind,
+                fetched_at: now,
+                result: Ok(payload),
+            },
+        );
+    }
+    model
+}
+
+/// Wide characters are fitted by display width: every drawn line keeps its frame, and a
+/// dialog about a CJK task shows its whole text and its buttons.
+#[test]
+fn wide_characters_are_fitted_by_display_width() {
+    let theme = Theme::builtin("default").unwrap();
+    for (name, keys) in [
+        ("wide_overview", ""),
+        ("wide_dms", "2"),
+        ("wide_start_dialog", "2r"),
+        ("wide_airflow", "3"),
+        ("wide_redshift_detail", "4/报表\r\r"),
+    ] {
+        let mut model = wide_model();
+        press(&mut model, keys);
+        let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+        for (y, line) in screen.lines().enumerate().skip(2).take(21) {
+            assert_eq!(
+                opsdeck::text::width(line),
+                80,
+                "{name}: line {y}:\n{screen}"
+            );
+            let last = line.chars().last().unwrap();
+            assert!(
+                matches!(last, '│' | '┐' | '┘'),
+                "{name}: line {y} lost its frame:\n{screen}"
+            );
+        }
+        insta::assert_snapshot!(format!("{name}_80x24"), screen);
+    }
+    let mut model = wide_model();
+    press(&mut model, "2r");
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("订单-全量-夜间-加载任务-🚀-shipping"),
+        "{screen}"
+    );
+    assert!(screen.contains("[ Cancel ]"), "{screen}");
+    assert!(screen.contains("↑ ↓ or k j choose the mode"), "{screen}");
 }

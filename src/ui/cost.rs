@@ -439,11 +439,7 @@ fn short(name: &str) -> String {
         .or_else(|| name.strip_prefix("AWS "))
         .unwrap_or(&name)
         .to_string();
-    if name.chars().count() > 18 {
-        format!("{}…", name.chars().take(17).collect::<String>())
-    } else {
-        name
-    }
+    super::text::fit(&name, 18)
 }
 
 /// A sparkline of `amounts` in `width` characters (buckets summed into each), from the

@@ -106,7 +106,7 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         .format(" %Y-%m-%d %H:%M UTC ")
         .to_string();
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let pad = usize::from(area.width).saturating_sub(used + clock.len());
+    let pad = usize::from(area.width).saturating_sub(used + text::width(&clock));
     spans.push(Span::styled(" ".repeat(pad), theme.header));
     if pad > 0 {
         spans.push(Span::styled(clock, theme.header));
@@ -382,7 +382,12 @@ fn render_completions(frame: &mut Frame, body: Rect, model: &Model, input: &str,
         return;
     }
     let height = (options.len() as u16 + 2).min(body.height);
-    let width = options.iter().map(|o| o.len() as u16).max().unwrap_or(0) + 4;
+    let width = options
+        .iter()
+        .map(|o| text::width(&inert_line(o)) as u16)
+        .max()
+        .unwrap_or(0)
+        + 4;
     let area = Rect {
         x: body.x,
         y: body.y + body.height - height,
@@ -391,7 +396,7 @@ fn render_completions(frame: &mut Frame, body: Rect, model: &Model, input: &str,
     };
     let lines: Vec<Line> = options
         .into_iter()
-        .map(|o| Line::styled(format!(":{o}"), theme.text))
+        .map(|o| Line::styled(format!(":{}", inert_line(&o)), theme.text))
         .collect();
     frame.render_widget(Clear, area);
     frame.render_widget(

@@ -137,7 +137,7 @@ pub fn pane<T>(
             // The cause and its hint wrap over up to three lines (two under data), so the
             // hint is read whole at 80 columns; the data keeps the rest.
             let most: u16 = if resource.data.is_some() { 2 } else { 3 };
-            let needed = (text.chars().count() as u16)
+            let needed = (super::text::width(&text) as u16)
                 .div_ceil(inner.width.max(1))
                 .clamp(1, most)
                 .min(inner.height - 1);
@@ -257,7 +257,7 @@ pub fn table<'a>(
 /// A label and a value on one line, for detail views.
 pub fn field(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{label:<14}"), theme.muted),
+        Span::styled(super::text::pad(label, 14), theme.muted),
         Span::styled(value.into(), theme.text),
     ])
 }
