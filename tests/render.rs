@@ -291,6 +291,12 @@ fn counts_are_never_cut() {
                 );
             }
         }
+        let cost = screen.lines().find(|l| l.starts_with("│Cost ")).unwrap();
+        assert!(cost.contains("MTD $22,281.01"), "{w}x{h}: {cost}");
+        assert!(
+            cost.contains("+3.1%"),
+            "{w}x{h}: the change is never cut: {cost}"
+        );
         let tabs = screen.lines().nth(1).unwrap();
         for (i, n) in model.problems.iter().enumerate().filter(|(_, n)| **n > 0) {
             assert!(

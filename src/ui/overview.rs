@@ -109,7 +109,7 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             width,
             theme,
         ),
-        cost_line(model, theme),
+        cost_line(model, width, theme),
     ];
     frame.render_widget(Paragraph::new(lines), left);
 }
@@ -241,7 +241,29 @@ pub fn compact(n: usize) -> String {
     }
 }
 
-fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
+/// The cost line, never cutting an amount: when it is short of room, the comparison loses
+/// its words, then goes; an error is fitted to what is left.
+fn cost_line(model: &Model, width: usize, theme: &Theme) -> Line<'static> {
+    let mut line = cost_spans(model, theme, true);
+    if line.width() > width {
+        line = cost_spans(model, theme, false);
+    }
+    if line.width() > width {
+        line.spans
+            .retain(|s| !s.content.starts_with("vs ") && !s.content.starts_with(" vs "));
+    }
+    if line.width() > width
+        && let Some(at) = line.spans.iter().position(|s| s.content.starts_with("✖ "))
+    {
+        let over = line.width() - width;
+        let error = &line.spans[at];
+        let room = super::text::width(&error.content).saturating_sub(over + 1);
+        line.spans[at] = Span::styled(format!("{} ", fit(&error.content, room)), error.style);
+    }
+    line
+}
+
+fn cost_spans(model: &Model, theme: &Theme, words: bool) -> Line<'static> {
     let mut spans = vec![Span::styled(pad("Cost", NAME_WIDTH), theme.title)];
     if let Some(error) = &model.spend.error {
         spans.push(Span::styled(
@@ -256,7 +278,11 @@ fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
             theme.text,
         ));
         spans.push(Span::styled(
-            format!("vs {} last month", money(mtd.previous, &series.unit)),
+            if words {
+                format!("vs {} last month", money(mtd.previous, &series.unit))
+            } else {
+                format!("vs {}", money(mtd.previous, &series.unit))
+            },
             theme.muted,
         ));
         if let Some(pct) = mtd.change_percent() {
