@@ -575,13 +575,19 @@ pub fn describe(dialog: &mut Confirmation) {
             modes,
             chosen,
         } => {
-            for t in targets {
+            // A long list of marked tasks is counted past its first rows, so the modes and
+            // the buttons stay on screen.
+            const SHOWN: usize = 8;
+            for t in targets.iter().take(SHOWN) {
                 lines.push(format!(
                     "{} ({}{})",
                     t.task_id,
                     t.status,
                     if t.serverless { ", Serverless" } else { "" }
                 ));
+            }
+            if targets.len() > SHOWN {
+                lines.push(format!("… and {} more tasks", targets.len() - SHOWN));
             }
             lines.push(String::new());
             for (i, mode) in modes.iter().enumerate() {

@@ -1140,6 +1140,49 @@ fn marked_rows_retry_together_and_busy_ones_are_left_out() {
     key(&mut m, KeyCode::Esc);
 }
 
+/// A start of many marked tasks lists the first ones and counts the rest, so the dialog's
+/// modes stay on screen.
+#[test]
+fn a_start_of_many_marked_tasks_counts_past_the_first_rows() {
+    let mut m = loaded();
+    let many: Vec<_> = (0..12)
+        .map(|i| {
+            task(
+                &format!("db{i:02}-nightly-full-load"),
+                "failed",
+                None,
+                t(1, i),
+            )
+        })
+        .collect();
+    update(
+        &mut m,
+        Msg::Fetched {
+            kind: SourceKind::Replication,
+            fetched_at: t(9, 30),
+            result: Ok(Payload::Tasks(many)),
+        },
+    );
+    press(&mut m, "2");
+    press(&mut m, &" ".repeat(12));
+    press(&mut m, "r");
+    let d = dialog(&m);
+    assert_eq!(d.title, "start 12 tasks again?");
+    assert_eq!(
+        d.lines
+            .iter()
+            .filter(|l| l.contains("-nightly-full-load (failed)"))
+            .count(),
+        8
+    );
+    assert!(
+        d.lines.iter().any(|l| l == "… and 4 more tasks"),
+        "{:?}",
+        d.lines
+    );
+    assert!(d.lines.iter().any(|l| l.contains("resume-processing")));
+}
+
 #[test]
 fn u_clears_every_mark_and_redshift_does_not_mark() {
     let mut m = loaded();

@@ -560,12 +560,15 @@ fn detail_last_row(model: &Model) -> usize {
             let columns = usize::from(model.size.0.saturating_sub(2)).max(1);
             let wrapped = |text: &str| {
                 text.lines()
-                    .map(|l| crate::text::width(l).div_ceil(columns).max(1))
+                    .map(|l| super::overlay::wrap(l, columns).len())
                     .sum::<usize>()
             };
             let error = q.error_message.as_deref().map_or(0, |e| wrapped(e) + 1);
-            // The fields above the SQL, the error, the SQL's title and its lines.
-            8 + error + wrapped(&q.text)
+            // The fields above the SQL, the error, the SQL's title and its lines; the last
+            // scroll shows the text's end at the bottom of the pane (the body less its
+            // borders), so it counts as many rows fewer, less the one it rests on.
+            let shown = usize::from(model.size.1.saturating_sub(5)).max(1);
+            (8 + error + wrapped(&q.text)).saturating_sub(shown - 1)
         }),
         None => 0,
     };

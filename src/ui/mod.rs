@@ -360,6 +360,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     for (action, key) in shown {
         // On the Cost tab Enter and Esc move through the drill-downs.
         let hint = match (model.tab, action) {
+            _ if action == Action::Down && model.mode != Mode::Normal => "scroll",
             (Tab::Cost, Action::Open) => "drill in",
             (Tab::Cost, Action::Back) => "up",
             _ => action.hint(),
