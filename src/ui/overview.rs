@@ -377,3 +377,45 @@ fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         ]
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_compact_count_keeps_every_digit_it_can_and_never_says_more() {
+        assert_eq!(compact(455), "455");
+        assert_eq!(compact(9715), "9715");
+        assert_eq!(compact(10_000), "10k");
+        assert_eq!(compact(97_150), "97k");
+        assert_eq!(compact(999_999), "999k");
+        assert_eq!(compact(1_250_000), "1.2M");
+        assert_eq!(compact(12_500_000), "12M");
+    }
+
+    #[test]
+    fn counts_take_the_widest_form_that_fits() {
+        let theme = Theme::builtin("default").unwrap();
+        let counts = HealthCounts {
+            ok: 9715,
+            running: 455,
+            degraded: 12,
+            failed: 3,
+            unknown: 0,
+        };
+        let text = |room| {
+            counts_spans(counts, room, &theme)
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        assert_eq!(
+            text(80),
+            "✖ 3 failed  ▲ 12 degraded  ▶ 455 running  ✔ 9715 ok"
+        );
+        assert_eq!(text(45), "✖ 3 fail ▲ 12 degr ▶ 455 run ✔ 9715 ok");
+        assert_eq!(text(25), "✖ 3 ▲ 12 ▶ 455 ✔ 9715");
+        // Too narrow for anything: the shortest form, whole, rather than a cut one.
+        assert_eq!(text(5), "✖ 3 ▲ 12 ▶ 455 ✔ 9715");
+    }
+}
