@@ -3,6 +3,7 @@
 
 mod airflow;
 mod cost;
+mod counts;
 pub use cost::money;
 mod dialog;
 mod dms;
@@ -149,7 +150,7 @@ fn render_tabs(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 let n = if form < 3 {
                     problems.to_string()
                 } else {
-                    overview::compact(problems)
+                    counts::compact(problems)
                 };
                 spans.push(Span::styled(format!("✖{n} "), theme.failed));
             }
