@@ -253,6 +253,11 @@ fn below_the_smallest_usable_size_it_says_so() {
             "rows are shown after {keys:?}:\n{screen}"
         );
     }
+    // A dialog's key hints are left out whole, never cut in a word.
+    press(&mut model, "2r");
+    let screen = text(draw(&model, &theme, 60, 16).backend().buffer());
+    let footer = screen.lines().last().unwrap().trim_end();
+    assert!(footer.ends_with("switch button"), "{footer}");
 }
 
 /// With 10 000 rows a source's counts are never cut: words give way to symbols, never a

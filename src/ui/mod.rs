@@ -220,6 +220,13 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             None => hints(model, theme, area.width),
         },
     };
+    let mut line = line;
+    // A dialog's key hints go whole or not at all, the last ones first, on a narrow terminal.
+    if matches!(model.mode, Mode::Confirm(_)) {
+        while line.width() > usize::from(area.width) && line.spans.len() > 2 {
+            line.spans.truncate(line.spans.len() - 2);
+        }
+    }
     frame.render_widget(Paragraph::new(line), area);
 }
 
