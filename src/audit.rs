@@ -33,7 +33,8 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Action, ActionOutcome};
-use crate::ui::text::{fit, inert_line, micros};
+use crate::text::{fit, inert_line, pad, width};
+use crate::ui::text::micros;
 
 /// The name of the log in the state dir.
 pub const FILE_NAME: &str = "audit.jsonl";
@@ -586,7 +587,7 @@ pub fn render_table(records: &[AuditRecord], out: &mut dyn Write) -> io::Result<
         if let Some(request_id) = &action.request_id {
             detail.push(format!("request {}", inert_line(request_id)));
         }
-        if target.chars().count() > WIDTHS[4] {
+        if width(&target) > WIDTHS[4] {
             detail.push(format!("target {target}"));
         }
         if !action.caller.is_empty() {
@@ -602,7 +603,7 @@ fn write_detail(out: &mut dyn Write, parts: &[String]) -> io::Result<()> {
     let mut line = String::new();
     for part in parts {
         let part = fit(part, TABLE_WIDTH - 2);
-        if !line.is_empty() && line.chars().count() + 3 + part.chars().count() > TABLE_WIDTH - 2 {
+        if !line.is_empty() && width(&line) + 3 + width(&part) > TABLE_WIDTH - 2 {
             writeln!(out, "  {line}")?;
             line.clear();
         }
@@ -621,7 +622,7 @@ fn write_row(out: &mut dyn Write, cells: [String; 7]) -> io::Result<()> {
     let line = cells
         .iter()
         .zip(WIDTHS)
-        .map(|(cell, width)| format!("{:<width$}", fit(cell, width)))
+        .map(|(cell, columns)| pad(cell, columns))
         .collect::<Vec<_>>()
         .join("  ");
     writeln!(out, "{}", line.trim_end())
@@ -923,6 +924,63 @@ mod tests {
             let error = parse_since_at(bad, now).expect_err(bad);
             assert!(error.contains(&format!("`{bad}`")), "{error}");
         }
+    }
+
+    /// The table's columns line up by display width, whatever the names hold: a CJK or
+    /// emoji task id, environment or message takes two columns a character.
+    #[test]
+    fn the_table_lines_up_wide_characters_by_display_width() {
+        let context = AuditContext {
+            environment: "生产环境".into(),
+            caller: "arn:aws:sts::123456789012:assumed-role/运维/小明".into(),
+            interface: Interface::Tui,
+        };
+        let time = "2026-11-23T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        let mut records = Vec::new();
+        for task_id in ["orders-cdc", "订单-全量-夜间-加载任务", "🚀-launch-🚀-load"]
+        {
+            let action = Action::StartTask {
+                task_id: task_id.into(),
+                arn: "arn:aws:dms:eu-west-1:123456789012:task:ABC".into(),
+                serverless: false,
+                mode: StartMode::ResumeProcessing,
+            };
+            let id = AuditId::next();
+            records.push(AuditRecord {
+                time,
+                id: id.clone(),
+                entry: AuditEntry::Request(ActionRecord::of(&action, &context)),
+            });
+            records.push(AuditRecord {
+                time,
+                id,
+                entry: AuditEntry::Outcome {
+                    ok: true,
+                    request_id: Some("req-1".into()),
+                    message: format!("{task_id} 正在启动 ({})", "数据".repeat(60)),
+                    duration_ms: 1200,
+                },
+            });
+        }
+        let mut out = Vec::new();
+        render_table(&records, &mut out).unwrap();
+        let table = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("2026")).collect();
+        assert_eq!(rows.len(), 3, "{table}");
+        // OUTCOME starts at the same column on every row, counted in display columns.
+        let outcome_at = |line: &str| {
+            let at = line.find("  ok  ").expect("an outcome") + 2;
+            crate::text::width(&line[..at])
+        };
+        let header = table.lines().next().unwrap();
+        let header_at = crate::text::width(&header[..header.find("OUTCOME").unwrap()]);
+        for row in &rows {
+            assert_eq!(outcome_at(row), header_at, "{table}");
+        }
+        for line in table.lines() {
+            assert!(crate::text::width(line) <= TABLE_WIDTH, "too wide: {line}");
+        }
+        assert!(table.contains("target 订单-全量-夜间-加载任务"), "{table}");
     }
 
     #[test]

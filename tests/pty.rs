@@ -129,6 +129,60 @@ impl Session {
         std::thread::sleep(Duration::from_millis(120));
     }
 
+    /// The text of the rows drawn in the theme's selection colour (the selected row).
+    fn selected_rows(&self) -> Vec<String> {
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        let selection = vt100::Color::Rgb(0x1f, 0x3a, 0x5f);
+        screen
+            .rows(0, cols.get())
+            .enumerate()
+            .filter(|(y, _)| {
+                (0..cols.get()).any(|x| {
+                    screen
+                        .cell(*y as u16, x)
+                        .is_some_and(|c| c.bgcolor() == selection)
+                })
+            })
+            .map(|(_, text)| text)
+            .take(usize::from(rows.get()))
+            .collect()
+    }
+
+    /// Waits until the selected row contains `text`.
+    fn wait_selected(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let rows = self.selected_rows();
+            if let Some(row) = rows.iter().find(|r| r.contains(text)) {
+                return row.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` never selected; selected rows {rows:?}; the screen:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Resizes the terminal, as a window being dragged does.
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self._master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        self.screen.lock().unwrap().set_size(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+        );
+    }
+
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + WAIT;
         loop {
@@ -372,6 +426,138 @@ fn read_only_console_sends_no_mutating_request() {
     assert!(s.wait_exit().success());
     s.assert_terminal_restored();
     common::recording::assert_read_only(&seen.lock().unwrap());
+}
+
+/// In a DAG run's detail, `G` selects the last task instance and `k` (and ↑) move up from
+/// it at once.
+#[test]
+fn after_g_k_moves_up_in_a_run_detail() {
+    let mut s = Session::start("gk", &["--demo", "--seed", "7"], 120, 40);
+    s.wait_for("failing now");
+    s.send("3");
+    s.wait_for("DAG runs");
+    s.send("\r");
+    s.wait_for("task instances");
+    s.wait_for("warm_looker_cache");
+    let first = s.selected_rows();
+    s.send("G");
+    let last = s.wait_selected("warm_looker_cache");
+    s.send("k");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let rows = s.selected_rows();
+        if !rows.is_empty() && !rows.iter().any(|r| r == &last) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "k did not move up from {last:?} (first {first:?}):\n{}",
+            s.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let above = s.selected_rows();
+    s.send("\x1b[F"); // End
+    s.wait_selected("warm_looker_cache");
+    s.send("\x1b[A"); // ↑
+    let again = s.selected_rows();
+    assert_eq!(again, above, "↑ after End moves up as k after G does");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored();
+}
+
+/// The start dialog's keys are the documented ones: k j and ↑ ↓ choose the mode; while the
+/// name of a reload-target is typed, k is a letter of it and ↑ still moves the mode.
+#[test]
+fn the_start_dialog_keys_do_what_it_says() {
+    let mut s = Session::start("dialogkeys", &["--demo", "--seed", "7"], 120, 30);
+    s.wait_for("failing now");
+    s.send("2");
+    s.wait_for("✖ failed");
+    s.send("r");
+    let screen = s.wait_for("again?");
+    assert!(screen.contains("↑ ↓ or k j choose the mode"), "{screen}");
+    assert!(
+        screen.contains("↑↓ jk mode"),
+        "the footer says it:\n{screen}"
+    );
+    s.send("j");
+    let screen = s.wait_for("DESTRUCTIVE");
+    assert!(
+        screen.contains("letters go into the name"),
+        "the dialog says k j type now:\n{screen}"
+    );
+    s.send("k");
+    s.wait_for("name: k");
+    assert!(
+        s.contents().contains("DESTRUCTIVE"),
+        "k typed, the mode stays"
+    );
+    s.send("\x1b[A");
+    let deadline = Instant::now() + WAIT;
+    while s.contents().contains("DESTRUCTIVE") {
+        assert!(
+            Instant::now() < deadline,
+            "↑ did not move the mode:\n{}",
+            s.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.wait_for("▶ resume-processing");
+    s.send("\x1b");
+    s.wait_for("DMS tasks");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored();
+}
+
+/// Too small a terminal says so plainly; made larger, the console draws.
+#[test]
+fn a_small_terminal_is_told_and_a_larger_one_draws() {
+    let mut s = Session::start("small", &["--demo"], 40, 10);
+    let screen = s.wait_for("at least 60x16");
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("opsdeck needs at least 60x16 — this terminal is 40x10"),
+        "{screen}"
+    );
+    assert!(!screen.contains('┌'), "no empty frames:\n{screen}");
+    s.resize(80, 24);
+    s.wait_for("failing now");
+    s.resize(60, 16);
+    // At 60 columns the tab bar shortens its titles.
+    let screen = s.wait_for("1 Over │");
+    assert!(screen.contains("DMS      ✖"), "{screen}");
+    assert!(screen.contains("failing now"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored();
+}
+
+/// A footer message too long for 80 columns is read whole in the message log.
+#[test]
+fn the_message_log_shows_a_cut_message_whole() {
+    let mut s = Session::start("messages", &["--demo", "--seed", "7"], 80, 24);
+    s.wait_for("failing now");
+    s.send("3");
+    s.wait_for("DAG runs");
+    // The running run sorts first: retrying it is refused with a long message.
+    s.send("r");
+    let screen = s.wait_for("L full text");
+    assert!(!screen.contains("(t triggers a new run)"), "{screen}");
+    s.send("L");
+    let screen = s.wait_for("messages — Esc closes");
+    let flat = screen
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("(t triggers a new run)"), "{screen}");
+    s.send("\x1b");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored();
 }
 
 #[test]

@@ -18,11 +18,20 @@ fn draw(model: &Model, theme: &Theme, width: u16, height: u16) -> Terminal<TestB
     terminal
 }
 
+/// The screen as text, as a terminal shows it: the cell a wide character covers is not
+/// written again.
 fn text(buffer: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buffer.area.height {
+        let mut covered = 0;
         for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
+            if covered > 0 {
+                covered -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            covered = opsdeck::text::width(symbol).saturating_sub(1);
+            out.push_str(symbol);
         }
         out.push('\n');
     }
@@ -207,7 +216,144 @@ fn small_terminals_degrade_without_panicking() {
         }
     }
     let terminal = draw(&model, &theme, 30, 8);
-    assert!(text(terminal.backend().buffer()).contains("needs 40x10"));
+    assert!(text(terminal.backend().buffer()).contains("needs at least 60x16"));
+}
+
+/// Below the smallest usable size the console says so plainly, instead of empty frames;
+/// at that size every tab still shows its data.
+#[test]
+fn below_the_smallest_usable_size_it_says_so() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    for (w, h) in [(40, 10), (59, 24), (80, 15)] {
+        let screen = text(draw(&model, &theme, w, h).backend().buffer());
+        let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&format!(
+                "opsdeck needs at least 60x16 — this terminal is {w}x{h}"
+            )),
+            "{screen}"
+        );
+        assert!(!screen.contains('┌'), "no empty frame:\n{screen}");
+    }
+    let overview = text(draw(&model, &theme, 60, 16).backend().buffer());
+    assert!(!overview.contains("needs at least"), "{overview}");
+    assert!(overview.contains("DMS      ✖"), "{overview}");
+    // The failing list keeps rows of its own at the smallest size.
+    assert!(overview.contains("failing now"), "{overview}");
+    assert!(
+        overview.lines().filter(|l| l.contains("✖ failed")).count() >= 2,
+        "{overview}"
+    );
+    for keys in ["2", "3", "4"] {
+        press(&mut model, keys);
+        let screen = text(draw(&model, &theme, 60, 16).backend().buffer());
+        assert!(
+            screen.lines().filter(|l| l.contains(" ok ")).count() >= 2,
+            "rows are shown after {keys:?}:\n{screen}"
+        );
+    }
+    // A dialog's key hints are left out whole, never cut in a word.
+    press(&mut model, "2r");
+    let screen = text(draw(&model, &theme, 60, 16).backend().buffer());
+    let footer = screen.lines().last().unwrap().trim_end();
+    assert!(footer.ends_with("switch button"), "{footer}");
+}
+
+/// With 10 000 rows a source's counts are never cut: words give way to symbols, never a
+/// digit; the tab bar's counts of failed items too.
+#[test]
+fn counts_are_never_cut() {
+    use opsdeck::domain::{Health, HealthCounts};
+    let model = common::padded_model(10_000);
+    let theme = Theme::builtin("default").unwrap();
+    let counts: [(&str, HealthCounts); 3] = [
+        ("DMS", model.counts.tasks.unwrap()),
+        ("Airflow", model.counts.runs.unwrap()),
+        ("Redshift", model.counts.queries.unwrap()),
+    ];
+    assert!(
+        counts.iter().any(|(_, c)| c.ok > 999),
+        "the padded demo has four-digit counts: {counts:?}"
+    );
+    for (w, h) in [(80, 24), (60, 20), (60, 16)] {
+        let screen = text(draw(&model, &theme, w, h).backend().buffer());
+        for (name, c) in counts {
+            let line = screen
+                .lines()
+                .find(|l| l.starts_with(&format!("│{name} ")))
+                .unwrap_or_else(|| panic!("no {name} line at {w}x{h}:\n{screen}"));
+            for health in [
+                Health::Failed,
+                Health::Degraded,
+                Health::Running,
+                Health::Ok,
+            ] {
+                let shown = format!("{} {} ", health.symbol(), c.get(health));
+                assert!(
+                    line.contains(&shown),
+                    "{w}x{h}: `{shown}` cut from {name}:\n{line}"
+                );
+            }
+        }
+        let cost = screen.lines().find(|l| l.starts_with("│Cost ")).unwrap();
+        assert!(cost.contains("MTD $22,281.01"), "{w}x{h}: {cost}");
+        assert!(
+            cost.contains("+3.1%"),
+            "{w}x{h}: the change is never cut: {cost}"
+        );
+        let tabs = screen.lines().nth(1).unwrap();
+        for (i, n) in model.problems.iter().enumerate().filter(|(_, n)| **n > 0) {
+            assert!(
+                tabs.contains(&format!("{} ", i + 1)) && tabs.contains(&format!("✖{n} ")),
+                "{w}x{h}: tab {} lost its count {n}:\n{tabs}",
+                i + 1
+            );
+        }
+    }
+}
+
+/// A symbol and its word agree: a stage that is degraded while it runs says degraded, a
+/// task instance that has not started is not drawn as running.
+#[test]
+fn symbols_and_words_agree() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    let overview = text(draw(&model, &theme, 160, 48).backend().buffer());
+    assert!(
+        overview.contains("marts ▲ degraded · running"),
+        "{overview}"
+    );
+    assert!(!overview.contains("▲ running"), "{overview}");
+    press(&mut model, "3\r");
+    let detail = text(draw(&model, &theme, 160, 48).backend().buffer());
+    assert!(detail.contains("○ no_status"), "{detail}");
+    assert!(!detail.contains("▶ no_status"), "{detail}");
+    // Every ▶ on any screen is followed by a running state or a count.
+    for keys in ["\x1b", "1", "2", "\r", "\x1b3", "4"] {
+        press(&mut model, keys);
+        let screen = text(draw(&model, &theme, 160, 48).backend().buffer());
+        for (at, _) in screen.match_indices("▶ ") {
+            let word: String = screen[at + "▶ ".len()..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            assert!(
+                [
+                    "running",
+                    "restarting",
+                    "deferred",
+                    "up_for_reschedule",
+                    "full",
+                    "Full",
+                    "Table"
+                ]
+                .contains(&word.as_str())
+                    || word.chars().all(|c| c.is_ascii_digit()),
+                "`▶ {word}` after {keys:?}:\n{screen}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -444,4 +590,163 @@ fn a_forecast_and_anomalies_kept_from_earlier_say_their_own_age() {
     model.cost.anomalies.fetched_at = Some(earlier);
     let shown = screen(&model);
     assert_eq!(shown.matches("as of 3 h ago").count(), 2, "{shown}");
+}
+
+/// Help is as wide as it needs: at 160x48 no line of it is cut, and it lists every
+/// command of the command table; at 80x24 it wraps and scrolls instead of cutting.
+#[test]
+fn help_is_as_wide_as_it_needs_and_lists_every_command() {
+    use opsdeck::app::command::COMMANDS;
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    update(
+        &mut model,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
+    press(&mut model, "?");
+    let mut seen = String::new();
+    // Scroll through it all, gathering what is shown.
+    for _ in 0..60 {
+        seen.push_str(&text(draw(&model, &theme, 160, 48).backend().buffer()));
+        press(&mut model, "j");
+    }
+    for action in opsdeck::app::Action::ALL {
+        assert!(
+            seen.contains(action.description()),
+            "`{}` whole at 160x48",
+            action.description()
+        );
+    }
+    for command in COMMANDS {
+        assert!(seen.contains(command.usage), "{} in help", command.usage);
+        assert!(seen.contains(command.does), "{} whole", command.does);
+    }
+    for description in [
+        "mark or unmark the row and move down (one r retries all marked)",
+        "retry: DMS task, DAG run (clear), task instance, query re-run",
+    ] {
+        assert!(seen.contains(description), "{description} whole");
+    }
+    // At 80x24 a long line wraps: its end is on screen too.
+    let mut model = common::demo_model();
+    press(&mut model, "?");
+    let mut seen = String::new();
+    for _ in 0..80 {
+        seen.push_str(&text(draw(&model, &theme, 80, 24).backend().buffer()));
+        press(&mut model, "j");
+    }
+    assert!(seen.contains("(:messages)"), "{seen}");
+    assert!(seen.contains("FROM..TO)"), "{seen}");
+}
+
+/// A message longer than the footer is cut there with the key that shows it whole, and
+/// the message log shows it whole, wrapped, with its time.
+#[test]
+fn a_long_message_is_read_in_full_in_the_message_log() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    let id = "5b0e1f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b";
+    update(
+        &mut model,
+        Msg::Exported(Ok(format!(
+            "/home/ana/.local/state/opsdeck/exports/cost-2026-11-23.csv · request id {id}"
+        ))),
+    );
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.ends_with("L full text"), "{footer}");
+    assert!(!screen.contains(id), "{screen}");
+    press(&mut model, "L");
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains(id), "{screen}");
+    assert!(screen.contains("09:30:00"), "{screen}");
+    insta::assert_snapshot!("messages_80x24", screen);
+}
+
+/// The demo with wide characters (CJK, emoji) in task ids, DAG ids, labels and SQL.
+fn wide_model() -> Model {
+    use opsdeck::app::Payload;
+    use opsdeck::source::SourceKind;
+    let mut model = common::demo_model();
+    let now = model.now;
+    let mut tasks = model.tasks.data.clone().unwrap();
+    let failed = tasks
+        .iter()
+        .position(|t| t.status.as_str() == "failed")
+        .unwrap();
+    tasks[failed].id = "订单-全量-夜间-加载任务-🚀-shipping".into();
+    tasks[0].id = format!("{}-数据仓库", tasks[0].id);
+    let mut runs = model.runs.data.clone().unwrap();
+    for run in runs.iter_mut().filter(|r| r.dag_id == "dbt_build") {
+        run.dag_id = "数据构建_dbt_🚀".into();
+    }
+    let mut queries = model.queries.data.clone().unwrap();
+    queries[0].label = "报表:销售日报_每日刷新".into();
+    queries[0].text = "SELECT 客户编号, 订单总额 FROM 销售.订单 WHERE 状态 = '已完成' -- 🚀 每日"
+        .repeat(3)
+        .into();
+    for (kind, payload) in [
+        (SourceKind::Replication, Payload::Tasks(tasks)),
+        (SourceKind::Workflow, Payload::Runs(runs)),
+        (SourceKind::Warehouse, Payload::Queries(queries)),
+    ] {
+        update(
+            &mut model,
+            Msg::Fetched {
+                kind,
+                fetched_at: now,
+                result: Ok(payload),
+            },
+        );
+    }
+    model
+}
+
+/// Wide characters are fitted by display width: every drawn line keeps its frame, and a
+/// dialog about a CJK task shows its whole text and its buttons.
+#[test]
+fn wide_characters_are_fitted_by_display_width() {
+    let theme = Theme::builtin("default").unwrap();
+    for (name, keys) in [
+        ("wide_overview", ""),
+        ("wide_dms", "2"),
+        ("wide_start_dialog", "2r"),
+        ("wide_airflow", "3"),
+        ("wide_redshift_detail", "4/报表\r\r"),
+    ] {
+        let mut model = wide_model();
+        press(&mut model, keys);
+        let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+        for (y, line) in screen.lines().enumerate().skip(2).take(21) {
+            assert_eq!(
+                opsdeck::text::width(line),
+                80,
+                "{name}: line {y}:\n{screen}"
+            );
+            let last = line.chars().last().unwrap();
+            assert!(
+                matches!(last, '│' | '┐' | '┘'),
+                "{name}: line {y} lost its frame:\n{screen}"
+            );
+        }
+        insta::assert_snapshot!(format!("{name}_80x24"), screen);
+    }
+    let mut model = wide_model();
+    press(&mut model, "2r");
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("订单-全量-夜间-加载任务-🚀-shipping"),
+        "{screen}"
+    );
+    assert!(screen.contains("[ Cancel ]"), "{screen}");
+    assert!(screen.contains("↑ ↓ or k j choose the mode"), "{screen}");
 }

@@ -60,6 +60,14 @@ pub(super) fn mark(model: &mut Model) {
     if model.detail.is_some() || !matches!(model.tab, Tab::Dms | Tab::Airflow | Tab::Redshift) {
         return;
     }
+    if model.tab == Tab::Redshift {
+        // A re-run shows its one query's SQL before it runs: queries go one at a time.
+        model.notice = notice(
+            "queries are run again one at a time: r on the selected failed query".to_string(),
+            true,
+        );
+        return;
+    }
     let Some(key) = selected_key(model) else {
         return;
     };
@@ -68,6 +76,19 @@ pub(super) fn mark(model: &mut Model) {
     }
     let tab = model.tab;
     model.view_mut(tab).move_by(1);
+}
+
+/// `u`: clears every mark (of the list, or of the tables in a task's detail).
+pub(super) fn clear_marks(model: &mut Model) {
+    let n = std::mem::take(&mut model.marks).len();
+    model.notice = notice(
+        match n {
+            0 => "nothing is marked".to_string(),
+            1 => "1 mark cleared".to_string(),
+            n => format!("{n} marks cleared"),
+        },
+        false,
+    );
 }
 
 /// The mark of a table in a task's detail.
@@ -140,6 +161,16 @@ fn startable(task: &ReplicationTask) -> bool {
 
 fn open_start(model: &mut Model, tasks: Vec<ReplicationTask>) -> Vec<Effect> {
     let (startable, busy): (Vec<_>, Vec<_>) = tasks.into_iter().partition(startable);
+    let left_out: Vec<String> = busy
+        .iter()
+        .map(|t| {
+            format!(
+                "{}: {} (only a stopped or failed task starts again)",
+                t.id,
+                t.status.as_str()
+            )
+        })
+        .collect();
     if startable.is_empty() {
         let text = match busy.first() {
             Some(task) if busy.len() == 1 => format!(
@@ -212,8 +243,9 @@ fn open_start(model: &mut Model, tasks: Vec<ReplicationTask>) -> Vec<Effect> {
         "Start",
     );
     if !busy.is_empty() {
-        dialog.title = format!("{title} ({} busy task(s) left out)", busy.len());
+        dialog.title = format!("{title} ({} left out: busy)", busy.len());
     }
+    dialog.left_out = left_out;
     describe(&mut dialog);
     model.mode = Mode::Confirm(dialog);
     effects
@@ -280,6 +312,18 @@ fn retry_runs(model: &mut Model) -> Vec<Effect> {
         return Vec::new();
     };
     let picked: Vec<_> = chosen(model, runs);
+    let left_out: Vec<String> = picked
+        .iter()
+        .filter(|r| r.state != RunState::Failed)
+        .map(|r| {
+            format!(
+                "{} {}: {} (only a failed run is retried)",
+                r.dag_id,
+                r.run_id,
+                r.state.as_str()
+            )
+        })
+        .collect();
     let failed: Vec<ClearTarget> = picked
         .iter()
         .filter(|r| r.state == RunState::Failed)
@@ -304,7 +348,15 @@ fn retry_runs(model: &mut Model) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    open_clear(model, failed, ClearScope::Failed)
+    let effects = open_clear(model, failed, ClearScope::Failed);
+    if let Mode::Confirm(dialog) = &mut model.mode
+        && !left_out.is_empty()
+    {
+        dialog.title = format!("{} ({} left out: not failed)", dialog.title, left_out.len());
+        dialog.left_out = left_out;
+        describe(dialog);
+    }
+    effects
 }
 
 fn clear_instance(model: &mut Model) -> Vec<Effect> {
@@ -523,13 +575,19 @@ pub fn describe(dialog: &mut Confirmation) {
             modes,
             chosen,
         } => {
-            for t in targets {
+            // A long list of marked tasks is counted past its first rows, so the modes and
+            // the buttons stay on screen.
+            const SHOWN: usize = 8;
+            for t in targets.iter().take(SHOWN) {
                 lines.push(format!(
                     "{} ({}{})",
                     t.task_id,
                     t.status,
                     if t.serverless { ", Serverless" } else { "" }
                 ));
+            }
+            if targets.len() > SHOWN {
+                lines.push(format!("… and {} more tasks", targets.len() - SHOWN));
             }
             lines.push(String::new());
             for (i, mode) in modes.iter().enumerate() {
@@ -558,7 +616,12 @@ pub fn describe(dialog: &mut Confirmation) {
                 });
             }
             if modes.len() > 1 {
-                lines.push("↑ ↓ choose the mode".to_string());
+                // While a name is typed, letters go into it: only the arrows move the mode.
+                lines.push(if typed.is_some() {
+                    "↑ ↓ choose the mode (letters go into the name)".to_string()
+                } else {
+                    "↑ ↓ or k j choose the mode".to_string()
+                });
             }
         }
         Confirmable::Reload {
@@ -653,6 +716,18 @@ pub fn describe(dialog: &mut Confirmation) {
             });
         }
     }
+    if !dialog.left_out.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "Left out, {} marked row(s) that cannot be retried:",
+            dialog.left_out.len()
+        ));
+        const SHOWN: usize = 8;
+        lines.extend(dialog.left_out.iter().take(SHOWN).map(|l| format!("  {l}")));
+        if dialog.left_out.len() > SHOWN {
+            lines.push(format!("  … and {} more", dialog.left_out.len() - SHOWN));
+        }
+    }
     dialog.lines = lines;
     dialog.typed = match (typed, dialog.typed.take()) {
         (Some(expected), Some(old)) if old.expected == expected => Some(old),
@@ -660,10 +735,10 @@ pub fn describe(dialog: &mut Confirmation) {
             dialog.lines.push(format!(
                 "Type `{expected}` and Enter to go ahead; Esc cancels."
             ));
-            Some(Typed {
+            Some(Box::new(Typed {
                 expected,
                 input: String::new(),
-            })
+            }))
         }
         (None, _) => None,
     };

@@ -19,18 +19,116 @@ pub enum Command {
     CostMetric(String),
     /// `:help`.
     Help,
+    /// `:messages`: the log of the footer's recent messages.
+    Messages,
     /// `:q`, `:quit`.
     Quit,
 }
 
-/// The command words, in the order completion offers them.
-const WORDS: [&str; 12] = [
-    "overview", "dms", "airflow", "redshift", "cost", "group", "metric", "theme", "env", "help",
-    "quit", "q",
+/// One command of the table help lists and completion offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandInfo {
+    /// The word completion offers (`env`).
+    pub word: &'static str,
+    /// How it is typed, as help shows it (`:env [NAME]`).
+    pub usage: &'static str,
+    /// Other words that run it.
+    pub aliases: &'static [&'static str],
+    /// What it does.
+    pub does: &'static str,
+}
+
+/// Every command, in the order help lists them and completion offers them. [`parse`]
+/// reads exactly these words (a test holds the two together).
+pub const COMMANDS: [CommandInfo; 14] = [
+    CommandInfo {
+        word: "overview",
+        usage: ":overview",
+        aliases: &[],
+        does: "go to the Overview tab",
+    },
+    CommandInfo {
+        word: "dms",
+        usage: ":dms",
+        aliases: &[],
+        does: "go to the DMS tab",
+    },
+    CommandInfo {
+        word: "airflow",
+        usage: ":airflow",
+        aliases: &[],
+        does: "go to the Airflow tab",
+    },
+    CommandInfo {
+        word: "redshift",
+        usage: ":redshift",
+        aliases: &[],
+        does: "go to the Redshift tab",
+    },
+    CommandInfo {
+        word: "cost",
+        usage: ":cost [PERIOD]",
+        aliases: &[],
+        does: "the Cost tab; with a period, review it (30d, mtd, last-month, FROM..TO)",
+    },
+    CommandInfo {
+        word: "group",
+        usage: ":group G",
+        aliases: &[],
+        does: "Cost: group by service, account, region, usage-type, stage or tag:KEY",
+    },
+    CommandInfo {
+        word: "metric",
+        usage: ":metric M",
+        aliases: &[],
+        does: "Cost: unblended, amortized or net-unblended",
+    },
+    CommandInfo {
+        word: "theme",
+        usage: ":theme [NAME]",
+        aliases: &[],
+        does: "switch theme now (alone: list the themes)",
+    },
+    CommandInfo {
+        word: "env",
+        usage: ":env [NAME]",
+        aliases: &["environment", "ctx", "context"],
+        does: "switch to another environment of the config (alone: list them)",
+    },
+    CommandInfo {
+        word: "ctx",
+        usage: ":ctx [NAME]",
+        aliases: &[],
+        does: "the same as :env",
+    },
+    CommandInfo {
+        word: "messages",
+        usage: ":messages",
+        aliases: &["log", "msgs"],
+        does: "the recent messages, in full, with their times",
+    },
+    CommandInfo {
+        word: "help",
+        usage: ":help",
+        aliases: &["h", "?"],
+        does: "this help",
+    },
+    CommandInfo {
+        word: "quit",
+        usage: ":quit",
+        aliases: &["exit", "q!"],
+        does: "quit",
+    },
+    CommandInfo {
+        word: "q",
+        usage: ":q",
+        aliases: &[],
+        does: "quit",
+    },
 ];
 
 /// The commands that take an argument, completed from a list.
-const WITH_ARGUMENT: [&str; 2] = ["theme", "env"];
+const WITH_ARGUMENT: [&str; 3] = ["theme", "env", "ctx"];
 
 /// What command completion offers beyond the command words.
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,6 +152,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
     let command = match word.to_lowercase().as_str() {
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "help" | "h" | "?" => Command::Help,
+        "messages" | "log" | "msgs" => Command::Messages,
         "theme" => return Ok(Command::Theme(arg.map(str::to_string))),
         "env" | "environment" | "ctx" | "context" => {
             return Ok(Command::Env(arg.map(str::to_string)));
@@ -90,7 +189,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
 /// Every full command line that completes `input`.
 pub fn completions(input: &str, choices: Choices) -> Vec<String> {
     match input.split_once(' ') {
-        Some((word @ ("theme" | "env"), prefix)) => {
+        Some((word @ ("theme" | "env" | "ctx"), prefix)) => {
             let prefix = prefix.trim_start();
             let names = if word == "theme" {
                 choices.themes
@@ -104,10 +203,12 @@ pub fn completions(input: &str, choices: Choices) -> Vec<String> {
                 .collect()
         }
         Some(_) => Vec::new(),
-        None => WORDS
+        None => COMMANDS
             .iter()
-            .filter(|w| w.starts_with(input) && !(input.is_empty() && **w == "q"))
-            .filter(|w| **w != "env" || !choices.environments.is_empty())
+            .map(|c| c.word)
+            // `q` and `ctx` are short ways to `quit` and `env`: not offered on their own.
+            .filter(|w| w.starts_with(input) && !(input.is_empty() && matches!(*w, "q" | "ctx")))
+            .filter(|w| !matches!(*w, "env" | "ctx") || !choices.environments.is_empty())
             .map(|w| w.to_string())
             .collect(),
     }
@@ -180,9 +281,37 @@ mod tests {
         assert_eq!(complete("zz", choices), "zz");
         assert_eq!(
             completions("", choices).len(),
-            10,
+            11,
             "no :env without environments"
         );
+    }
+
+    /// The table help lists is the table parse reads: every word and alias of it runs its
+    /// command, and a word outside it is unknown.
+    #[test]
+    fn the_command_table_is_what_parse_reads() {
+        for info in COMMANDS {
+            for word in std::iter::once(info.word).chain(info.aliases.iter().copied()) {
+                let line = match info.usage.split_once(' ') {
+                    Some((_, arg)) if !arg.starts_with('[') => format!("{word} x"),
+                    _ => word.to_string(),
+                };
+                assert!(
+                    parse(&line).is_ok(),
+                    "`:{line}` of the table: {:?}",
+                    parse(&line)
+                );
+            }
+            assert!(info.usage.starts_with(&format!(":{}", info.word)));
+        }
+        let words: Vec<&str> = COMMANDS
+            .iter()
+            .flat_map(|c| std::iter::once(c.word).chain(c.aliases.iter().copied()))
+            .collect();
+        for word in ["env", "ctx", "group", "metric", "messages", "theme", "cost"] {
+            assert!(words.contains(&word), "{word} is in the table");
+        }
+        assert!(parse("nope").is_err());
     }
 
     #[test]

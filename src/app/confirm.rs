@@ -178,7 +178,9 @@ pub struct Confirmation {
     /// True when the yes button has the focus; Cancel has it at first.
     pub on_confirm: bool,
     /// Set when the action is destructive: the name to type, and what is typed so far.
-    pub typed: Option<Typed>,
+    pub typed: Option<Box<Typed>>,
+    /// Marked rows the action leaves out, each with the reason ("payments-cdc: running").
+    pub left_out: Vec<String>,
 }
 
 /// What a key does to an open dialog.
@@ -207,6 +209,7 @@ impl Confirmation {
             confirm_label: confirm_label.to_string(),
             on_confirm: false,
             typed: None,
+            left_out: Vec::new(),
         }
     }
 

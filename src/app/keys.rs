@@ -167,6 +167,7 @@ impl fmt::Display for Key {
 pub enum Action {
     Quit,
     Help,
+    Messages,
     NextTab,
     PrevTab,
     TabOverview,
@@ -188,6 +189,7 @@ pub enum Action {
     SortNext,
     SortReverse,
     Mark,
+    ClearMarks,
     Retry,
     Trigger,
     CancelQuery,
@@ -202,7 +204,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 35] = [
         Action::TabOverview,
         Action::TabDms,
         Action::TabAirflow,
@@ -224,6 +226,7 @@ impl Action {
         Action::CommandMode,
         Action::Refresh,
         Action::Mark,
+        Action::ClearMarks,
         Action::Retry,
         Action::Trigger,
         Action::CancelQuery,
@@ -234,6 +237,7 @@ impl Action {
         Action::CostAnomalies,
         Action::Export,
         Action::ExportJson,
+        Action::Messages,
         Action::Help,
         Action::Quit,
     ];
@@ -248,6 +252,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "show or hide this help",
+            Action::Messages => "the recent messages in full, with their times (:messages)",
             Action::NextTab => "next tab",
             Action::PrevTab => "previous tab",
             Action::TabOverview => "Overview tab",
@@ -268,7 +273,8 @@ impl Action {
             Action::Refresh => "refresh this tab now",
             Action::SortNext => "sort by the next column",
             Action::SortReverse => "reverse the sort order",
-            Action::Mark => "mark or unmark the row (one retry for all marked)",
+            Action::Mark => "mark or unmark the row and move down (one r retries all marked)",
+            Action::ClearMarks => "clear every mark",
             Action::Retry => "retry: DMS task, DAG run (clear), task instance, query re-run",
             Action::Trigger => "trigger a new run of the DAG (not a retry)",
             Action::CancelQuery => "cancel the running query",
@@ -287,6 +293,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help",
+            Action::Messages => "messages",
             Action::NextTab | Action::PrevTab => "tabs",
             Action::TabOverview
             | Action::TabDms
@@ -304,6 +311,7 @@ impl Action {
             Action::SortNext => "sort",
             Action::SortReverse => "reverse",
             Action::Mark => "mark",
+            Action::ClearMarks => "unmark all",
             Action::Retry => "retry",
             Action::Trigger => "trigger",
             Action::CancelQuery => "cancel query",
@@ -323,6 +331,7 @@ impl Action {
         match self {
             Action::Quit => vec![Key::char('q')],
             Action::Help => vec![Key::char('?')],
+            Action::Messages => vec![Key::char('L')],
             Action::NextTab => vec![Key::plain(Tab)],
             Action::PrevTab => vec![Key::plain(BackTab)],
             Action::TabOverview => vec![Key::char('1')],
@@ -344,6 +353,7 @@ impl Action {
             Action::SortNext => vec![Key::char('s')],
             Action::SortReverse => vec![Key::char('S')],
             Action::Mark => vec![Key::char(' ')],
+            Action::ClearMarks => vec![Key::char('u')],
             Action::Retry => vec![Key::char('r')],
             Action::Trigger => vec![Key::char('t')],
             Action::CancelQuery => vec![Key::char('x')],

@@ -58,6 +58,8 @@ pub enum Mode {
     Command { input: String },
     /// The help overlay.
     Help,
+    /// The log of recent messages.
+    Messages,
     /// A dialog waiting for a yes or a no.
     Confirm(super::confirm::Confirmation),
 }
@@ -256,6 +258,11 @@ pub struct Model {
     /// Terminal size, for paging.
     pub size: (u16, u16),
     pub notice: Option<Notice>,
+    /// Every message the footer showed, newest last (at most
+    /// [`super::overlay::MESSAGES_KEPT`]), for the message log.
+    pub messages: std::collections::VecDeque<super::overlay::LoggedMessage>,
+    /// How far the open overlay (help, the message log) is scrolled.
+    pub overlay_scroll: usize,
     pub quit: bool,
     /// Actions sent and not yet answered, by [`Action::item_key`]: their rows say
     /// "retrying…", and a second request for the same item is refused.
@@ -352,6 +359,8 @@ impl Model {
             platform_now: init.platform_now,
             size: (80, 24),
             notice: None,
+            messages: std::collections::VecDeque::new(),
+            overlay_scroll: 0,
             quit: false,
             in_flight: BTreeMap::new(),
             marks: BTreeSet::new(),

@@ -530,7 +530,7 @@ fn help_opens_and_closes_and_quit_works_everywhere() {
     let mut m = loaded();
     press(&mut m, "?");
     assert_eq!(m.mode, Mode::Help);
-    press(&mut m, "j");
+    press(&mut m, "jr");
     assert_eq!(m.mode, Mode::Help, "other keys do nothing in help");
     key(&mut m, KeyCode::Esc);
     assert_eq!(m.mode, Mode::Normal);
@@ -540,6 +540,113 @@ fn help_opens_and_closes_and_quit_works_everywhere() {
     assert_eq!(press(&mut m, "q"), vec![Effect::Quit]);
     let mut m = loaded();
     assert_eq!(update(&mut m, Msg::Quit), vec![Effect::Quit]);
+}
+
+/// Help lists every key of the live keymap and every command of the command table, and
+/// scrolls within its lines when it is taller than the terminal.
+#[test]
+fn help_lists_every_command_and_scrolls_within_its_lines() {
+    let mut m = loaded();
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    press(&mut m, "?");
+    let rows = overlay::help_rows(&m);
+    for usage in [
+        ":env [NAME]",
+        ":ctx [NAME]",
+        ":group G",
+        ":metric M",
+        ":messages",
+        ":theme [NAME]",
+    ] {
+        assert!(rows.iter().any(|r| r.left == usage), "{usage} in help");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.left == "u" && r.text == "clear every mark")
+    );
+    let laid = overlay::laid_on_terminal(&m).unwrap();
+    assert!(laid.max_scroll() > 0, "taller than 24 rows");
+    assert_eq!(m.overlay_scroll, 0, "help opens at its top");
+    press(&mut m, "G");
+    assert_eq!(m.overlay_scroll, laid.max_scroll());
+    press(&mut m, "k");
+    assert_eq!(
+        m.overlay_scroll,
+        laid.max_scroll() - 1,
+        "k moves up at once"
+    );
+    press(&mut m, "gk");
+    assert_eq!(m.overlay_scroll, 0);
+    press(&mut m, "j");
+    assert_eq!(m.overlay_scroll, 1);
+    // Opened again, it starts at its top; a rebound key shows in it.
+    key(&mut m, KeyCode::Esc);
+    press(&mut m, "?");
+    assert_eq!(m.overlay_scroll, 0);
+    m.keymap = Keymap::with_overrides(&[(Action::ClearMarks, vec![Key::char('U')])]);
+    assert!(overlay::help_rows(&m).iter().any(|r| r.left == "U"));
+}
+
+/// Every footer message is kept with its time; `L` and `:messages` show them in full,
+/// newest at the bottom.
+#[test]
+fn footer_messages_are_kept_in_a_log_with_their_times() {
+    let mut m = loaded();
+    let long = format!(
+        "✔ start orders-nightly-full-load with resume-processing: starting · request id {}",
+        "5b0e1f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b"
+    );
+    m.notice = None;
+    for (i, text) in ["first", long.as_str()].into_iter().enumerate() {
+        let at = t(9, 31 + i as u32);
+        update(
+            &mut m,
+            Msg::Tick {
+                now: at,
+                platform_now: at,
+            },
+        );
+        update(&mut m, Msg::Exported(Ok(text.to_string())));
+    }
+    press(&mut m, "s");
+    assert_eq!(m.messages.len(), 3, "{:?}", m.messages);
+    assert_eq!(m.messages[0].at, t(9, 31));
+    assert!(m.messages[1].text.ends_with("0c1d2e3f4a5b"));
+    assert!(m.messages[2].text.starts_with("sorted by"));
+    press(&mut m, "L");
+    assert_eq!(m.mode, Mode::Messages);
+    let rows = overlay::message_rows(&m);
+    assert_eq!(rows[0].left, "09:31:00");
+    assert!(
+        rows[1]
+            .text
+            .contains("5b0e1f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b")
+    );
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.mode, Mode::Normal);
+    press(&mut m, ":messages");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.mode, Mode::Messages);
+    press(&mut m, "L");
+    assert_eq!(m.mode, Mode::Normal, "L closes it again");
+    // The log keeps the newest messages only.
+    for i in 0..overlay::MESSAGES_KEPT + 5 {
+        update(&mut m, Msg::Exported(Ok(format!("file {i}"))));
+    }
+    assert_eq!(m.messages.len(), overlay::MESSAGES_KEPT);
+    assert!(
+        m.messages
+            .back()
+            .unwrap()
+            .text
+            .contains(&format!("file {}", overlay::MESSAGES_KEPT + 4))
+    );
 }
 
 #[test]
@@ -736,6 +843,62 @@ fn a_failed_try_without_an_error_has_its_log_fetched_once_when_selected() {
     assert!(matches!(&m.detail, Some(Detail::Run { log: None, .. })));
 }
 
+fn detail_scroll(m: &Model) -> usize {
+    match &m.detail {
+        Some(
+            Detail::Run { scroll, .. } | Detail::Task { scroll, .. } | Detail::Query { scroll, .. },
+        ) => *scroll,
+        None => panic!("no detail open"),
+    }
+}
+
+#[test]
+fn after_g_the_selection_of_a_run_detail_moves_up_at_once() {
+    let mut m = loaded();
+    press(&mut m, "3");
+    key(&mut m, KeyCode::Enter);
+    let Some(Detail::Run { dag_id, run_id, .. }) = m.detail.clone() else {
+        panic!("a run detail is open");
+    };
+    let instances: Vec<_> = ["extract", "clean", "dbt_run", "dbt_test", "publish"]
+        .into_iter()
+        .map(|id| instance(id, "success", 1))
+        .collect();
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskInstances {
+            dag_id,
+            run_id,
+            result: Ok(instances),
+        }),
+    );
+    press(&mut m, "G");
+    assert_eq!(detail_scroll(&m), 4, "G rests on the last task instance");
+    press(&mut m, "k");
+    assert_eq!(detail_scroll(&m), 3, "k moves up from the last row");
+    key(&mut m, KeyCode::End);
+    key(&mut m, KeyCode::Up);
+    assert_eq!(detail_scroll(&m), 3, "so does the up arrow after End");
+    key(&mut m, KeyCode::PageDown);
+    key(&mut m, KeyCode::PageDown);
+    press(&mut m, "k");
+    assert_eq!(
+        detail_scroll(&m),
+        3,
+        "paging down stops at the last row too"
+    );
+    press(&mut m, "gk");
+    assert_eq!(detail_scroll(&m), 0);
+    // In a query's detail G stops at the end of its text, and k scrolls back at once.
+    press(&mut m, "4");
+    key(&mut m, KeyCode::Enter);
+    press(&mut m, "G");
+    let end = detail_scroll(&m);
+    assert!(end < 100, "G scrolls to the text's end, not past it: {end}");
+    press(&mut m, "k");
+    assert_eq!(detail_scroll(&m), end.saturating_sub(1));
+}
+
 fn dialog(m: &Model) -> &Confirmation {
     match &m.mode {
         Mode::Confirm(dialog) => dialog,
@@ -900,6 +1063,45 @@ fn reload_target_needs_the_task_name_typed_and_refuses_a_wrong_one() {
     assert_eq!(effects, vec![Effect::Act(vec![action])]);
 }
 
+/// The start dialog's keys are the ones its text, the footer and the guide give: ↑ ↓ and
+/// k j choose the mode; while the name of a reload-target is typed, letters (k and j
+/// included) go into the name and only the arrows choose the mode.
+#[test]
+fn the_start_dialog_moves_the_mode_with_the_keys_it_names() {
+    use crate::domain::StartMode;
+    let mut m = loaded();
+    press(&mut m, "2r");
+    let chosen = |m: &Model| dialog(m).action.chosen_mode();
+    assert!(
+        dialog(&m)
+            .lines
+            .iter()
+            .any(|l| l == "↑ ↓ or k j choose the mode")
+    );
+    press(&mut m, "j");
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "j moves down");
+    assert!(
+        dialog(&m)
+            .lines
+            .iter()
+            .any(|l| l == "↑ ↓ choose the mode (letters go into the name)"),
+        "{:?}",
+        dialog(&m).lines
+    );
+    press(&mut m, "k");
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "k is typed");
+    assert_eq!(dialog(&m).typed.as_ref().unwrap().input, "k");
+    key(&mut m, KeyCode::Up);
+    assert_eq!(chosen(&m), Some(StartMode::ResumeProcessing), "↑ moves up");
+    assert!(dialog(&m).typed.is_none());
+    key(&mut m, KeyCode::Down);
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "↓ moves down");
+    assert_eq!(dialog(&m).typed.as_ref().unwrap().input, "", "a new name");
+    key(&mut m, KeyCode::Up);
+    press(&mut m, "jk");
+    assert_eq!(chosen(&m), Some(StartMode::ReloadTarget), "j, then k typed");
+}
+
 #[test]
 fn marked_rows_retry_together_and_busy_ones_are_left_out() {
     let mut m = loaded();
@@ -909,7 +1111,24 @@ fn marked_rows_retry_together_and_busy_ones_are_left_out() {
     assert_eq!(m.marks.len(), 2);
     press(&mut m, "r");
     let d = dialog(&m);
-    assert!(d.title.contains("busy"), "{}", d.title);
+    assert!(d.title.contains("1 left out: busy"), "{}", d.title);
+    // The dialog names what it leaves out, and why.
+    let running = m.view(Tab::Dms).rows[1];
+    let running = m.tasks.data.as_ref().unwrap()[running].id.clone();
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l.contains("Left out, 1 marked row(s)")),
+        "{:?}",
+        d.lines
+    );
+    assert!(
+        d.lines.iter().any(|l| l.contains(&format!(
+            "{running}: running (only a stopped or failed task starts again)"
+        ))),
+        "{:?}",
+        d.lines
+    );
     let effects = press(&mut m, "y");
     assert!(
         matches!(&effects[..], [Effect::Act(actions)] if actions.len() == 1),
@@ -919,6 +1138,78 @@ fn marked_rows_retry_together_and_busy_ones_are_left_out() {
     // Marks belong to their tab.
     press(&mut m, " 3");
     assert!(m.marks.is_empty());
+    // A marked run that did not fail is named in the clear dialog too.
+    press(&mut m, "g  r");
+    let d = dialog(&m);
+    assert!(d.title.contains("1 left out: not failed"), "{}", d.title);
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l.contains("clean_anonymize") && l.contains("only a failed run is retried")),
+        "{:?}",
+        d.lines
+    );
+    key(&mut m, KeyCode::Esc);
+}
+
+/// A start of many marked tasks lists the first ones and counts the rest, so the dialog's
+/// modes stay on screen.
+#[test]
+fn a_start_of_many_marked_tasks_counts_past_the_first_rows() {
+    let mut m = loaded();
+    let many: Vec<_> = (0..12)
+        .map(|i| {
+            task(
+                &format!("db{i:02}-nightly-full-load"),
+                "failed",
+                None,
+                t(1, i),
+            )
+        })
+        .collect();
+    update(
+        &mut m,
+        Msg::Fetched {
+            kind: SourceKind::Replication,
+            fetched_at: t(9, 30),
+            result: Ok(Payload::Tasks(many)),
+        },
+    );
+    press(&mut m, "2");
+    press(&mut m, &" ".repeat(12));
+    press(&mut m, "r");
+    let d = dialog(&m);
+    assert_eq!(d.title, "start 12 tasks again?");
+    assert_eq!(
+        d.lines
+            .iter()
+            .filter(|l| l.contains("-nightly-full-load (failed)"))
+            .count(),
+        8
+    );
+    assert!(
+        d.lines.iter().any(|l| l == "… and 4 more tasks"),
+        "{:?}",
+        d.lines
+    );
+    assert!(d.lines.iter().any(|l| l.contains("resume-processing")));
+}
+
+#[test]
+fn u_clears_every_mark_and_redshift_does_not_mark() {
+    let mut m = loaded();
+    press(&mut m, "2   ");
+    assert_eq!(m.marks.len(), 3);
+    assert_eq!(m.view(Tab::Dms).selected, 3, "Space moves down");
+    press(&mut m, "u");
+    assert!(m.marks.is_empty());
+    assert_eq!(m.notice.as_ref().unwrap().text, "3 marks cleared");
+    press(&mut m, "u");
+    assert_eq!(m.notice.as_ref().unwrap().text, "nothing is marked");
+    // Queries are re-run one at a time: no mark is made, and the key says why.
+    press(&mut m, "4 ");
+    assert!(m.marks.is_empty());
+    assert!(m.notice.as_ref().unwrap().text.contains("one at a time"));
 }
 
 #[test]

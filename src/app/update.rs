@@ -12,7 +12,28 @@ use crate::domain::failure::ItemRef;
 use crate::source::SourceKind;
 
 /// Applies one message to the model and returns the work the runtime must do.
+///
+/// Every message the footer is given is also kept, with its time, for the message log
+/// (`L`, `:messages`): a footer line is cut at the terminal's width, the log is not.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let before = model.notice.clone();
+    let effects = apply(model, msg);
+    if model.notice != before
+        && let Some(notice) = &model.notice
+    {
+        if model.messages.len() == super::overlay::MESSAGES_KEPT {
+            model.messages.pop_front();
+        }
+        model.messages.push_back(super::overlay::LoggedMessage {
+            at: model.platform_now,
+            text: notice.text.clone(),
+            is_error: notice.is_error,
+        });
+    }
+    effects
+}
+
+fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Resize { width, height } => {
@@ -232,10 +253,22 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
     }
     match model.mode.clone() {
         Mode::Normal => on_action_key(model, key),
-        Mode::Help => {
-            match model.keymap.action(key) {
+        Mode::Help | Mode::Messages => {
+            let action = model.keymap.action(key);
+            let page = model.page_rows() as isize;
+            match action {
                 Some(Action::Quit) => return quit(model),
-                Some(Action::Back | Action::Help) => model.mode = Mode::Normal,
+                Some(Action::Back) => model.mode = Mode::Normal,
+                Some(Action::Help) if model.mode == Mode::Help => model.mode = Mode::Normal,
+                Some(Action::Messages) if model.mode == Mode::Messages => model.mode = Mode::Normal,
+                Some(Action::Help) => open_overlay(model, Mode::Help),
+                Some(Action::Messages) => open_overlay(model, Mode::Messages),
+                Some(Action::Up) => scroll_overlay(model, -1),
+                Some(Action::Down) => scroll_overlay(model, 1),
+                Some(Action::PageUp) => scroll_overlay(model, -page),
+                Some(Action::PageDown) => scroll_overlay(model, page),
+                Some(Action::Top) => scroll_overlay(model, isize::MIN / 2),
+                Some(Action::Bottom) => scroll_overlay(model, isize::MAX / 2),
                 _ => {}
             }
             Vec::new()
@@ -247,6 +280,24 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
             super::act::answer(model, dialog, answer)
         }
     }
+}
+
+/// Opens help or the message log: help at its top, the log at its newest message.
+fn open_overlay(model: &mut Model, mode: Mode) {
+    let newest = mode == Mode::Messages;
+    model.mode = mode;
+    model.overlay_scroll = 0;
+    if newest {
+        scroll_overlay(model, isize::MAX / 2);
+    }
+}
+
+/// Scrolls the open overlay, within its lines as laid out on the terminal.
+fn scroll_overlay(model: &mut Model, delta: isize) {
+    let most = super::overlay::laid_on_terminal(model).map_or(0, |l| l.max_scroll());
+    model.overlay_scroll = (model.overlay_scroll.min(most) as isize)
+        .saturating_add(delta)
+        .clamp(0, most as isize) as usize;
 }
 
 fn on_filter_key(model: &mut Model, mut input: String, key: Key) -> Vec<Effect> {
@@ -316,7 +367,11 @@ fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
     match command::parse(input) {
         Ok(Command::Quit) => quit(model),
         Ok(Command::Help) => {
-            model.mode = Mode::Help;
+            open_overlay(model, Mode::Help);
+            Vec::new()
+        }
+        Ok(Command::Messages) => {
+            open_overlay(model, Mode::Messages);
             Vec::new()
         }
         Ok(Command::Tab(tab)) => switch_tab(model, tab),
@@ -386,7 +441,8 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
     model.notice = None;
     match action {
         Action::Quit => return quit(model),
-        Action::Help => model.mode = Mode::Help,
+        Action::Help => open_overlay(model, Mode::Help),
+        Action::Messages => open_overlay(model, Mode::Messages),
         Action::CommandMode => {
             model.mode = Mode::Command {
                 input: String::new(),
@@ -425,6 +481,7 @@ fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::SortNext => sort(model, true),
         Action::SortReverse => sort(model, false),
         Action::Mark => super::act::mark(model),
+        Action::ClearMarks => super::act::clear_marks(model),
         Action::Retry => return super::act::retry(model),
         Action::Trigger => return super::act::trigger(model),
         Action::CancelQuery => return super::act::cancel_query(model),
@@ -481,13 +538,46 @@ fn log_fetch(model: &mut Model) -> Option<Effect> {
 }
 
 fn move_selection(model: &mut Model, delta: isize) {
-    if let Some(detail) = model.detail.as_mut() {
-        let scroll = detail.scroll_mut();
-        *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize;
+    if model.detail.is_some() {
+        // The cursor stays on the detail's rows: past the last one (after `G` or a page
+        // down) a move up would first have to climb back through rows that do not exist.
+        let last = detail_last_row(model);
+        if let Some(detail) = model.detail.as_mut() {
+            let scroll = detail.scroll_mut();
+            *scroll = ((*scroll).min(last) as isize)
+                .saturating_add(delta)
+                .clamp(0, last as isize) as usize;
+        }
         return;
     }
     let tab = model.tab;
     model.view_mut(tab).move_by(delta);
+}
+
+/// The last row the open detail's cursor can rest on: its tables, its task instances, or
+/// the lines of a query's text (0 while they are loading).
+fn detail_last_row(model: &Model) -> usize {
+    let rows = match &model.detail {
+        Some(Detail::Task { tables, .. }) => tables.data.as_ref().map_or(0, Vec::len),
+        Some(Detail::Run { instances, .. }) => instances.data.as_ref().map_or(0, Vec::len),
+        Some(Detail::Query { id, .. }) => model.query(*id).map_or(0, |q| {
+            // The text scrolls as it wraps in the pane (the terminal less its borders).
+            let columns = usize::from(model.size.0.saturating_sub(2)).max(1);
+            let wrapped = |text: &str| {
+                text.lines()
+                    .map(|l| super::overlay::wrap(l, columns).len())
+                    .sum::<usize>()
+            };
+            let error = q.error_message.as_deref().map_or(0, |e| wrapped(e) + 1);
+            // The fields above the SQL, the error, the SQL's title and its lines; the last
+            // scroll shows the text's end at the bottom of the pane (the body less its
+            // borders), so it counts as many rows fewer, less the one it rests on.
+            let shown = usize::from(model.size.1.saturating_sub(5)).max(1);
+            (8 + error + wrapped(&q.text)).saturating_sub(shown - 1)
+        }),
+        None => 0,
+    };
+    rows.saturating_sub(1)
 }
 
 fn back(model: &mut Model) {

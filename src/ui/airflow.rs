@@ -9,13 +9,13 @@ use super::dms::title_with_filter;
 use super::text::{clock, inert, inert_line, span};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
-use super::widgets::{marked_health_span, status_cell};
+use super::widgets::{marked_health_span, state_span, status_cell};
 use crate::app::act::row_activity;
 use crate::app::model::TaskLog;
 use crate::app::view::Listed as _;
 use crate::app::{Detail, Model, Resource, Tab, TableView};
 use crate::domain::failure::ItemRef;
-use crate::domain::{TaskInstance, WorkflowRun};
+use crate::domain::{TaskInstance, TaskState, WorkflowRun};
 
 const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),
@@ -201,13 +201,14 @@ fn render_instances(
         |i| {
             let t = &rows[i];
             vec![
-                Cell::from(Span::styled(
-                    format!(
-                        "{} {}",
-                        t.state.health().symbol(),
-                        inert_line(t.state.as_str())
+                Cell::from(state_span(
+                    t.state.health(),
+                    matches!(
+                        t.state,
+                        TaskState::NoStatus | TaskState::Scheduled | TaskState::Queued
                     ),
-                    theme.health(t.state.health()),
+                    t.state.as_str(),
+                    theme,
                 )),
                 Cell::from(inert_line(&t.task_id)),
                 Cell::from(format!("{}/{}", t.try_number, t.max_tries)),

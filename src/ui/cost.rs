@@ -163,9 +163,10 @@ fn head_lines(
         Span::styled(money(b.total, &b.unit), theme.accent),
     ];
     if let Some(pct) = b.change_percent() {
+        let change = b.total - b.previous_total;
         totals.push(Span::styled(
-            format!(" {pct:+}% vs before"),
-            if pct.is_sign_positive() {
+            format!(" {} vs before", super::text::signed_percent(pct, change)),
+            if change.is_sign_positive() && !change.is_zero() {
                 theme.warning
             } else {
                 theme.ok
@@ -438,11 +439,7 @@ fn short(name: &str) -> String {
         .or_else(|| name.strip_prefix("AWS "))
         .unwrap_or(&name)
         .to_string();
-    if name.chars().count() > 18 {
-        format!("{}…", name.chars().take(17).collect::<String>())
-    } else {
-        name
-    }
+    super::text::fit(&name, 18)
 }
 
 /// A sparkline of `amounts` in `width` characters (buckets summed into each), from the
@@ -514,8 +511,9 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
                 Cell::from(Span::styled(
                     format!(
                         "{:>8}",
-                        r.change_percent
-                            .map_or("new".to_string(), |p| format!("{p:+}%"))
+                        r.change_percent.map_or("new".to_string(), |p| {
+                            super::text::signed_percent(p, r.change)
+                        })
                     ),
                     change_style,
                 )),

@@ -4,24 +4,33 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::text::inert_line;
 use super::theme::Theme;
 use super::widgets::block;
 use crate::app::Confirmation;
+use crate::app::overlay::wrap;
 
 /// Draws the dialog centred over `area`, as tall as its text needs (or all of `area`).
 pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Theme) {
     let width = 72.min(area.width);
     let text_width = usize::from(width.saturating_sub(4)).max(1);
-    // Wrapped height of the text, counted the way the paragraph will wrap it (by words,
-    // so allow one more row per line for a word that does not fit at the end).
-    let text_rows: usize = dialog
+    // The text wrapped here, by words and display width (a CJK name takes two columns a
+    // character), so the height counted is the height drawn. A line's leading spaces (an
+    // indented list) stay on each of its wrapped lines.
+    let wrapped: Vec<String> = dialog
         .lines
         .iter()
-        .map(|l| l.chars().count().div_ceil(text_width).max(1) + usize::from(l.len() > text_width))
-        .sum();
+        .flat_map(|l| {
+            let indent = l.len() - l.trim_start_matches(' ').len();
+            let line = inert_line(l);
+            wrap(&line, text_width.saturating_sub(indent).max(1))
+                .into_iter()
+                .map(move |w| format!("{}{w}", " ".repeat(indent)))
+        })
+        .collect();
+    let text_rows = wrapped.len();
     let typed_rows = u16::from(dialog.typed.is_some());
     let height = (text_rows as u16 + 4 + typed_rows).min(area.height);
     let popup = Rect {
@@ -55,13 +64,12 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Them
             typed,
         );
     }
-    let lines: Vec<Line> = dialog
-        .lines
-        .iter()
-        .map(|l| Line::styled(inert_line(l), theme.text))
+    let lines: Vec<Line> = wrapped
+        .into_iter()
+        .map(|l| Line::styled(l, theme.text))
         .collect();
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+        Paragraph::new(lines).block(
             ratatui::widgets::Block::new().padding(ratatui::widgets::Padding::horizontal(1)),
         ),
         text,

@@ -8,11 +8,11 @@ use ratatui::widgets::{Cell, Paragraph, Wrap};
 use super::text::{ago, clock, duration, inert_line};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
-use super::widgets::{marked_health_span, status_cell};
+use super::widgets::{marked_health_span, state_span, status_cell};
 use crate::app::act::row_activity;
 use crate::app::{Detail, Model, Resource, Tab};
 use crate::domain::failure::ItemRef;
-use crate::domain::{ReplicationTask, TableStatistics, TaskSettings};
+use crate::domain::{ReplicationTask, TableState, TableStatistics, TaskSettings};
 
 const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),
@@ -243,15 +243,19 @@ fn render_tables(
                 .marks
                 .contains(&crate::app::act::table_key(&t.schema, &t.table));
             vec![
-                Cell::from(ratatui::text::Span::styled(
-                    format!(
-                        "{}{} {}",
-                        if marked { "●" } else { "" },
-                        t.state.health().symbol(),
-                        inert_line(t.state.as_str())
-                    ),
-                    theme.health(t.state.health()),
-                )),
+                Cell::from({
+                    let state = state_span(
+                        t.state.health(),
+                        t.state == TableState::BeforeLoad,
+                        t.state.as_str(),
+                        theme,
+                    );
+                    if marked {
+                        ratatui::text::Span::styled(format!("●{}", state.content), state.style)
+                    } else {
+                        state
+                    }
+                }),
                 Cell::from(format!(
                     "{}.{}",
                     inert_line(&t.schema),

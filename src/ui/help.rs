@@ -1,75 +1,74 @@
-//! The help overlay, built from the live keymap.
+//! The text overlays: help (built from the live keymap and the command table) and the
+//! message log. Each is as wide as its longest row needs (up to the screen), wraps the
+//! rest, and scrolls when it is taller than the screen.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::text::fit;
 use super::theme::Theme;
 use super::widgets::block;
-use crate::app::{Action, Model};
+use crate::app::overlay::{self, RowKind};
+use crate::app::{Action, Mode, Model};
 
-const COMMANDS: &str = "commands: :overview :dms :airflow :redshift :cost :theme NAME :help :q";
-
-/// Draws the help over the body: one column when it fits, two when the terminal is short.
+/// Draws the open overlay centred over the body.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
-    // In read-only mode the keys that change the platform are not offered at all.
-    let entries: Vec<(String, &str)> = Action::ALL
-        .iter()
-        .filter(|action| !(model.environment.read_only && action.mutates()))
-        .map(|action| {
-            let keys: Vec<String> = model
-                .keymap
-                .keys(*action)
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            (keys.join(" "), action.description())
-        })
-        .collect();
-    let one_column = entries.len() as u16 + 3 <= area.height;
-    let columns = if one_column { 1 } else { 2 };
-    let rows = entries.len().div_ceil(columns) as u16;
-    let height = (rows + 3).min(area.height);
-    let width = if one_column { 64 } else { 100 }.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
+    let Some(rows) = overlay::rows(model) else {
+        return;
     };
+    let laid = overlay::lay_out(&rows, area.width, area.height);
+    if laid.height < 3 || laid.width < 8 {
+        return;
+    }
+    let popup = Rect {
+        x: area.x + (area.width - laid.width) / 2,
+        y: area.y + (area.height - laid.height) / 2,
+        width: laid.width,
+        height: laid.height,
+    };
+    let scroll = model.overlay_scroll.min(laid.max_scroll());
+    let name = if model.mode == Mode::Messages {
+        "messages"
+    } else {
+        "help"
+    };
+    let mut title = format!("{name} — {} closes", model.keymap.key_text(Action::Back));
+    if laid.max_scroll() > 0 {
+        title.push_str(&format!(
+            " · {} {} scroll · {}–{} of {}",
+            model.keymap.key_text(Action::Down),
+            model.keymap.key_text(Action::Up),
+            scroll + 1,
+            (scroll + laid.visible()).min(laid.lines.len()),
+            laid.lines.len()
+        ));
+    }
     frame.render_widget(Clear, popup);
-    let outer = block(theme, "help — Esc closes").style(theme.dialog);
+    let outer = block(
+        theme,
+        &super::text::fit(&title, usize::from(laid.width).saturating_sub(4)),
+    )
+    .style(theme.dialog);
     let inner = outer.inner(popup);
     frame.render_widget(outer, popup);
-    let [body, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
-    let column_width = usize::from(body.width) / columns;
-    let key_width = if column_width < 40 { 12 } else { 14 };
-    let areas = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(body);
-    for (chunk, area) in entries.chunks(usize::from(rows.max(1))).zip(areas.iter()) {
-        let lines: Vec<Line> = chunk
-            .iter()
-            .map(|(keys, description)| {
-                Line::from(vec![
-                    Span::styled(
-                        format!("{:<key_width$}", fit(keys, key_width - 1)),
-                        theme.footer_key,
-                    ),
-                    Span::styled(
-                        fit(description, column_width.saturating_sub(key_width + 1)),
-                        theme.text,
-                    ),
-                ])
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(lines), *area);
-    }
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            fit(COMMANDS, usize::from(footer.width)),
-            theme.muted,
-        )),
-        footer,
-    );
+    let lines: Vec<Line> = laid
+        .lines
+        .iter()
+        .skip(scroll)
+        .take(laid.visible())
+        .map(|(left, text, kind)| {
+            let text_style = match kind {
+                RowKind::Heading => theme.title,
+                RowKind::Entry => theme.text,
+                RowKind::Error => theme.failed,
+            };
+            Line::from(vec![
+                Span::raw(" "),
+                Span::styled(left.clone(), theme.footer_key),
+                Span::styled(text.clone(), text_style),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -3,6 +3,7 @@
 
 mod airflow;
 mod cost;
+mod counts;
 pub use cost::money;
 mod dialog;
 mod dms;
@@ -20,19 +21,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::command::completions;
-use crate::app::{Action, Mode, Model, Tab};
+use crate::app::{Action, Confirmable, Mode, Model, Tab};
 use text::inert_line;
 use theme::Theme;
 
-/// The smallest terminal the console draws into; below it, it says so.
-pub const MIN_SIZE: (u16, u16) = (40, 10);
+/// The smallest terminal the console draws into: every tab's counts, a few rows of its
+/// list and the footer fit. Below it, it says so plainly instead of drawing empty frames.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
 
 /// Draws the whole console.
 pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!(
-            "opsdeck needs {}x{}; this terminal is {}x{}",
+            "opsdeck needs at least {}x{} — this terminal is {}x{}. Make the window larger \
+             (q quits).",
             MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
         );
         frame.render_widget(
@@ -60,7 +63,7 @@ pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
         Tab::Cost => cost::render(frame, body, model, theme),
     }
     render_footer(frame, footer, model, theme);
-    if model.mode == Mode::Help {
+    if matches!(model.mode, Mode::Help | Mode::Messages) {
         help::render(frame, body, model, theme);
     }
     if let Mode::Command { input } = &model.mode {
@@ -104,7 +107,7 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         .format(" %Y-%m-%d %H:%M UTC ")
         .to_string();
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let pad = usize::from(area.width).saturating_sub(used + clock.len());
+    let pad = usize::from(area.width).saturating_sub(used + text::width(&clock));
     spans.push(Span::styled(" ".repeat(pad), theme.header));
     if pad > 0 {
         spans.push(Span::styled(clock, theme.header));
@@ -113,22 +116,49 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
 }
 
 fn render_tabs(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
-    let mut spans = Vec::new();
-    for tab in Tab::ALL {
-        let style = if tab == model.tab {
-            theme.tab_active
-        } else {
-            theme.tab_inactive
-        };
-        let problems = model.problems[tab.index()];
-        spans.push(Span::styled(
-            format!(" {} {} ", tab.index() + 1, tab.title()),
-            style,
-        ));
-        if problems > 0 {
-            spans.push(Span::styled(format!("✖{problems} "), theme.failed));
+    // The widest form that fits: full titles, short ones, then numbers; a tab's count of
+    // failed items is never cut (shortened to thousands only when nothing else fits).
+    let title = |tab: Tab, form: usize| -> &'static str {
+        match form {
+            0 => tab.title(),
+            1 => match tab {
+                Tab::Overview => "Over",
+                Tab::Dms => "DMS",
+                Tab::Airflow => "Air",
+                Tab::Redshift => "Red",
+                Tab::Cost => "Cost",
+            },
+            _ => "",
         }
-        spans.push(Span::styled("│", theme.border));
+    };
+    let mut spans = Vec::new();
+    for form in 0..4 {
+        spans.clear();
+        for tab in Tab::ALL {
+            let style = if tab == model.tab {
+                theme.tab_active
+            } else {
+                theme.tab_inactive
+            };
+            let name = match title(tab, form) {
+                "" => format!(" {} ", tab.index() + 1),
+                title => format!(" {} {title} ", tab.index() + 1),
+            };
+            spans.push(Span::styled(name, style));
+            let problems = model.problems[tab.index()];
+            if problems > 0 {
+                let n = if form < 3 {
+                    problems.to_string()
+                } else {
+                    counts::compact(problems)
+                };
+                spans.push(Span::styled(format!("✖{n} "), theme.failed));
+            }
+            spans.push(Span::styled("│", theme.border));
+        }
+        if Line::from(spans.clone()).width() <= usize::from(area.width) {
+            break;
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -163,38 +193,80 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             Span::styled(" Esc", theme.footer_key),
             Span::styled(" cancel ", theme.footer_text),
         ]),
-        Mode::Confirm(dialog) => Line::from(vec![
-            Span::styled(" y", theme.footer_key),
-            Span::styled(
-                format!(" {} ", dialog.confirm_label.to_lowercase()),
-                theme.footer_text,
-            ),
-            Span::styled(" Esc", theme.footer_key),
-            Span::styled(" cancel ", theme.footer_text),
-            Span::styled(" Tab", theme.footer_key),
-            Span::styled(" switch button ", theme.footer_text),
-            Span::styled(" Enter", theme.footer_key),
-            Span::styled(" press it ", theme.footer_text),
-        ]),
+        Mode::Confirm(dialog) => {
+            let mut spans = vec![
+                Span::styled(" y", theme.footer_key),
+                Span::styled(
+                    format!(" {} ", dialog.confirm_label.to_lowercase()),
+                    theme.footer_text,
+                ),
+                Span::styled(" Esc", theme.footer_key),
+                Span::styled(" cancel ", theme.footer_text),
+            ];
+            if matches!(&dialog.action, Confirmable::Start { modes, .. } if modes.len() > 1) {
+                spans.push(Span::styled(" ↑↓ jk", theme.footer_key));
+                spans.push(Span::styled(" mode ", theme.footer_text));
+            }
+            spans.extend([
+                Span::styled(" Tab", theme.footer_key),
+                Span::styled(" switch button ", theme.footer_text),
+                Span::styled(" Enter", theme.footer_key),
+                Span::styled(" press it ", theme.footer_text),
+            ]);
+            Line::from(spans)
+        }
         _ => match &model.notice {
-            Some(notice) => Line::styled(
-                inert_line(&notice.text),
-                if notice.is_error {
-                    theme.failed
-                } else {
-                    theme.accent
-                },
-            ),
+            Some(notice) => notice_line(model, notice, theme, area.width),
             None => hints(model, theme, area.width),
         },
     };
+    let mut line = line;
+    // A dialog's key hints go whole or not at all, the last ones first, on a narrow terminal.
+    if matches!(model.mode, Mode::Confirm(_)) {
+        while line.width() > usize::from(area.width) && line.spans.len() > 2 {
+            line.spans.truncate(line.spans.len() - 2);
+        }
+    }
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The footer's message; one too long for the terminal is cut, and says which key shows
+/// it whole in the message log.
+fn notice_line(
+    model: &Model,
+    notice: &crate::app::Notice,
+    theme: &Theme,
+    width: u16,
+) -> Line<'static> {
+    let style = if notice.is_error {
+        theme.failed
+    } else {
+        theme.accent
+    };
+    let text = inert_line(&notice.text);
+    let width = usize::from(width);
+    if text::width(&text) <= width {
+        return Line::styled(text, style);
+    }
+    let key = model.keymap.key_text(Action::Messages);
+    let more = if key.is_empty() {
+        " :messages".to_string()
+    } else {
+        format!(" {key} full text")
+    };
+    Line::from(vec![
+        Span::styled(
+            text::fit(&text, width.saturating_sub(text::width(&more))),
+            style,
+        ),
+        Span::styled(more, theme.footer_key),
+    ])
 }
 
 /// Key hints for the footer, from the live keymap.
 fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
-    let actions: &[Action] = if model.mode == Mode::Help {
-        &[Action::Back, Action::Quit]
+    let actions: &[Action] = if matches!(model.mode, Mode::Help | Mode::Messages) {
+        &[Action::Back, Action::Down, Action::Quit]
     } else if model.tab == Tab::Cost {
         &[
             Action::Open,
@@ -239,7 +311,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     // The other actions where they apply: a new run of a DAG on the Airflow list, a cancel
     // on a query that runs (or whose re-run does).
     let mut actions = actions.to_vec();
-    if retry_here && model.mode != Mode::Help {
+    if retry_here && model.mode == Mode::Normal {
         let extra = match model.tab {
             Tab::Airflow if model.detail.is_none() => Some(Action::Trigger),
             Tab::Redshift if crate::app::act::can_cancel_selected(model) => {
@@ -255,9 +327,15 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
             actions.insert(at, extra);
         }
     }
+    // With rows marked, the key that clears them all.
+    if !model.marks.is_empty()
+        && let Some(at) = actions.iter().position(|a| *a == Action::Mark)
+    {
+        actions.insert(at + 1, Action::ClearMarks);
+    }
     let mut shown: Vec<(Action, String)> = actions
         .iter()
-        .filter(|a| retry_here || !matches!(a, Action::Retry | Action::Mark))
+        .filter(|a| retry_here || !matches!(a, Action::Retry | Action::Mark | Action::ClearMarks))
         // In a detail only a DMS task's tables are marked (for a reload).
         .filter(|a| !matches!(a, Action::Mark) || model.detail.is_none() || model.tab == Tab::Dms)
         .map(|a| (*a, model.keymap.key_text(*a)))
@@ -267,7 +345,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     let width_of = |shown: &[(Action, String)]| {
         shown
             .iter()
-            .map(|(a, k)| k.chars().count() + a.hint().chars().count() + 3)
+            .map(|(a, k)| text::width(k) + text::width(a.hint()) + 3)
             .sum::<usize>()
             .saturating_sub(1)
     };
@@ -290,6 +368,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     for (action, key) in shown {
         // On the Cost tab Enter and Esc move through the drill-downs.
         let hint = match (model.tab, action) {
+            _ if action == Action::Down && model.mode != Mode::Normal => "scroll",
             (Tab::Cost, Action::Open) => "drill in",
             (Tab::Cost, Action::Back) => "up",
             _ => action.hint(),
@@ -312,7 +391,12 @@ fn render_completions(frame: &mut Frame, body: Rect, model: &Model, input: &str,
         return;
     }
     let height = (options.len() as u16 + 2).min(body.height);
-    let width = options.iter().map(|o| o.len() as u16).max().unwrap_or(0) + 4;
+    let width = options
+        .iter()
+        .map(|o| text::width(&inert_line(o)) as u16)
+        .max()
+        .unwrap_or(0)
+        + 4;
     let area = Rect {
         x: body.x,
         y: body.y + body.height - height,
@@ -321,7 +405,7 @@ fn render_completions(frame: &mut Frame, body: Rect, model: &Model, input: &str,
     };
     let lines: Vec<Line> = options
         .into_iter()
-        .map(|o| Line::styled(format!(":{o}"), theme.text))
+        .map(|o| Line::styled(format!(":{}", inert_line(&o)), theme.text))
         .collect();
     frame.render_widget(Clear, area);
     frame.render_widget(

@@ -6,12 +6,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::cost::money;
-use super::text::{ago, inert_line};
+use super::text::{ago, fit, inert_line, pad, signed_percent, width as width_of};
 use super::theme::Theme;
-use super::widgets::{Column, block, freshness_line, health_span, table};
+use super::widgets::{Column, block, freshness_line, health_span, stage_words, table};
 use crate::app::view::source_name;
 use crate::app::{Model, Resource, Tab};
-use crate::domain::{Health, HealthCounts};
+use crate::domain::HealthCounts;
+
+/// The sources box: four lines and its borders.
+const COUNTS_HEIGHT: u16 = 6;
+
+/// The failing list at its smallest: its borders, its header and two rows.
+const FAILING_HEIGHT: u16 = 5;
 
 /// Room for "updated 59 min ago ⟳" beside the counts.
 const AGE_WIDTH: u16 = 22;
@@ -28,20 +34,28 @@ const COLUMNS: [Column; 5] = [
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let pipelines = pipeline_lines(model, theme);
     // The chain wraps on narrow terminals; it never takes more than a third of the body.
+    // The failing list keeps at least two rows; a chain with no room for a line of its
+    // own is left out rather than drawn as an empty frame.
     let pipeline_height = if pipelines.is_empty() {
         0
     } else {
         (super::dms::wrapped_height(&pipelines, area.width.saturating_sub(2)) + 2)
             .min(area.height / 3)
+            .min(area.height.saturating_sub(COUNTS_HEIGHT + FAILING_HEIGHT))
+    };
+    let pipeline_height = if pipeline_height < 3 {
+        0
+    } else {
+        pipeline_height
     };
     let [counts, chain, failing] = Layout::vertical([
-        Constraint::Length(6),
+        Constraint::Length(COUNTS_HEIGHT),
         Constraint::Length(pipeline_height),
-        Constraint::Min(3),
+        Constraint::Min(FAILING_HEIGHT),
     ])
     .areas(area);
     render_counts(frame, counts, model, theme);
-    if !pipelines.is_empty() {
+    if pipeline_height > 0 {
         frame.render_widget(
             Paragraph::new(pipelines)
                 .wrap(Wrap { trim: true })
@@ -63,14 +77,19 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let b = block(theme, "sources");
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(AGE_WIDTH)]).areas(inner);
     let ages: Vec<Line> = vec![
         freshness_line(&model.tasks, model.now, theme),
         freshness_line(&model.runs, model.now, theme),
         freshness_line(&model.queries, model.now, theme),
         freshness_line(&model.spend, model.now, theme),
     ];
+    // The ages take what they need (at most "updated 59 min ago ⟳"): the counts come first.
+    let age_width = ages.iter().map(Line::width).max().unwrap_or(0) as u16;
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(age_width.min(AGE_WIDTH)),
+    ])
+    .areas(inner);
     frame.render_widget(
         Paragraph::new(
             ages.into_iter()
@@ -79,61 +98,90 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         ),
         right,
     );
+    let width = usize::from(left.width);
     let lines = vec![
-        count_line("DMS", &model.tasks, model.counts.tasks, theme),
-        count_line("Airflow", &model.runs, model.counts.runs, theme),
-        count_line("Redshift", &model.queries, model.counts.queries, theme),
-        cost_line(model, theme),
+        count_line("DMS", &model.tasks, model.counts.tasks, width, theme),
+        count_line("Airflow", &model.runs, model.counts.runs, width, theme),
+        count_line(
+            "Redshift",
+            &model.queries,
+            model.counts.queries,
+            width,
+            theme,
+        ),
+        cost_line(model, width, theme),
     ];
     frame.render_widget(Paragraph::new(lines), left);
 }
 
+/// Columns before a source's counts: its name.
+const NAME_WIDTH: usize = 9;
+
+/// Columns a source's error keeps beside its counts when the line is short of room.
+const ERROR_ROOM: usize = 12;
+
+/// A source's line: its name, its error (fitted), and its health counts, never cut: when the
+/// words do not fit, the counts are told by symbol, then in thousands ("9.7k").
 fn count_line<T>(
     name: &str,
     resource: &Resource<T>,
     counts: Option<HealthCounts>,
+    width: usize,
     theme: &Theme,
 ) -> Line<'static> {
-    let mut spans = vec![Span::styled(format!("{name:<9}"), theme.title)];
-    if let Some(error) = &resource.error {
+    let mut spans = vec![Span::styled(pad(name, NAME_WIDTH), theme.title)];
+    let room = width.saturating_sub(NAME_WIDTH);
+    let error = resource
+        .error
+        .as_ref()
+        .map(|error| format!("✖ {}", inert_line(&error.message)));
+    let counted = counts.map(|counts| {
+        // The error keeps what it needs up to half the line (at least a few words).
+        let reserved = error
+            .as_ref()
+            .map_or(0, |e| (width_of(e) + 1).min(ERROR_ROOM.max(room / 2)));
+        super::counts::counts_spans(counts, room.saturating_sub(reserved), theme)
+    });
+    let counted_width: usize = counted.iter().flatten().map(|s| width_of(&s.content)).sum();
+    if let Some(error) = error {
+        let left = room.saturating_sub(counted_width + 1);
         spans.push(Span::styled(
-            format!("✖ {} ", inert_line(&error.message)),
+            format!("{} ", fit(&error, left)),
             theme.failed,
         ));
     }
-    match counts {
-        Some(counts) => {
-            for health in [
-                Health::Failed,
-                Health::Degraded,
-                Health::Running,
-                Health::Ok,
-                Health::Unknown,
-            ] {
-                let n = counts.get(health);
-                // Unknown is worth a word only when there is some.
-                if n == 0 && health == Health::Unknown {
-                    continue;
-                }
-                let style = if n == 0 {
-                    theme.muted
-                } else {
-                    theme.health(health)
-                };
-                spans.push(Span::styled(
-                    format!("{} {n} {}  ", health.symbol(), health.label()),
-                    style,
-                ));
-            }
-        }
+    match counted {
+        Some(counted) => spans.extend(counted),
         None if resource.error.is_none() => spans.push(Span::styled("loading…", theme.muted)),
         None => {}
     }
     Line::from(spans)
 }
 
-fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
-    let mut spans = vec![Span::styled(format!("{:<9}", "Cost"), theme.title)];
+/// The cost line, never cutting an amount: when it is short of room, the comparison loses
+/// its words, then goes; an error is fitted to what is left.
+fn cost_line(model: &Model, width: usize, theme: &Theme) -> Line<'static> {
+    let mut line = cost_spans(model, theme, true);
+    if line.width() > width {
+        line = cost_spans(model, theme, false);
+    }
+    if line.width() > width {
+        line.spans
+            .retain(|s| !s.content.starts_with("vs ") && !s.content.starts_with(" vs "));
+    }
+    if line.width() > width
+        && let Some(at) = line.spans.iter().position(|s| s.content.starts_with("✖ "))
+    {
+        let over = line.width() - width;
+        let error = &line.spans[at];
+        let room = super::text::width(&error.content).saturating_sub(over + 1);
+        line.spans[at] = Span::styled(format!("{} ", fit(&error.content, room)), error.style);
+    }
+    line
+}
+
+fn cost_spans(model: &Model, theme: &Theme, words: bool) -> Line<'static> {
+    let mut spans = vec![Span::styled(pad("Cost", NAME_WIDTH), theme.title)];
     if let Some(error) = &model.spend.error {
         spans.push(Span::styled(
             format!("✖ {} ", inert_line(&error.message)),
@@ -147,16 +195,24 @@ fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
             theme.text,
         ));
         spans.push(Span::styled(
-            format!("vs {} last month", money(mtd.previous, &series.unit)),
+            if words {
+                format!("vs {} last month", money(mtd.previous, &series.unit))
+            } else {
+                format!("vs {}", money(mtd.previous, &series.unit))
+            },
             theme.muted,
         ));
         if let Some(pct) = mtd.change_percent() {
-            let style = if pct.is_sign_positive() {
+            let change = mtd.current - mtd.previous;
+            let style = if change.is_sign_positive() && !change.is_zero() {
                 theme.warning
             } else {
                 theme.ok
             };
-            spans.push(Span::styled(format!(" {pct:+}%"), style));
+            spans.push(Span::styled(
+                format!(" {}", signed_percent(pct, change)),
+                style,
+            ));
         }
     }
     Line::from(spans)
@@ -185,7 +241,7 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
                     theme.text,
                 ));
                 spans.push(Span::styled(
-                    format!("{} {}", stage.health.symbol(), inert_line(&stage.detail)),
+                    stage_words(stage.health, &stage.detail),
                     theme.health(stage.health),
                 ));
                 // Last night's cost of the stage, when the pipeline names its cost stage.

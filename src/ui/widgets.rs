@@ -20,6 +20,48 @@ pub fn health_span(health: Health, theme: &Theme) -> Span<'static> {
     )
 }
 
+/// The symbol of something that has not started yet (a task instance with no status, a
+/// queued one, a table before its load): it is not running, so it is not `▶`.
+pub const WAITING: &str = "○";
+
+/// The one mapping from a state to what is drawn for it: the health's symbol (or
+/// [`WAITING`] for what has not started) and the state's own word, in the health's colour.
+pub fn state_span(health: Health, waiting: bool, word: &str, theme: &Theme) -> Span<'static> {
+    let symbol = if waiting { WAITING } else { health.symbol() };
+    Span::styled(
+        format!("{symbol} {}", inert_line(word)),
+        if waiting {
+            theme.muted
+        } else {
+            theme.health(health)
+        },
+    )
+}
+
+/// A pipeline stage's status: the health's symbol and word, then the stage's own detail
+/// when it says more ("▲ degraded · running", "✖ 1 failed of 6", "✔ ok").
+pub fn stage_words(health: Health, detail: &str) -> String {
+    let detail = inert_line(detail);
+    let says_health = detail
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|word| word == health.label() || synonym(health, word));
+    if says_health {
+        format!("{} {detail}", health.symbol())
+    } else if detail.is_empty() {
+        format!("{} {}", health.symbol(), health.label())
+    } else {
+        format!("{} {} · {detail}", health.symbol(), health.label())
+    }
+}
+
+/// A state's word that says the same as the health's ("success" for ok).
+fn synonym(health: Health, word: &str) -> bool {
+    matches!(
+        (health, word),
+        (Health::Ok, "success" | "succeeded") | (Health::Failed, "failure")
+    )
+}
+
 /// The health cell of a row, with a `●` when the row is marked for a retry of several.
 pub fn marked_health_span(health: Health, marked: bool, theme: &Theme) -> Span<'static> {
     if !marked {
@@ -95,7 +137,7 @@ pub fn pane<T>(
             // The cause and its hint wrap over up to three lines (two under data), so the
             // hint is read whole at 80 columns; the data keeps the rest.
             let most: u16 = if resource.data.is_some() { 2 } else { 3 };
-            let needed = (text.chars().count() as u16)
+            let needed = (super::text::width(&text) as u16)
                 .div_ceil(inner.width.max(1))
                 .clamp(1, most)
                 .min(inner.height - 1);
@@ -215,7 +257,7 @@ pub fn table<'a>(
 /// A label and a value on one line, for detail views.
 pub fn field(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{label:<14}"), theme.muted),
+        Span::styled(super::text::pad(label, 14), theme.muted),
         Span::styled(value.into(), theme.text),
     ])
 }

@@ -29,6 +29,18 @@ pub fn platform() -> DemoPlatform {
 
 /// A model with every source fetched once from `platform`, fetched "3 seconds ago".
 pub fn model_from(platform: &DemoPlatform) -> Model {
+    model_with(platform, platform.sources())
+}
+
+/// The seed-7 model with every list padded to `rows` rows, as `--demo-rows` does.
+pub fn padded_model(rows: usize) -> Model {
+    let platform = platform();
+    let sources = opsdeck::demo::load::padded(platform.sources(), rows);
+    model_with(&platform, sources)
+}
+
+/// A model with every source fetched once from `sources` (the platform's, or padded).
+pub fn model_with(platform: &DemoPlatform, sources: opsdeck::source::Sources) -> Model {
     let now = platform.now();
     let pipelines = Config::parse(PIPELINE_TOML, Path::new("demo pipeline"))
         .expect("the demo pipeline parses")
@@ -54,7 +66,6 @@ pub fn model_from(platform: &DemoPlatform) -> Model {
         now,
         platform_now: now,
     });
-    let sources = platform.sources();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
