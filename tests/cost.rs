@@ -104,7 +104,15 @@ fn a_drill_down_is_the_part_of_its_parent() {
         }],
         ..CostRequest::default()
     });
-    assert_eq!(by_usage.breakdown.total, redshift);
+    let redshift_exact = all
+        .breakdown
+        .rows
+        .iter()
+        .find(|r| r.key == "Amazon Redshift")
+        .unwrap()
+        .exact_total;
+    assert_eq!(by_usage.breakdown.exact_total, redshift_exact);
+    assert!((by_usage.breakdown.total - redshift).abs() < Decimal::new(1, 2));
     assert!(by_usage.breakdown.rows.len() > 1);
 }
 
@@ -119,6 +127,10 @@ fn by_stage_sums_the_services_into_the_configured_stages() {
         by_stage: true,
         ..CostRequest::default()
     });
+    assert_eq!(
+        by_stage.breakdown.exact_total,
+        by_service.breakdown.exact_total
+    );
     assert_eq!(by_stage.breakdown.total, by_service.breakdown.total);
     let keys: Vec<&str> = by_stage
         .breakdown
@@ -148,7 +160,7 @@ fn by_stage_sums_the_services_into_the_configured_stages() {
         .iter()
         .find(|r| r.key == "Amazon Redshift")
         .unwrap();
-    assert_eq!(warehouse.total, redshift.total);
+    assert_eq!(warehouse.exact_total, redshift.exact_total);
     assert!(by_stage.table().contains("by stage"));
 }
 
@@ -190,4 +202,222 @@ fn the_month_end_adds_the_month_so_far_in_the_metric_of_the_review() {
         asked, unblended,
         "the demo's amortized cost differs from its unblended cost"
     );
+}
+
+/// The figures of `cost`'s table: (group, total, share, change, change%) per line.
+fn table_figures(table: &str) -> Vec<(String, String, String, String, String)> {
+    table
+        .lines()
+        .skip(2)
+        .map(|line| {
+            let mut words: Vec<&str> = line.split_whitespace().collect();
+            let percent = words.pop().unwrap().to_string();
+            let change = words.pop().unwrap().to_string();
+            let share = words.pop().unwrap().trim_end_matches('%').to_string();
+            let total = words.pop().unwrap().to_string();
+            (words.join(" "), total, share, change, percent)
+        })
+        .collect()
+}
+
+fn dec(text: &str) -> Decimal {
+    text.trim_start_matches('+')
+        .parse()
+        .unwrap_or_else(|_| panic!("not a decimal: {text}"))
+}
+
+/// Table, CSV and JSON of one report say the same figures to the cent, and each foots.
+fn assert_outputs_agree(report: &opsdeck::cost_report::CostReport) {
+    let table = table_figures(&report.table());
+    let csv = report.csv();
+    let rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let json = report.json();
+    let groups = json["groups"].as_array().unwrap();
+    assert_eq!(table.len(), rows.len());
+    assert_eq!(groups.len() + 1, rows.len());
+    for (i, ((group, total, share, change, percent), row)) in table.iter().zip(&rows).enumerate() {
+        assert_eq!(total, &row[1], "{group}: table and CSV totals");
+        assert_eq!(dec(share), dec(&row[2]), "{group}: shares");
+        assert_eq!(dec(change), dec(&row[4]), "{group}: changes");
+        assert_eq!(
+            dec(change),
+            dec(&row[1]) - dec(&row[3]),
+            "{group}: change = total - previous as shown"
+        );
+        if percent != "-" {
+            assert_eq!(dec(percent.trim_end_matches('%')), dec(&row[5]), "{group}");
+        }
+        let days: Decimal = row[6..].iter().map(|d| dec(d)).sum();
+        assert_eq!(days, dec(&row[1]), "{group}: the days add up to the total");
+        let json = if i < groups.len() { &groups[i] } else { &json };
+        assert_eq!(
+            json["total"].as_str().unwrap(),
+            row[1],
+            "{group}: JSON total"
+        );
+        let previous = if i < groups.len() {
+            "previous"
+        } else {
+            "previous_total"
+        };
+        assert_eq!(
+            json[previous].as_str().unwrap(),
+            row[3],
+            "{group}: JSON previous"
+        );
+        assert_eq!(
+            json["change"].as_str().unwrap(),
+            row[4],
+            "{group}: JSON change"
+        );
+        let amounts = if i < groups.len() {
+            "amounts"
+        } else {
+            "bucket_totals"
+        };
+        let amounts: Vec<&str> = json[amounts]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            amounts,
+            row[6..].iter().map(String::as_str).collect::<Vec<_>>()
+        );
+    }
+    // The rows add up to TOTAL in every column, shares to 100.0.
+    let (total, parts) = rows.split_last().unwrap();
+    for column in (1..total.len()).filter(|c| *c != 5) {
+        let sum: Decimal = parts.iter().map(|r| dec(&r[column])).sum();
+        assert_eq!(sum, dec(&total[column]), "column {column}");
+    }
+    // TOTAL is the exact sum rounded half away from zero.
+    let b = &report.breakdown;
+    assert_eq!(b.total, opsdeck::domain::money::cents(b.exact_total));
+}
+
+#[test]
+fn table_csv_and_json_agree_to_the_cent_and_foot() {
+    for period in [
+        Period::LastDays(30),
+        Period::LastDays(90),
+        Period::MonthToDate,
+        Period::LastMonth,
+        period(),
+    ] {
+        for group_by in [GroupBy::Service, GroupBy::UsageType, GroupBy::Region] {
+            let report = october(CostRequest {
+                period,
+                group_by: group_by.clone(),
+                ..CostRequest::default()
+            });
+            assert_outputs_agree(&report);
+        }
+    }
+}
+
+#[test]
+fn status_says_the_month_to_date_of_the_cost_report() {
+    let platform = common::platform();
+    let model = common::model_from(&platform);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = runtime.block_on(opsdeck::status::collect(model, &platform.sources()));
+    let json = status.json();
+    let mtd = &json["sources"]["cost"]["month_to_date"];
+    let report = october(CostRequest {
+        period: Period::MonthToDate,
+        ..CostRequest::default()
+    });
+    let b = &report.breakdown;
+    assert_eq!(mtd["current"].as_str().unwrap(), format!("{:.2}", b.total));
+    assert_eq!(
+        mtd["previous"].as_str().unwrap(),
+        format!("{:.2}", b.previous_total)
+    );
+    let (start, end) = report.compared.unwrap();
+    assert_eq!(mtd["compared_with"]["start"], start.to_string());
+    assert_eq!(mtd["compared_with"]["end_exclusive"], end.to_string());
+    assert_eq!(
+        mtd["change_percent"].as_str().map(|p| p.to_string()),
+        b.change_percent().map(|p| p.to_string())
+    );
+    let text = status.text();
+    assert!(
+        text.contains(&opsdeck::ui::money(b.total, "USD")),
+        "{text} vs {}",
+        b.total
+    );
+    assert!(text.contains("Nov 01–23 vs Oct 01–23"), "{text}");
+}
+
+#[test]
+fn last_month_is_compared_with_the_calendar_month_before() {
+    let report = october(CostRequest {
+        period: Period::LastMonth,
+        ..CostRequest::default()
+    });
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    assert_eq!(
+        (report.query.start, report.query.end),
+        (day(10, 1), day(11, 1))
+    );
+    assert_eq!(report.compared, Some((day(9, 1), day(10, 1))));
+    assert!(
+        report
+            .table()
+            .lines()
+            .next()
+            .unwrap()
+            .contains("last month (2026-10-01 → 2026-10-31) vs 2026-09-01 → 2026-09-30"),
+        "{}",
+        report.table()
+    );
+}
+
+#[test]
+fn the_binary_prints_the_same_figures_as_table_csv_and_json() {
+    let home = std::env::temp_dir().join(format!("opsdeck-cost-cli-{}", std::process::id()));
+    let run = |format: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .args(["--demo", "cost", "--period", "30d", "--format", format])
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .output()
+            .expect("run opsdeck");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let (table, csv, json) = (run("table"), run("csv"), run("json"));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let table = table_figures(&table);
+    let csv: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let groups = json["groups"].as_array().unwrap();
+    for (i, (group, total, _, change, _)) in table.iter().enumerate() {
+        assert_eq!(total, csv[i][1], "{group}");
+        assert_eq!(dec(change), dec(csv[i][4]), "{group}");
+        let json = groups.get(i).unwrap_or(&json);
+        assert_eq!(json["total"].as_str().unwrap(), total, "{group}");
+        assert_eq!(
+            dec(json["change"].as_str().unwrap()),
+            dec(change),
+            "{group}"
+        );
+        let days: Decimal = csv[i][6..].iter().map(|d| dec(d)).sum();
+        assert_eq!(days, dec(total), "{group}");
+    }
+    let _ = std::fs::remove_dir_all(home);
 }

@@ -140,11 +140,11 @@ impl Model {
     /// in that metric.
     pub fn month_spent(&self) -> Option<Decimal> {
         match self.cost.month_to_date {
-            MonthSpent::Polled => self
-                .spend
-                .data
-                .as_ref()
-                .map(|spend| spend.month_to_date(self.platform_now.date_naive()).current),
+            MonthSpent::Polled => self.spend.data.as_ref().map(|spend| {
+                spend
+                    .month_to_date(self.platform_now.date_naive())
+                    .exact_current
+            }),
             MonthSpent::Known(spent) => Some(spent),
             MonthSpent::Unknown => None,
         }

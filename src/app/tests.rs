@@ -1119,6 +1119,7 @@ fn review_answers(request: crate::domain::breakdown::CostRequest) -> CostAnswers
         request: request.clone(),
         query,
         cached_at: None,
+        compared: None,
     };
     let anomaly = CostAnomaly {
         id: "a-1".into(),

@@ -19,9 +19,10 @@ use crate::domain::breakdown::CostReport;
 use crate::domain::cost::{CostAnomaly, Granularity};
 use chrono::Datelike;
 
-/// An amount with thousands separators and cents: "$12,345.67" (or "12,345.67 EUR").
+/// An amount with thousands separators and cents: "$12,345.67" (or "12,345.67 EUR"),
+/// rounded by the one rule of [`crate::domain::money`].
 pub fn money(amount: Decimal, unit: &str) -> String {
-    let rounded = amount.round_dp(2);
+    let rounded = crate::domain::money::cents(amount);
     let negative = rounded.is_sign_negative() && !rounded.is_zero();
     let text = format!("{:.2}", rounded.abs());
     let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
@@ -79,7 +80,7 @@ fn older_than_the_review(
 
 /// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
 pub fn whole(amount: Decimal, unit: &str) -> String {
-    let text = money(amount.round(), unit);
+    let text = money(crate::domain::money::round(amount, 0), unit);
     match text.split_once('.') {
         Some((whole, rest)) => format!("{whole}{}", rest.trim_start_matches(char::is_numeric)),
         None => text,
@@ -164,7 +165,7 @@ fn head_lines(
     ];
     if let Some(pct) = b.change_percent() {
         totals.push(Span::styled(
-            format!(" {pct:+}% vs before"),
+            format!(" {pct:+}%"),
             if pct.is_sign_positive() {
                 theme.warning
             } else {
@@ -172,6 +173,19 @@ fn head_lines(
             },
         ));
     }
+    // The dates compared with, named.
+    totals.push(Span::styled(
+        match report.compared {
+            Some((start, end)) => format!(
+                " vs {} ({} → {})",
+                money(b.previous_total, &b.unit),
+                start.format("%b %d"),
+                end.pred_opt().unwrap_or(end).format("%b %d")
+            ),
+            None => format!(" · {}", report.compared_label()),
+        },
+        theme.muted,
+    ));
     // The month's end: spent so far plus the forecast of the days left.
     let mut month: Vec<Span<'static>> = Vec::new();
     let spent = model.month_spent();
@@ -209,7 +223,7 @@ fn head_lines(
         month.push(Span::styled(
             format!(
                 " · MTD {}%",
-                (spent * Decimal::ONE_HUNDRED / budget).round_dp(0)
+                crate::domain::money::round(spent * Decimal::ONE_HUNDRED / budget, 0)
             ),
             theme.muted,
         ));
@@ -507,10 +521,7 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
                 Cell::from(inert_line(&r.key)),
                 Cell::from(format!("{:>12}", money(r.total, &b.unit))),
                 Cell::from(format!("{:>5}%", r.share)),
-                Cell::from(Span::styled(
-                    format!("{:>+11.2}", r.change.round_dp(2)),
-                    change_style,
-                )),
+                Cell::from(Span::styled(format!("{:>+11.2}", r.change), change_style)),
                 Cell::from(Span::styled(
                     format!(
                         "{:>8}",
@@ -598,6 +609,13 @@ mod tests {
             "$12,345.68"
         );
         assert_eq!(money(Decimal::from_str("0.004").unwrap(), "USD"), "$0.00");
+        // Half away from zero, never to even, never truncated.
+        assert_eq!(money(Decimal::from_str("0.125").unwrap(), "USD"), "$0.13");
+        assert_eq!(
+            money(Decimal::from_str("4854.1998").unwrap(), "USD"),
+            "$4,854.20"
+        );
+        assert_eq!(whole(Decimal::from_str("2.5").unwrap(), "USD"), "$3");
         assert_eq!(
             money(Decimal::from_str("-1234").unwrap(), "USD"),
             "-$1,234.00"

@@ -147,7 +147,11 @@ fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
             theme.text,
         ));
         spans.push(Span::styled(
-            format!("vs {} last month", money(mtd.previous, &series.unit)),
+            format!(
+                "vs {} ({})",
+                money(mtd.previous, &series.unit),
+                mtd.compared_label()
+            ),
             theme.muted,
         ));
         if let Some(pct) = mtd.change_percent() {
