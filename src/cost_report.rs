@@ -38,6 +38,7 @@ pub async fn report(
     Ok(CostReport {
         breakdown: Breakdown::of(&now, before.as_ref()),
         compared: before.is_some().then_some((previous.start, previous.end)),
+        row_filter: None,
         request,
         query,
         cached_at,
@@ -90,6 +91,9 @@ impl CostReport {
         );
         for filter in &self.query.filters {
             let _ = write!(title, " · {} = {}", filter.dimension.label(), filter.value);
+        }
+        if let Some(filter) = &self.row_filter {
+            let _ = write!(title, " · groups matching \"{filter}\"");
         }
         title
     }
@@ -191,6 +195,7 @@ impl CostReport {
                 "dimension": f.dimension.label(),
                 "value": f.value,
             })).collect::<Vec<_>>(),
+            "row_filter": self.row_filter,
             "unit": b.unit,
             "total": amount(b.total),
             "previous_total": amount(b.previous_total),
@@ -214,6 +219,75 @@ impl CostReport {
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// Writes `report` into `dir` as CSV or JSON under a name that says what it holds, never
+/// over an earlier file: a name already taken gets `-2`, `-3`… before its extension.
+/// Returns the path written.
+pub fn export(
+    dir: &std::path::Path,
+    report: &CostReport,
+    json: bool,
+) -> Result<std::path::PathBuf, String> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let query = &report.query;
+    let mut name = format!(
+        "cost-{}-{}-{}-by-{}",
+        query.start,
+        query.end,
+        query.metric.as_str(),
+        report.request.group_label().replace([' ', ':'], "-")
+    );
+    for filter in &query.filters {
+        name.push('-');
+        name.push_str(&filter.value);
+    }
+    if let Some(filter) = &report.row_filter {
+        name.push_str("-matching-");
+        name.push_str(filter);
+    }
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let (contents, ext) = if json {
+        (
+            format!("{}\n", crate::text::json_pretty(&report.json())),
+            "json",
+        )
+    } else {
+        (report.csv(), "csv")
+    };
+    for n in 1u32.. {
+        let path = if n == 1 {
+            dir.join(format!("{name}.{ext}"))
+        } else {
+            dir.join(format!("{name}-{n}.{ext}"))
+        };
+        // Created only if new: an earlier export (or anything else) is never replaced.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                return file
+                    .write_all(contents.as_bytes())
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{}: {e}", path.display()));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    Err(format!("{}: no free name", dir.display()))
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break; a leading `=`,

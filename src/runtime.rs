@@ -347,50 +347,31 @@ pub async fn review_cost(
     }))
 }
 
-/// Writes the cost review to `dir` as CSV or JSON; the file's path, or why not.
+/// Writes the cost review to `dir` as CSV or JSON (never over an earlier file); what the
+/// footer says: the file's path, or why not.
 fn export_cost(
     dir: Option<&std::path::Path>,
     report: &crate::domain::breakdown::CostReport,
     json: bool,
 ) -> Result<String, String> {
     let dir = dir.ok_or("no directory to export to")?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let query = &report.query;
-    let mut name = format!(
-        "cost-{}-{}-{}-by-{}",
-        query.start,
-        query.end,
-        query.metric.as_str(),
-        report.request.group_label().replace([' ', ':'], "-")
-    );
-    for filter in &query.filters {
-        name.push('-');
-        name.push_str(&filter.value);
-    }
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let (contents, ext) = if json {
-        (format!("{:#}\n", report.json()), "json")
-    } else {
-        (report.csv(), "csv")
-    };
-    let path = dir.join(format!("{name}.{ext}"));
-    std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    let path = crate::cost_report::export(dir, report, json)?;
     // Said short on screen: the home directory as ~.
     let shown = path.display().to_string();
-    Ok(match std::env::var("HOME") {
+    let shown = match std::env::var("HOME") {
         Ok(home) if !home.is_empty() && shown.starts_with(&home) => {
             format!("~{}", &shown[home.len()..])
         }
         _ => shown,
+    };
+    let groups = report.breakdown.rows.len();
+    Ok(match &report.row_filter {
+        Some(filter) => format!(
+            "{shown} ({groups} group{} matching \"{}\")",
+            if groups == 1 { "" } else { "s" },
+            crate::text::inert_line(filter)
+        ),
+        None => shown,
     })
 }
 

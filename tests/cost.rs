@@ -421,3 +421,50 @@ fn the_binary_prints_the_same_figures_as_table_csv_and_json() {
     }
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[test]
+fn an_export_never_replaces_an_earlier_one() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-cost-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = october(CostRequest {
+        period: period(),
+        ..CostRequest::default()
+    });
+    let first = opsdeck::cost_report::export(&dir, &report, false).unwrap();
+    let mut filtered = report.clone();
+    filtered.breakdown = report.breakdown.only(&[1]);
+    filtered.row_filter = Some("redshift".into());
+    let second = opsdeck::cost_report::export(&dir, &report, false).unwrap();
+    let json = opsdeck::cost_report::export(&dir, &report, true).unwrap();
+    let narrowed = opsdeck::cost_report::export(&dir, &filtered, false).unwrap();
+    assert_ne!(first, second);
+    assert!(
+        second.to_string_lossy().ends_with("-by-service-2.csv"),
+        "{second:?}"
+    );
+    assert!(
+        json.to_string_lossy().ends_with("-by-service.json"),
+        "{json:?}"
+    );
+    assert!(
+        narrowed
+            .to_string_lossy()
+            .ends_with("-matching-redshift.csv"),
+        "{narrowed:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), report.csv());
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), report.csv());
+    let narrowed = std::fs::read_to_string(&narrowed).unwrap();
+    assert_eq!(narrowed.lines().count(), 3, "{narrowed}");
+    assert!(
+        narrowed
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("Amazon Redshift,")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(json["total"], report.json()["total"]);
+    let _ = std::fs::remove_dir_all(dir);
+}

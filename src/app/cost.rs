@@ -291,13 +291,20 @@ pub(super) fn set_metric(model: &mut Model, text: &str) -> Vec<Effect> {
     effects
 }
 
-/// `e` / `E`: the view on screen to a file.
+/// `e` / `E`: the view on screen to a file: the groups the table shows (its filter
+/// applied), in its order.
 pub(super) fn export(model: &mut Model, json: bool) -> Vec<Effect> {
     match &model.cost.report.data {
-        Some(report) => vec![Effect::ExportCost {
-            report: Box::new(report.clone()),
-            json,
-        }],
+        Some(report) => {
+            let view = model.view(Tab::Cost);
+            let mut report = report.clone();
+            report.breakdown = report.breakdown.only(&view.rows);
+            report.row_filter = (!view.filter.is_empty()).then(|| view.filter.clone());
+            vec![Effect::ExportCost {
+                report: Box::new(report),
+                json,
+            }]
+        }
         None => {
             model.notice = Some(Notice {
                 text: "nothing to export yet".to_string(),

@@ -80,6 +80,8 @@ pub struct CostReport {
     pub cached_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The dates compared with (end exclusive); none when that period could not be read.
     pub compared: Option<(NaiveDate, NaiveDate)>,
+    /// The filter of the table the rows were taken from (an export of a filtered view).
+    pub row_filter: Option<String>,
 }
 
 impl CostReport {
