@@ -156,8 +156,14 @@ where
                         p.refresh();
                     }
                 }
-                // The cost review asked right after (the next effect) goes past the cache.
-                Effect::RefetchCost => sources.cost.bypass_cache_once(),
+                // The cost review asked right after (the next effect) goes past the cache,
+                // and so does the polled spend (the Overview's month to date).
+                Effect::RefetchCost => {
+                    sources.cost.bypass_cache_once();
+                    if let Some(p) = pollers.get(&SourceKind::Cost) {
+                        p.refresh();
+                    }
+                }
                 Effect::FetchCostReview(request) => {
                     let (tx, sources) = (tx.clone(), sources.clone());
                     let stages = model.cost_stages.clone();
@@ -344,6 +350,7 @@ pub async fn review_cost(
         anomalies,
         anomalies_at,
         month_to_date,
+        billed_requests: sources.cost.billed_requests(),
     }))
 }
 
@@ -515,7 +522,19 @@ fn spawn_watch(
     })
 }
 
-/// One poller per source, the focused one polled faster.
+/// Cost Explorer bills every request: its tab on screen does not poll it faster, and after
+/// a failure it is not asked again sooner than half its interval (`Ctrl-r` asks at once).
+fn billed_cadence(kind: SourceKind, cadence: Cadence) -> Cadence {
+    match kind {
+        SourceKind::Cost => Cadence {
+            visible: cadence.background,
+            ..cadence
+        },
+        _ => cadence,
+    }
+}
+
+/// One poller per source, the focused one polled faster (but Cost Explorer).
 fn spawn_pollers(
     sources: &Sources,
     cadences: &HashMap<SourceKind, Cadence>,
@@ -525,11 +544,14 @@ fn spawn_pollers(
     SourceKind::ALL
         .iter()
         .map(|kind| {
-            let cadence = cadences.get(kind).copied().unwrap_or(Cadence {
-                background: Duration::from_secs(30),
-                visible: Duration::from_secs(5),
-                max_backoff: Duration::from_secs(300),
-            });
+            let cadence = billed_cadence(
+                *kind,
+                cadences.get(kind).copied().unwrap_or(Cadence {
+                    background: Duration::from_secs(30),
+                    visible: Duration::from_secs(5),
+                    max_backoff: Duration::from_secs(300),
+                }),
+            );
             let poller = Poller::spawn(*kind, sources.clone(), cadence, tx.clone());
             poller.set_visible(Some(*kind) == focus);
             (*kind, poller)
@@ -562,6 +584,25 @@ mod tests {
             now,
             platform_now: now,
         })
+    }
+
+    #[test]
+    fn cost_explorer_is_polled_no_faster_on_screen_nor_after_a_failure() {
+        let configured = Cadence {
+            background: Duration::from_secs(6 * 3600),
+            visible: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(300),
+        };
+        let cost = billed_cadence(SourceKind::Cost, configured);
+        assert_eq!(cost.delay(true, 0, 0.0), Duration::from_secs(6 * 3600));
+        for failures in 1..6 {
+            assert!(
+                cost.delay(true, failures, 0.0) >= Duration::from_secs(3 * 3600),
+                "a failed, billed request is not retried within minutes"
+            );
+        }
+        let dms = billed_cadence(SourceKind::Replication, configured);
+        assert_eq!(dms.delay(true, 0, 0.0), Duration::from_secs(5));
     }
 
     /// A terminal that only counts what it is sent.

@@ -468,3 +468,149 @@ fn an_export_never_replaces_an_earlier_one() {
     assert_eq!(json["total"], report.json()["total"]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn screen(model: &opsdeck::app::Model, width: u16, height: u16) -> String {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let theme = opsdeck::ui::theme::Theme::builtin("default").unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| opsdeck::ui::render(frame, model, &theme))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The console with the demo's cost review answered, as the runtime would.
+fn reviewed_console() -> (opsdeck::app::Model, CostRequest) {
+    use opsdeck::app::{Effect, Key, Msg, update};
+    let platform = common::platform();
+    let mut model = common::model_from(&platform);
+    let effects = update(&mut model, Msg::Key(Key::char('5')));
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::FetchCostReview(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the review is asked");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let msg = runtime.block_on(opsdeck::runtime::review_cost(
+        &platform.sources(),
+        request.clone(),
+        &model.cost_stages,
+        model.now,
+    ));
+    update(&mut model, msg);
+    (model, request)
+}
+
+#[test]
+fn a_failed_refetch_keeps_the_data_with_its_age_under_the_error_on_the_tab_and_overview() {
+    use opsdeck::app::{CostAnswers, Key, Msg, update};
+    use opsdeck::source::{ErrorKind, SourceError, SourceKind};
+    let (mut model, request) = reviewed_console();
+    let fetched = model.cost.report.fetched_at.expect("answered");
+    let shown = model.cost.report.data.clone().unwrap();
+    model.now += chrono::Duration::minutes(42);
+    let now = model.now;
+    let failure = || {
+        SourceError::new(
+            ErrorKind::Throttled,
+            "Cost Explorer: LimitExceededException: Rate exceeded",
+        )
+    };
+    update(
+        &mut model,
+        Msg::CostReviewed(Box::new(CostAnswers {
+            request: request.clone(),
+            fetched_at: now,
+            report: Err(failure()),
+            forecast: Err(failure()),
+            forecast_at: now,
+            anomalies: Err(failure()),
+            anomalies_at: now,
+            month_to_date: None,
+            billed_requests: None,
+        })),
+    );
+    update(
+        &mut model,
+        Msg::Fetched {
+            kind: SourceKind::Cost,
+            fetched_at: now,
+            result: Err(failure()),
+        },
+    );
+    assert_eq!(model.cost.report.data.as_ref(), Some(&shown));
+    assert_eq!(model.cost.report.fetched_at, Some(fetched), "its true age");
+    let tab = screen(&model, 100, 30);
+    assert!(
+        tab.contains("✖ Cost Explorer: LimitExceededException"),
+        "{tab}"
+    );
+    assert!(tab.contains("updated 42 min ago"), "{tab}");
+    assert!(tab.contains("Amazon Relational"), "{tab}");
+    // The failed question is not asked again by itself: going back to the tab asks nothing.
+    update(&mut model, Msg::Key(Key::char('1')));
+    let overview = screen(&model, 100, 30);
+    let cost_line = overview
+        .lines()
+        .find(|l| l.contains("Cost     "))
+        .expect("the cost line");
+    assert!(cost_line.contains("✖ Cost Explorer"), "{cost_line}");
+    assert!(cost_line.contains("MTD $"), "{cost_line}");
+    let effects = update(&mut model, Msg::Key(Key::char('5')));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, opsdeck::app::Effect::FetchCostReview(_))),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_tab_counts_the_billed_requests_the_review_made_too() {
+    use opsdeck::app::{Msg, update};
+    use opsdeck::source::SourceKind;
+    let (mut model, request) = reviewed_console();
+    let mut series = model.spend.data.clone().unwrap();
+    series.billed_requests = Some(1);
+    let now = model.now;
+    update(
+        &mut model,
+        Msg::Fetched {
+            kind: SourceKind::Cost,
+            fetched_at: now,
+            result: Ok(opsdeck::app::Payload::Spend(series)),
+        },
+    );
+    assert!(screen(&model, 100, 30).contains("1 billed request this session"));
+    // The review's questions are billed too: its answers bring the count read then.
+    let platform = common::platform();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let msg = runtime.block_on(opsdeck::runtime::review_cost(
+        &platform.sources(),
+        request,
+        &model.cost_stages,
+        model.now,
+    ));
+    let Msg::CostReviewed(mut answers) = msg else {
+        panic!("a review")
+    };
+    answers.billed_requests = Some(5);
+    update(&mut model, Msg::CostReviewed(answers));
+    assert_eq!(model.billed_requests(), Some(5));
+    assert!(screen(&model, 100, 30).contains("5 billed requests this session, $0.05"));
+}

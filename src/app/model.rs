@@ -121,6 +121,8 @@ pub struct CostReview {
     pub anomaly: Option<usize>,
     /// The request the answers on screen are for (None before the first).
     pub asked: Option<CostRequest>,
+    /// The billed requests of the session as of the review's last answers.
+    pub billed_requests: Option<u64>,
 }
 
 /// Where the month's spend so far comes from, in the review's metric.
@@ -164,6 +166,7 @@ impl Default for CostReview {
             month_to_date: MonthSpent::Polled,
             anomaly: None,
             asked: None,
+            billed_requests: None,
         }
     }
 }

@@ -1142,6 +1142,7 @@ fn review_answers(request: crate::domain::breakdown::CostRequest) -> CostAnswers
         anomalies: Ok(vec![anomaly]),
         anomalies_at: t(9, 30),
         month_to_date: None,
+        billed_requests: None,
     }
 }
 

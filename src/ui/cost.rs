@@ -108,7 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     } else {
         (anomalies.len().min(3) as u16 + 2).min(inner.height / 4)
     };
-    let billed = model.spend.data.as_ref().and_then(|s| s.billed_requests);
+    let billed = model.billed_requests();
     let head_height = 3 + u16::from(billed.is_some());
     let chart_height = (inner.height.saturating_sub(head_height + anomaly_height) / 2).clamp(4, 14);
     let [head, chart, groups, anomaly_area] = Layout::vertical([

@@ -1,7 +1,9 @@
 //! The disk cache in front of a billed cost source: one JSON file per question (cost query,
 //! forecast, anomalies) of one environment and scope, with its fetch time. Within the TTL
 //! the source is not asked at all — not by a tab switch, not by a restart; past it, a
-//! failed request falls back to the cached answer, shown with its real age.
+//! failed request falls back to the cached answer, shown with its real age. A refetch
+//! (past the cache, after the operator's yes) that fails is an error: the console keeps
+//! what it shows, with its age, under the error.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -133,7 +135,12 @@ impl CachedCost {
                 self.write(&path, &entry);
                 Ok((entry.answer, None))
             }
-            // Stale data with its real age beats an empty pane; the error is logged.
+            // A refetch the operator asked for that fails is reported as failed: the
+            // console keeps the answer it already shows, with its real age, under the
+            // error (an older answer served here would hide the failure).
+            Err(error) if bypass => Err(error),
+            // Otherwise stale data with its real age beats an empty pane; the error is
+            // logged.
             Err(error) => match cached {
                 Some(entry) => {
                     tracing::warn!(%error, file = %name, "cost source failed; serving the cached answer");
