@@ -70,7 +70,7 @@ fn by_stage(series: &SpendSeries, stages: &CostStages) -> SpendSeries {
 }
 
 fn percent(p: Option<Decimal>) -> String {
-    p.map_or("-".to_string(), |p| format!("{p:+}%"))
+    p.map_or("-".to_string(), |p| format!("{}%", money::signed(p)))
 }
 
 /// An amount already in cents, as CSV and JSON write it.
@@ -148,7 +148,7 @@ impl CostReport {
         ];
         header.extend(b.buckets.iter().map(|d| d.to_string()));
         let _ = writeln!(out, "{}", header.join(","));
-        let percent = |p: Option<Decimal>| p.map_or(String::new(), |p| format!("{p:.1}"));
+        let percent = |p: Option<Decimal>| p.map_or(String::new(), money::plain);
         for row in &b.rows {
             let mut fields = vec![
                 csv_field(&row.key),
@@ -200,7 +200,7 @@ impl CostReport {
             "total": amount(b.total),
             "previous_total": amount(b.previous_total),
             "change": amount(b.change),
-            "change_percent": b.change_percent().map(|p| p.to_string()),
+            "change_percent": b.change_percent().map(money::plain),
             "exact_total": b.exact_total.to_string(),
             "exact_previous_total": b.exact_previous_total.to_string(),
             "buckets": b.buckets.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
@@ -212,7 +212,7 @@ impl CostReport {
                 "share_percent": r.share.to_string(),
                 "previous": amount(r.previous),
                 "change": amount(r.change),
-                "change_percent": r.change_percent.map(|p| p.to_string()),
+                "change_percent": r.change_percent.map(money::plain),
                 "amounts": r.amounts.iter().map(|a| amount(*a)).collect::<Vec<_>>(),
                 "exact_total": r.exact_total.to_string(),
                 "exact_previous": r.exact_previous.to_string(),

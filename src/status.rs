@@ -184,7 +184,7 @@ impl StatusReport {
             money(mtd.previous, &series.unit)
         );
         if let Some(pct) = mtd.change_percent() {
-            let _ = write!(text, " ({pct:+}%)");
+            let _ = write!(text, " ({}%)", crate::domain::money::signed(pct));
         }
         let _ = write!(text, " · {}", mtd.dates_label());
         text
@@ -220,7 +220,7 @@ impl StatusReport {
                         "unit": series.unit,
                         "current": mtd.current.to_string(),
                         "previous": mtd.previous.to_string(),
-                        "change_percent": mtd.change_percent().map(|p| p.to_string()),
+                        "change_percent": mtd.change_percent().map(crate::domain::money::plain),
                         "days": mtd.days,
                         "start": mtd.dates.0.to_string(),
                         "end_exclusive": mtd.dates.1.to_string(),

@@ -250,6 +250,10 @@ fn assert_outputs_agree(report: &opsdeck::cost_report::CostReport) {
         );
         if percent != "-" {
             assert_eq!(dec(percent.trim_end_matches('%')), dec(&row[5]), "{group}");
+            // The percent never says the opposite of the change.
+            let falls = dec(change) < Decimal::ZERO;
+            assert_eq!(percent.starts_with('-'), falls, "{group}: {change} {percent}");
+            assert_eq!(row[5].starts_with('-'), falls, "{group}: {change} {}", row[5]);
         }
         let days: Decimal = row[6..].iter().map(|d| dec(d)).sum();
         assert_eq!(days, dec(&row[1]), "{group}: the days add up to the total");
@@ -347,7 +351,7 @@ fn status_says_the_month_to_date_of_the_cost_report() {
     assert_eq!(mtd["compared_with"]["end_exclusive"], end.to_string());
     assert_eq!(
         mtd["change_percent"].as_str().map(|p| p.to_string()),
-        b.change_percent().map(|p| p.to_string())
+        b.change_percent().map(opsdeck::domain::money::plain)
     );
     let text = status.text();
     assert!(

@@ -23,9 +23,36 @@ pub fn cents(amount: Decimal) -> Decimal {
     round(amount, CENTS)
 }
 
-/// A percentage to one decimal, half away from zero; `None` when `base` is zero.
+/// A percentage to one decimal, half away from zero; `None` when `base` is zero. A small
+/// fall keeps its sign when it rounds to zero (`-0.0`), so the percent never says the
+/// opposite of the change beside it.
 pub fn percent_of(part: Decimal, base: Decimal) -> Option<Decimal> {
-    (!base.is_zero()).then(|| round(part * Decimal::ONE_HUNDRED / base, 1))
+    (!base.is_zero()).then(|| {
+        let mut percent = round(part * Decimal::ONE_HUNDRED / base, 1);
+        let falls = part.is_sign_negative() != base.is_sign_negative() && !part.is_zero();
+        if percent.is_zero() {
+            percent.set_sign_negative(falls);
+        }
+        percent
+    })
+}
+
+/// A percentage with its sign, as tables show it: `+1.1`, `-0.0`, `+0.0`.
+pub fn signed(percent: Decimal) -> String {
+    if percent.is_sign_negative() {
+        format!("-{:.1}", percent.abs())
+    } else {
+        format!("+{:.1}", percent.abs())
+    }
+}
+
+/// A percentage as CSV and JSON write it: `1.1`, `-0.0`, `0.0`.
+pub fn plain(percent: Decimal) -> String {
+    if percent.is_sign_negative() {
+        format!("-{:.1}", percent.abs())
+    } else {
+        format!("{:.1}", percent.abs())
+    }
 }
 
 /// `parts` rounded to `dp` places so that they add up to `target` (itself rounded to
@@ -359,7 +386,15 @@ mod tests {
         assert_eq!(cents(d("-0.125")).to_string(), "-0.13");
         assert_eq!(cents(d("0.124999")).to_string(), "0.12");
         assert_eq!(cents(d("7")).to_string(), "7.00");
-        assert_eq!(percent_of(d("-0.48"), d("1100.39")), Some(d("-0.0")));
+        let small_fall = percent_of(d("-0.48"), d("1100.39")).unwrap();
+        assert_eq!(signed(small_fall), "-0.0");
+        assert_eq!(plain(small_fall), "-0.0");
+        assert_eq!(signed(percent_of(d("0.48"), d("1100.39")).unwrap()), "+0.0");
+        assert_eq!(
+            signed(percent_of(d("154.88"), d("13845.40")).unwrap()),
+            "+1.1"
+        );
+        assert_eq!(plain(percent_of(d("-1.49"), d("583.10")).unwrap()), "-0.3");
         assert_eq!(percent_of(d("1"), Decimal::ZERO), None);
     }
 

@@ -165,7 +165,7 @@ fn head_lines(
     ];
     if let Some(pct) = b.change_percent() {
         totals.push(Span::styled(
-            format!(" {pct:+}%"),
+            format!(" {}%", crate::domain::money::signed(pct)),
             if pct.is_sign_positive() {
                 theme.warning
             } else {
@@ -525,8 +525,9 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
                 Cell::from(Span::styled(
                     format!(
                         "{:>8}",
-                        r.change_percent
-                            .map_or("new".to_string(), |p| format!("{p:+}%"))
+                        r.change_percent.map_or("new".to_string(), |p| {
+                            format!("{}%", crate::domain::money::signed(p))
+                        })
                     ),
                     change_style,
                 )),

@@ -160,7 +160,10 @@ fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
             } else {
                 theme.ok
             };
-            spans.push(Span::styled(format!(" {pct:+}%"), style));
+            spans.push(Span::styled(
+                format!(" {}%", crate::domain::money::signed(pct)),
+                style,
+            ));
         }
     }
     Line::from(spans)
