@@ -147,11 +147,7 @@ fn cost_line(model: &Model, theme: &Theme) -> Line<'static> {
             theme.text,
         ));
         spans.push(Span::styled(
-            format!(
-                "vs {} ({})",
-                money(mtd.previous, &series.unit),
-                mtd.compared_label()
-            ),
+            format!("vs {} last month", money(mtd.previous, &series.unit)),
             theme.muted,
         ));
         if let Some(pct) = mtd.change_percent() {
