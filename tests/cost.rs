@@ -252,8 +252,17 @@ fn assert_outputs_agree(report: &opsdeck::cost_report::CostReport) {
             assert_eq!(dec(percent.trim_end_matches('%')), dec(&row[5]), "{group}");
             // The percent never says the opposite of the change.
             let falls = dec(change) < Decimal::ZERO;
-            assert_eq!(percent.starts_with('-'), falls, "{group}: {change} {percent}");
-            assert_eq!(row[5].starts_with('-'), falls, "{group}: {change} {}", row[5]);
+            assert_eq!(
+                percent.starts_with('-'),
+                falls,
+                "{group}: {change} {percent}"
+            );
+            assert_eq!(
+                row[5].starts_with('-'),
+                falls,
+                "{group}: {change} {}",
+                row[5]
+            );
         }
         let days: Decimal = row[6..].iter().map(|d| dec(d)).sum();
         assert_eq!(days, dec(&row[1]), "{group}: the days add up to the total");

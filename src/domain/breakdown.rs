@@ -218,7 +218,7 @@ impl Breakdown {
         let table = money::RoundedTable::of(&amounts, buckets.len());
         let previous = money::apportion_cents(&rows.iter().map(|r| r.previous).collect::<Vec<_>>());
         let shares = if exact_total.is_zero() {
-            vec![Decimal::ZERO; rows.len()]
+            vec![Decimal::new(0, 1); rows.len()]
         } else {
             let exact: Vec<Decimal> = totals
                 .iter()
