@@ -15,7 +15,7 @@ use crate::domain::money;
 use crate::domain::stages::CostStages;
 use crate::domain::{DailySpend, SpendSeries};
 use crate::source::{SourceError, Sources};
-use crate::ui::text::{fit, inert_line, pad};
+use crate::ui::text::{inert_line, pad};
 
 /// Asks the cost source for the period and the one before, at once.
 /// Grouped by stage, the by-service answers are summed into `stages`.
@@ -113,7 +113,7 @@ impl CostReport {
             let _ = writeln!(
                 out,
                 "{} {:>14} {:>6}% {:>13} {:>8}",
-                pad(&fit(&inert_line(&row.key), 46), 46),
+                pad(&inert_line(&row.key), 46),
                 amount(row.total),
                 format!("{:.1}", row.share),
                 format!("{:+.2}", row.change),

@@ -627,3 +627,55 @@ fn the_tab_counts_the_billed_requests_the_review_made_too() {
     assert_eq!(model.billed_requests(), Some(5));
     assert!(screen(&model, 100, 30).contains("5 billed requests this session, $0.05"));
 }
+
+#[test]
+fn remote_group_names_are_inert_and_fitted_by_display_width_in_the_table_and_csv() {
+    use opsdeck::domain::breakdown::{Breakdown, CostReport};
+    use opsdeck::domain::{DailySpend, SpendSeries};
+    let names = [
+        "数据仓库服务",
+        "\u{1b}]0;owned\u{7}title",
+        "=cmd|' /C calc'!A0",
+        "plain",
+    ];
+    let series = SpendSeries {
+        unit: "USD".into(),
+        days: vec![DailySpend {
+            date: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            by_service: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_string(), Decimal::new(1005 + i as i64, 3)))
+                .collect(),
+            estimated: false,
+        }],
+        ..SpendSeries::default()
+    };
+    let request = CostRequest {
+        period: period(),
+        ..CostRequest::default()
+    };
+    let (query, _) = request.queries(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+    let report = CostReport {
+        breakdown: Breakdown::of(&series, None),
+        request,
+        query,
+        cached_at: None,
+        compared: None,
+        row_filter: None,
+    };
+    let table = report.table();
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    let widths: Vec<usize> = table.lines().skip(1).map(opsdeck::text::width).collect();
+    assert!(
+        widths.windows(2).all(|w| w[0] == w[1]),
+        "{widths:?}\n{table}"
+    );
+    let csv = report.csv();
+    assert!(!csv.contains('\u{1b}') && !csv.contains('\u{7}'), "{csv:?}");
+    assert!(csv.contains("\n'=cmd|' /C calc'!A0,"), "{csv}");
+    assert_outputs_agree(&report);
+}
