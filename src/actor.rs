@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::audit::{AuditContext, AuditLog, Interface, unknown_caller};
+use crate::audit::{AuditContext, AuditId, AuditLog, Interface, Settled, unknown_caller};
 use crate::domain::{Action, ActionOutcome, ClearScope, ClearedTask};
 use crate::source::{ErrorKind, SourceError, SourceResult, Sources};
 
@@ -36,6 +36,42 @@ impl Actor {
 
     /// Carries one action out; the refusals and failures come back as errors.
     pub async fn perform(&self, action: &Action) -> SourceResult<ActionOutcome> {
+        self.perform_recorded(action).await.0
+    }
+
+    /// Like [`perform`](Self::perform), with the id of its audit record (none when the
+    /// action was refused before its call), for [`settled`](Self::settled).
+    pub async fn perform_recorded(
+        &self,
+        action: &Action,
+    ) -> (SourceResult<ActionOutcome>, Option<AuditId>) {
+        match self.call(action).await {
+            Ok((result, id)) => (result, Some(id)),
+            Err(refused) => (Err(refused), None),
+        }
+    }
+
+    /// Records how the followed action `id` ended.
+    pub async fn settled(&self, id: &AuditId, settled: Settled, message: &str) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        let written = blocking({
+            let (audit, id, message) = (audit.clone(), id.clone(), message.to_string());
+            move || audit.settled(&id, settled, &message)
+        })
+        .await;
+        if let Err(error) = written {
+            tracing::error!(%error, "cannot write how an action ended to the audit log");
+        }
+    }
+
+    /// The call, recorded: a refusal before it is the error; otherwise the source's
+    /// answer and the record's id.
+    async fn call(
+        &self,
+        action: &Action,
+    ) -> Result<(SourceResult<ActionOutcome>, AuditId), SourceError> {
         if self.read_only {
             let reason = format!("environment {} is read-only", self.environment);
             self.refuse(action, &reason).await;
@@ -69,7 +105,7 @@ impl Actor {
         let result = dispatch(&self.sources, action).await;
         let took = started.elapsed();
         let finished = blocking({
-            let (audit, outcome) = (audit.clone(), result.clone());
+            let (audit, outcome, id) = (audit.clone(), result.clone(), id.clone());
             move || match &outcome {
                 Ok(outcome) => audit.finish(&id, Ok(outcome), took),
                 Err(error) => audit.finish(&id, Err(&error.to_string()), took),
@@ -79,7 +115,7 @@ impl Actor {
         if let Err(error) = finished {
             tracing::error!(%error, "cannot write an action's outcome to the audit log");
         }
-        result
+        Ok((result, id))
     }
 
     /// Records an action that was refused before any call.

@@ -11,7 +11,10 @@
 //!   `unknown: <why>`), `interface` (`tui` or `cli`) and `parameters` (the action);
 //! - `outcome`, after it: `ok`, `request_id` (the service's), `message` (what happened, or
 //!   the error) and `duration_ms`;
-//! - `refused`, instead of a call: the fields of a request and the `reason`.
+//! - `refused`, instead of a call: the fields of a request and the `reason`;
+//! - `settled`, when an action that was followed to its end got there (or was given up
+//!   on): `settled` (`recovered`, `failed_again` or `not_settled`) and `message` (how it
+//!   ended, as the console or `opsdeck retry --wait` said it).
 //!
 //! No credential is written: actions carry none, nothing from the environment is added,
 //! and secrets a re-run query's SQL may spell out (`CREDENTIALS '…'`, `PASSWORD '…'`,
@@ -115,6 +118,42 @@ pub enum AuditEntry {
         action: ActionRecord,
         reason: String,
     },
+    Settled {
+        settled: Settled,
+        message: String,
+    },
+}
+
+/// How a followed action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settled {
+    /// The item came back to health.
+    Recovered,
+    /// The item failed again.
+    FailedAgain,
+    /// The follow ended before the item did (a time limit, or the source could not be
+    /// read).
+    NotSettled,
+}
+
+impl Settled {
+    /// From a follow's verdict: healthy, failed, or none.
+    pub fn of(ok: Option<bool>) -> Settled {
+        match ok {
+            Some(true) => Settled::Recovered,
+            Some(false) => Settled::FailedAgain,
+            None => Settled::NotSettled,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Settled::Recovered => "recovered",
+            Settled::FailedAgain => "failed again",
+            Settled::NotSettled => "not settled",
+        }
+    }
 }
 
 /// An action as a request or refusal records it.
@@ -238,6 +277,15 @@ impl AuditLog {
         self.write(id.clone(), entry)
     }
 
+    /// Records how the followed action `id` ended.
+    pub fn settled(&self, id: &AuditId, settled: Settled, message: &str) -> io::Result<()> {
+        let entry = AuditEntry::Settled {
+            settled,
+            message: redact(message),
+        };
+        self.write(id.clone(), entry)
+    }
+
     /// Records an action refused before any call (read-only mode, one already in flight,
     /// a wrong typed confirmation, no terminal to confirm on).
     pub fn refused(
@@ -332,7 +380,12 @@ pub fn read(path: &Path, since: Option<DateTime<Utc>>) -> Result<AuditTrail, Aud
         }
     }
     if let Some(since) = since {
-        let is_outcome = |r: &AuditRecord| matches!(r.entry, AuditEntry::Outcome { .. });
+        let is_outcome = |r: &AuditRecord| {
+            matches!(
+                r.entry,
+                AuditEntry::Outcome { .. } | AuditEntry::Settled { .. }
+            )
+        };
         let requested: HashMap<AuditId, bool> = trail
             .records
             .iter()
@@ -388,6 +441,11 @@ pub struct AuditedAction {
     /// What happened, the error, the reason of a refusal, or [`NO_OUTCOME`].
     pub message: String,
     pub duration_ms: Option<u64>,
+    /// How the item ended when the action was followed: `recovered`, `failed_again`,
+    /// `not_settled`; none when it was not followed (or not to its end).
+    pub settled: Option<Settled>,
+    /// What the follow said at the end.
+    pub settled_message: Option<String>,
 }
 
 /// Pairs requests with their outcomes by id, in the order of the log.
@@ -408,6 +466,8 @@ pub fn audited_actions(records: &[AuditRecord]) -> Vec<AuditedAction> {
             request_id: None,
             message: message.to_string(),
             duration_ms: None,
+            settled: None,
+            settled_message: None,
         };
         match &record.entry {
             AuditEntry::Request(action) => {
@@ -439,6 +499,8 @@ pub fn audited_actions(records: &[AuditRecord]) -> Vec<AuditedAction> {
                             request_id: None,
                             message: String::new(),
                             duration_ms: None,
+                            settled: None,
+                            settled_message: None,
                         });
                         actions.len() - 1
                     }
@@ -452,6 +514,12 @@ pub fn audited_actions(records: &[AuditRecord]) -> Vec<AuditedAction> {
                 action.request_id.clone_from(request_id);
                 action.message.clone_from(message);
                 action.duration_ms = Some(*duration_ms);
+            }
+            AuditEntry::Settled { settled, message } => {
+                if let Some(&index) = requests.get(&record.id) {
+                    actions[index].settled = Some(*settled);
+                    actions[index].settled_message = Some(message.clone());
+                }
             }
         }
     }
@@ -506,6 +574,14 @@ pub fn render_table(records: &[AuditRecord], out: &mut dyn Write) -> io::Result<
                 fit(&inert_line(&action.message), TABLE_WIDTH - 2)
             )?;
         }
+        if let (Some(settled), Some(message)) = (action.settled, &action.settled_message) {
+            writeln!(
+                out,
+                "  then {}: {}",
+                settled.as_str(),
+                fit(&inert_line(message), TABLE_WIDTH - 16)
+            )?;
+        }
         let mut detail = Vec::new();
         if let Some(request_id) = &action.request_id {
             detail.push(format!("request {}", inert_line(request_id)));
@@ -556,7 +632,7 @@ fn write_row(out: &mut dyn Write, cells: [String; 7]) -> io::Result<()> {
 /// `environment`, `caller`, `what`, `target`, `parameters`, `ending` (`succeeded`,
 /// `failed`, `refused`, `no_outcome`), `request_id`, `message`, `duration_ms`.
 pub fn render_json(records: &[AuditRecord], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &audited_actions(records)).map_err(io::Error::other)?;
+    crate::text::write_json_pretty(&mut *out, &audited_actions(records))?;
     writeln!(out)
 }
 

@@ -41,14 +41,16 @@ pub struct Cli {
     /// AWS region (overrides the environment's).
     #[arg(long, value_name = "REGION", global = true)]
     pub region: Option<String>,
-    /// Load trial: pad the demo's task, run and query lists to N rows each.
-    #[arg(long, value_name = "N", global = true)]
+    /// Load trial: pad the demo's task, run and query lists to N rows each (at most
+    /// 100000).
+    #[arg(long, value_name = "N", global = true, value_parser = parse_demo_rows)]
     pub demo_rows: Option<usize>,
     /// Theme: default, light, high-contrast, or a themes/NAME.toml in the config dir.
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
-    /// No action may change the platform (overrides the config's read_only).
-    #[arg(long, global = true, conflicts_with = "write")]
+    /// No action may change the platform (overrides the config's read_only, and
+    /// --write).
+    #[arg(long, global = true)]
     pub read_only: bool,
     /// Actions allowed even where the config says read_only (the flag --read-only wins).
     #[arg(long, global = true)]
@@ -71,6 +73,10 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// The longest status takes (15s when not given): a source not read by then is
+        /// reported as not read in time (exit 2).
+        #[arg(long, value_name = "DURATION", value_parser = parse_limit)]
+        timeout: Option<std::time::Duration>,
     },
     /// Retry a failed stage: print what will happen, ask, do it, record it. Exit 0 done,
     /// 1 the call failed (or, with --wait, the item failed again), 2 nothing was done (not
@@ -204,13 +210,29 @@ fn parse_filter(s: &str) -> Result<crate::domain::cost::CostFilter, String> {
     })
 }
 
+/// The most rows `--demo-rows` pads a list to: ten times the load trial of
+/// docs/performance.md, and far below what would exhaust memory.
+pub const MAX_DEMO_ROWS: usize = 100_000;
+
+fn parse_demo_rows(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u64>() {
+        Ok(rows) if (1..=MAX_DEMO_ROWS as u64).contains(&rows) => Ok(rows as usize),
+        _ => Err(format!(
+            "`{s}` is not a number of rows from 1 to {MAX_DEMO_ROWS}"
+        )),
+    }
+}
+
+/// The longest `--wait` (and `status --timeout`): a week, far from any clock's limit.
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
+
 fn parse_limit(s: &str) -> Result<std::time::Duration, String> {
     match crate::audit::parse_age(s) {
         Some(age) => age.and_then(|age| {
             age.to_std()
                 .ok()
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| format!("`{s}` is no time to wait"))
+                .filter(|d| !d.is_zero() && *d <= MAX_WAIT)
+                .ok_or_else(|| format!("`{s}` is no time to wait: from 1s to 7d"))
         }),
         None => Err(format!("`{s}` is not a length of time: 90s, 30m, 2h")),
     }
@@ -238,19 +260,46 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 pub fn main_with(cli: Cli) -> ExitCode {
     match start(cli) {
         Ok(code) => code,
+        // A closed standard output is the reader's choice, not an error to report.
+        Err(error) if broken_pipe(&error) => ExitCode::from(EXIT_CLOSED_PIPE),
         Err(error) => {
-            eprintln!("opsdeck: {error:#}");
+            // An error may quote a remote string (an identifier, a service's message).
+            let mut err = crate::text::InertWriter::new(std::io::stderr());
+            let _ = writeln!(err, "opsdeck: {error:#}");
             ExitCode::from(2)
         }
     }
 }
 
+/// The exit code of a writer that stopped at a closed pipe, as a shell reports one ended
+/// by SIGPIPE (128 + 13).
+const EXIT_CLOSED_PIPE: u8 = 141;
+
+/// Whether an error is, at its root, a write to a pipe whose reader has gone.
+fn broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn start(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `status` ends by its deadline, counted from here, whatever its sources do.
+    let status_deadline = match &cli.command {
+        Some(Command::Status { timeout, .. }) => {
+            let allowed = timeout.unwrap_or(crate::status::DEFAULT_DEADLINE);
+            Some((std::time::Instant::now() + allowed, allowed))
+        }
+        _ => None,
+    };
     let paths = Paths::discover()?;
+    // A default path that is there but is no regular file is refused by `load`, not
+    // passed over.
     let config_path = cli.config.clone().or_else(|| {
         paths
             .config_file
-            .is_file()
+            .exists()
             .then(|| paths.config_file.clone())
     });
     let mut config = match &config_path {
@@ -269,7 +318,15 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         .or(config.theme.clone())
         .unwrap_or_else(|| "default".to_string());
     if let Some(Command::Info) = cli.command {
-        print_info(&paths, config_path.as_deref(), &theme_name, no_color);
+        let mut stdout = crate::term::stdout_output();
+        print_info(
+            &mut stdout,
+            &paths,
+            config_path.as_deref(),
+            &theme_name,
+            no_color,
+        )?;
+        stdout.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let audit_path = crate::audit::AuditLog::default_path(&paths.state_dir);
@@ -320,18 +377,55 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
                 region: Some("eu-west-1".to_string()),
                 demo: true,
                 read_only: read_only(&cli, config.read_only),
+                // The demo company budgets its platform at USD 30,000 a month.
+                budget: config
+                    .cost
+                    .budget
+                    .or(Some(rust_decimal::Decimal::from(30_000))),
             };
             (environment, sources)
         }
         Platform::Aws(env) => {
             tracing::info!(environment = %env.name, "starting on AWS");
-            let connected = runtime.block_on(crate::aws::platform::sources(env, &paths.cache_dir));
-            let mut header = header_of(env, config.read_only, connected.region);
+            let connect = crate::aws::platform::sources(env, &paths.cache_dir);
+            let connected = match status_deadline {
+                Some((deadline, allowed)) => {
+                    let in_time = async { tokio::time::timeout_at(deadline.into(), connect).await };
+                    match runtime.block_on(in_time) {
+                        Ok(connected) => connected,
+                        Err(_) => {
+                            runtime.shutdown_background();
+                            anyhow::bail!(
+                                "nothing could be read: the AWS configuration of `{}` did not \
+                                 load within {} (status --timeout)",
+                                env.name,
+                                crate::ui::text::age(allowed)
+                            );
+                        }
+                    }
+                }
+                None => runtime.block_on(connect),
+            };
+            let budget = config.budget_for(env);
+            let mut header = header_of(env, config.read_only, connected.region, budget);
             header.read_only = read_only(&cli, header.read_only);
             (header, connected.sources)
         }
     };
+    let mut environment_names: Vec<String> =
+        config.environments.iter().map(|e| e.name.clone()).collect();
+    // From the demo, `:env demo` comes back to it (the same simulated platform).
+    let demo = environment.demo.then(|| {
+        environment_names.push(environment.name.clone());
+        (environment.clone(), sources.clone())
+    });
     let environments = ConfiguredEnvironments {
+        demo,
+        budgets: config
+            .environments
+            .iter()
+            .map(|e| config.budget_for(e))
+            .collect(),
         environments: config.environments.clone(),
         read_only: config.read_only,
         read_only_flag: (cli.read_only || cli.write).then_some(cli.read_only),
@@ -339,17 +433,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         cli_theme: cli.theme.clone(),
         config_theme: config.theme.clone(),
     };
-    let environment_names: Vec<String> =
-        config.environments.iter().map(|e| e.name.clone()).collect();
     let cost_stages = config.cost.stages.clone();
-    let budget = match &platform {
-        Platform::Aws(environment) => config.budget_for(environment),
-        // The demo company budgets its platform at USD 30,000 a month.
-        Platform::Demo => config
-            .cost
-            .budget
-            .or(Some(rust_decimal::Decimal::from(30_000))),
-    };
     let mut console = console(
         config,
         theme,
@@ -361,7 +445,6 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     );
     console.model.environments = environment_names;
     console.model.cost_stages = cost_stages;
-    console.model.budget = budget;
     console.environments = Some(Arc::new(environments));
     console.export_dir = Some(paths.state_dir.join("exports"));
     console.audit = match crate::audit::AuditLog::open(&audit_path) {
@@ -403,17 +486,13 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot read the spend: {e}"))?;
         let text = match format.as_str() {
             "csv" => report.csv(),
-            "json" => format!("{:#}\n", report.json()),
+            "json" => format!("{}\n", crate::text::json_pretty(&report.json())),
             _ => report.table(),
         };
-        let mut stdout = std::io::stdout().lock();
-        match stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-            _ => return Ok(ExitCode::SUCCESS),
-        }
+        let mut stdout = crate::term::stdout_output();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+        return Ok(ExitCode::SUCCESS);
     }
     if let Some(Command::Retry { target, yes, wait }) = &cli.command {
         let actor = crate::actor::Actor {
@@ -462,27 +541,33 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
             &target,
             confirm,
             wait,
-            &mut std::io::stdout(),
+            &mut crate::term::stdout_output(),
             &mut std::io::stderr(),
         ))?;
         return Ok(ExitCode::from(code));
     }
-    if let Some(Command::Status { json }) = cli.command {
-        let report = runtime.block_on(crate::status::collect(console.model, &console.sources));
+    if let (Some(Command::Status { json, .. }), Some((deadline, allowed))) =
+        (&cli.command, status_deadline)
+    {
+        let json = *json;
+        let report = runtime.block_on(crate::status::collect(
+            console.model,
+            &console.sources,
+            deadline.into(),
+            allowed,
+        ));
+        // Work still running past the deadline (a request that never ends, a blocking
+        // lookup) is left behind, not waited for.
+        runtime.shutdown_background();
         let text = if json {
-            format!("{:#}\n", report.json())
+            format!("{}\n", crate::text::json_pretty(&report.json()))
         } else {
             report.text()
         };
-        // A reader that stops early (`| head`) is not an error worth a panic.
-        let mut stdout = std::io::stdout().lock();
-        match stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-            _ => {}
-        }
+        // A reader that stops early (`| head`) changes nothing of what was found.
+        let mut stdout = crate::term::stdout_output();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
         return Ok(ExitCode::from(report.exit_code()));
     }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -496,7 +581,11 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     // The input thread blocks on the terminal; do not wait for it.
     runtime.shutdown_background();
     result?;
-    Ok(ExitCode::SUCCESS)
+    // Ended by a signal: 128 + its number, as a shell reports a process it ended.
+    Ok(match crate::term::signal_received() {
+        Some(signal) => ExitCode::from(128u8.saturating_add(signal)),
+        None => ExitCode::SUCCESS,
+    })
 }
 
 /// What the header says of an environment: the region its clients resolved, which is
@@ -505,6 +594,7 @@ fn header_of(
     environment: &EnvironmentConfig,
     read_only: bool,
     resolved_region: Option<String>,
+    budget: Option<rust_decimal::Decimal>,
 ) -> Environment {
     Environment {
         name: environment.name.clone(),
@@ -512,12 +602,17 @@ fn header_of(
         region: environment.region.clone().or(resolved_region),
         demo: false,
         read_only: environment.read_only.unwrap_or(read_only),
+        budget,
     }
 }
 
 /// The config's environments, for `:env NAME`.
 struct ConfiguredEnvironments {
+    /// The demo platform the console started on, to come back to.
+    demo: Option<(Environment, Sources)>,
     environments: Vec<EnvironmentConfig>,
+    /// The monthly budget of each environment, in the same order.
+    budgets: Vec<Option<rust_decimal::Decimal>>,
     /// The config's top-level `read_only`, for environments that do not say.
     read_only: bool,
     /// `--read-only` (Some(true)) or `--write` (Some(false)), which win over the config.
@@ -531,9 +626,23 @@ struct ConfiguredEnvironments {
 #[async_trait::async_trait]
 impl Environments for ConfiguredEnvironments {
     async fn open(&self, name: &str) -> Result<Opened, String> {
-        let Some(environment) = self.environments.iter().find(|e| e.name == name) else {
+        if let Some((environment, sources)) = &self.demo
+            && environment.name == name
+        {
+            return Ok(Opened {
+                environment: environment.clone(),
+                sources: sources.clone(),
+                theme: self
+                    .cli_theme
+                    .clone()
+                    .or_else(|| self.config_theme.clone())
+                    .unwrap_or_else(|| "default".to_string()),
+            });
+        }
+        let Some(index) = self.environments.iter().position(|e| e.name == name) else {
             return Err(format!("no environment `{name}` in the config"));
         };
+        let environment = &self.environments[index];
         tracing::info!(environment = %name, "switching environment");
         let connected = crate::aws::platform::sources(environment, &self.cache_dir).await;
         let theme = self
@@ -542,7 +651,12 @@ impl Environments for ConfiguredEnvironments {
             .or_else(|| environment.theme.clone())
             .or_else(|| self.config_theme.clone())
             .unwrap_or_else(|| "default".to_string());
-        let mut header = header_of(environment, self.read_only, connected.region);
+        let mut header = header_of(
+            environment,
+            self.read_only,
+            connected.region,
+            self.budgets[index],
+        );
         if let Some(flag) = self.read_only_flag {
             header.read_only = flag;
         }
@@ -665,21 +779,29 @@ fn show_audit(path: &std::path::Path, since: Option<&str>, json: bool) -> anyhow
         .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
     let trail = crate::audit::read(path, since)?;
     for problem in &trail.unreadable {
-        eprintln!("opsdeck audit: {}: {problem}", path.display());
+        let _ = writeln!(
+            crate::text::InertWriter::new(std::io::stderr()),
+            "opsdeck audit: {}: {problem}",
+            path.display()
+        );
     }
-    let mut stdout = std::io::stdout().lock();
-    let written = if json {
-        crate::audit::render_json(&trail.records, &mut stdout)
+    let mut stdout = crate::term::stdout_output();
+    if json {
+        crate::audit::render_json(&trail.records, &mut stdout)?;
     } else {
-        crate::audit::render_table(&trail.records, &mut stdout)
-    };
-    match written.and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(ExitCode::SUCCESS),
+        crate::audit::render_table(&trail.records, &mut stdout)?;
     }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
-fn print_info(paths: &Paths, config: Option<&std::path::Path>, theme: &str, no_color: bool) {
+fn print_info(
+    out: &mut dyn std::io::Write,
+    paths: &Paths,
+    config: Option<&std::path::Path>,
+    theme: &str,
+    no_color: bool,
+) -> std::io::Result<()> {
     let config_text = match config {
         Some(path) => path.display().to_string(),
         None => format!(
@@ -687,9 +809,10 @@ fn print_info(paths: &Paths, config: Option<&std::path::Path>, theme: &str, no_c
             paths.config_file.display()
         ),
     };
-    println!("opsdeck {}", env!("CARGO_PKG_VERSION"));
-    println!("config   {config_text}");
-    println!(
+    writeln!(out, "opsdeck {}", env!("CARGO_PKG_VERSION"))?;
+    writeln!(out, "config   {config_text}")?;
+    writeln!(
+        out,
         "theme    {theme}{} (user themes in {})",
         if no_color {
             ", without colour (NO_COLOR)"
@@ -697,8 +820,8 @@ fn print_info(paths: &Paths, config: Option<&std::path::Path>, theme: &str, no_c
             ""
         },
         paths.themes_dir.display()
-    );
-    println!("log      {}", paths.log_file.display());
-    println!("state    {}", paths.state_dir.display());
-    println!("cache    {}", paths.cache_dir.display());
+    )?;
+    writeln!(out, "log      {}", paths.log_file.display())?;
+    writeln!(out, "state    {}", paths.state_dir.display())?;
+    writeln!(out, "cache    {}", paths.cache_dir.display())
 }

@@ -6,11 +6,13 @@
 use std::io::{BufRead, IsTerminal as _, Write};
 
 use crate::actor::Actor;
+use crate::audit::Settled;
 use crate::domain::follow::{AfterAction, Followed, Seen};
 use crate::domain::{
     Action, ActionOutcome, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus,
 };
 use crate::source::SourceError;
+use crate::text::InertWriter;
 use crate::ui::text::{age, inert_line};
 
 /// Done: the action was carried out.
@@ -75,6 +77,10 @@ pub async fn retry(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
+    // Task ids, DAG ids, messages and SQL from the platform are formatted into every line:
+    // the lines themselves are made inert.
+    let (mut out, mut err) = (InertWriter::new(out), InertWriter::new(err));
+    let (out, err): (&mut dyn Write, &mut dyn Write) = (&mut out, &mut err);
     let plan = match plan(actor, target, out).await {
         Ok(plan) => plan,
         Err(message) => {
@@ -127,7 +133,8 @@ pub async fn retry(
     }
     // Before the call: an end dated after this is the retry's.
     let acted_at = actor.sources.clock.now();
-    match actor.perform(&plan.action).await {
+    let (result, audit_id) = actor.perform_recorded(&plan.action).await;
+    match result {
         Ok(outcome) => {
             write!(out, "✔ {}: {}", plan.action.summary(), outcome.message)?;
             if let Some(id) = &outcome.request_id {
@@ -137,7 +144,12 @@ pub async fn retry(
             match wait {
                 Some(wait) => {
                     let done = (&plan.action, &outcome, acted_at);
-                    follow(actor, done, wait, out, err).await
+                    let (code, ending) = follow(actor, done, wait, out, err).await?;
+                    // How it ended goes to the audit log beside the action.
+                    if let (Some(id), Some((settled, message))) = (&audit_id, ending) {
+                        actor.settled(id, settled, &message).await;
+                    }
+                    Ok(code)
                 }
                 None => Ok(EXIT_DONE),
             }
@@ -319,13 +331,14 @@ fn ran_before(task: &ReplicationTask) -> bool {
 /// Follows the item an action retried or created until it settles, saying each state it
 /// passes through: exit 0 when it recovered (or succeeded), 1 when it failed again,
 /// [`EXIT_UNSETTLED`] when the wait ran out first. Three failed looks in a row end the wait.
+/// With the exit code comes how it ended, for the audit log (none: nothing to follow).
 async fn follow(
     actor: &Actor,
     (action, outcome, acted_at): (&Action, &ActionOutcome, chrono::DateTime<chrono::Utc>),
     wait: Wait,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> std::io::Result<u8> {
+) -> std::io::Result<(u8, Option<(Settled, String)>)> {
     let Some(AfterAction {
         item,
         name,
@@ -337,7 +350,7 @@ async fn follow(
             "nothing to wait for: {} has no end to watch",
             action.summary()
         )?;
-        return Ok(EXIT_DONE);
+        return Ok((EXIT_DONE, None));
     };
     let sources = &actor.sources;
     let started = tokio::time::Instant::now();
@@ -379,8 +392,9 @@ async fn follow(
             Err(error) => {
                 failed_looks += 1;
                 if failed_looks >= 3 {
-                    writeln!(err, "✖ cannot follow {}: {error}", inert_line(&name))?;
-                    return Ok(EXIT_UNSETTLED);
+                    let message = format!("cannot follow {name}: {error}");
+                    writeln!(err, "✖ {}", inert_line(&message))?;
+                    return Ok((EXIT_UNSETTLED, Some((Settled::NotSettled, message))));
                 }
             }
             Ok((seen, state)) => {
@@ -390,26 +404,25 @@ async fn follow(
                     last = state;
                 }
                 if let Some(ok) = watch.observe(seen, sources.clock.now()) {
-                    let how = watch.ending(seen, ok);
+                    let message = format!("{name} {}", watch.ending(seen, ok));
+                    let ending = Some((Settled::of(Some(ok)), message.clone()));
                     return if ok {
-                        writeln!(out, "✔ {} {how}", inert_line(&name))?;
-                        Ok(EXIT_DONE)
+                        writeln!(out, "✔ {}", inert_line(&message))?;
+                        Ok((EXIT_DONE, ending))
                     } else {
-                        writeln!(err, "✖ {} {how}", inert_line(&name))?;
-                        Ok(EXIT_FAILED)
+                        writeln!(err, "✖ {}", inert_line(&message))?;
+                        Ok((EXIT_FAILED, ending))
                     };
                 }
             }
         }
         if started.elapsed() >= wait.limit {
-            writeln!(
-                err,
-                "opsdeck retry: {} has not settled after {} (last: {}); it goes on",
-                inert_line(&name),
+            let message = format!(
+                "{name} has not settled after {} (last: {last}); it goes on",
                 age(wait.limit),
-                inert_line(&last)
-            )?;
-            return Ok(EXIT_UNSETTLED);
+            );
+            writeln!(err, "opsdeck retry: {}", inert_line(&message))?;
+            return Ok((EXIT_UNSETTLED, Some((Settled::NotSettled, message))));
         }
     }
 }

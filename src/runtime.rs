@@ -92,9 +92,21 @@ where
         interface: Interface::Tui,
     };
     let mut actor = actor_of(&sources, &model.environment);
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    spawn_input(tx.clone());
-    spawn_signals(tx.clone());
+    // The terminal and signals outlive environments; everything an environment runs
+    // (pollers, ticks of its clock, detail fetches, actions, watchers, the cost review)
+    // answers on its session's channel, which a switch replaces: a late answer of the old
+    // environment finds its channel closed and never reaches the new one's panes.
+    let (main_tx, main_rx) = mpsc::unbounded_channel::<Msg>();
+    let (mut tx, session_rx) = mpsc::unbounded_channel::<Msg>();
+    let mut inbox = Inbox {
+        main: main_rx,
+        session: session_rx,
+    };
+    // Environments open beside the loop: keys and drawing go on meanwhile.
+    let (opened_tx, mut opened_rx) = mpsc::unbounded_channel::<(u64, Result<Opened, String>)>();
+    let mut opening = 0u64;
+    spawn_input(main_tx.clone());
+    spawn_signals(main_tx.clone());
     let mut ticks = spawn_ticks(tx.clone(), sources.clone());
     let mut pollers = spawn_pollers(&sources, &cadences, &tx, model.tab.source());
     let mut watchers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
@@ -121,31 +133,68 @@ where
     let mut screen = Screen::default();
     screen.draw(terminal, &model, &theme)?;
     let mut last_frame = Instant::now();
-    while let Some(first) = rx.recv().await {
-        let mut effects = update(&mut model, first);
+    loop {
+        let mut effects = tokio::select! {
+            msg = inbox.recv() => match msg {
+                Some(msg) => update(&mut model, msg),
+                None => break,
+            },
+            Some((request, opened)) = opened_rx.recv() => {
+                // Only the last `:env` asked counts.
+                if request != opening {
+                    continue;
+                }
+                match opened {
+                    Err(error) => update(&mut model, Msg::EnvironmentSwitched(Err(error))),
+                    Ok(opened) => {
+                        // Stop the old environment's work and close its channel first.
+                        drop(pollers);
+                        ticks.abort();
+                        for watcher in watchers.drain(..) {
+                            watcher.abort();
+                        }
+                        let (session_tx, session_rx) = mpsc::unbounded_channel::<Msg>();
+                        tx = session_tx;
+                        inbox.session = session_rx;
+                        sources = opened.sources;
+                        actor = actor_of(&sources, &opened.environment);
+                        if opened.theme != model.theme_name
+                            && let Ok(loaded) = load_theme(&opened.theme)
+                        {
+                            theme = loaded;
+                            update(&mut model, Msg::ThemeLoaded(Ok(opened.theme)));
+                        }
+                        ticks = spawn_ticks(tx.clone(), sources.clone());
+                        pollers = spawn_pollers(&sources, &cadences, &tx, model.tab.source());
+                        // After the theme: its notice names the environment.
+                        update(&mut model, Msg::EnvironmentSwitched(Ok(opened.environment)))
+                    }
+                }
+            }
+        };
         let mut applied = 1;
         // Coalesce: apply what is already queued, and wait out the rest of a frame.
         let frame_due = last_frame + FRAME;
         loop {
-            match rx.try_recv() {
-                Ok(msg) if applied < BATCH => {
+            match inbox.try_recv() {
+                Some(msg) if applied < BATCH => {
                     effects.extend(update(&mut model, msg));
                     applied += 1;
                 }
-                Ok(msg) => {
+                Some(msg) => {
                     effects.extend(update(&mut model, msg));
                     break;
                 }
-                Err(_) if Instant::now() < frame_due => {
+                None if Instant::now() < frame_due => {
                     tokio::select! {
-                        msg = rx.recv() => match msg {
+                        msg = inbox.recv() => match msg {
                             Some(msg) => { effects.extend(update(&mut model, msg)); applied += 1; }
                             None => break,
                         },
                         _ = tokio::time::sleep_until(frame_due) => break,
                     }
                 }
-                Err(_) => break,
+                None => break,
             }
         }
         for effect in effects {
@@ -190,49 +239,21 @@ where
                     update(&mut model, Msg::ThemeLoaded(msg));
                 }
                 Effect::SwitchEnvironment(name) => {
-                    let opened = match &environments {
-                        Some(environments) => environments.open(&name).await,
-                        None => Err("this console has no environments to switch to".into()),
-                    };
-                    let opened = match opened {
-                        Ok(opened) => opened,
-                        Err(error) => {
-                            update(&mut model, Msg::EnvironmentSwitched(Err(error)));
-                            continue;
+                    opening += 1;
+                    match &environments {
+                        Some(environments) => {
+                            let (environments, opened_tx) =
+                                (environments.clone(), opened_tx.clone());
+                            let request = opening;
+                            tokio::spawn(async move {
+                                let opened = environments.open(&name).await;
+                                let _ = opened_tx.send((request, opened));
+                            });
                         }
-                    };
-                    // Stop the old environment's work first: a poll answer still queued
-                    // or on its way must not land in the new environment's panes.
-                    drop(pollers);
-                    ticks.abort();
-                    for watcher in watchers.drain(..) {
-                        watcher.abort();
-                    }
-                    let mut kept = Vec::new();
-                    while let Ok(msg) = rx.try_recv() {
-                        if !matches!(
-                            msg,
-                            Msg::FetchStarted(_)
-                                | Msg::Fetched { .. }
-                                | Msg::DetailFetched(_)
-                                | Msg::StatementProgress { .. }
-                        ) {
-                            kept.push(msg);
+                        None => {
+                            let error = "this console has no environments to switch to";
+                            update(&mut model, Msg::EnvironmentSwitched(Err(error.into())));
                         }
-                    }
-                    sources = opened.sources;
-                    actor = actor_of(&sources, &opened.environment);
-                    update(&mut model, Msg::EnvironmentSwitched(Ok(opened.environment)));
-                    if opened.theme != model.theme_name
-                        && let Ok(loaded) = load_theme(&opened.theme)
-                    {
-                        theme = loaded;
-                        model.theme_name = opened.theme;
-                    }
-                    ticks = spawn_ticks(tx.clone(), sources.clone());
-                    pollers = spawn_pollers(&sources, &cadences, &tx, model.tab.source());
-                    for msg in kept {
-                        let _ = tx.send(msg);
                     }
                 }
                 Effect::PreviewClear {
@@ -255,14 +276,31 @@ where
                     for action in actions {
                         let (tx, actor) = (tx.clone(), actor.clone());
                         tokio::spawn(async move {
-                            let result = actor.perform(&action).await;
-                            let _ = tx.send(Msg::ActionDone { action, result });
+                            let (result, recorded) = actor.perform_recorded(&action).await;
+                            let recorded = recorded.map(|id| id.0);
+                            let _ = tx.send(Msg::ActionDone {
+                                action,
+                                result,
+                                recorded,
+                            });
                         });
                     }
                 }
                 Effect::WatchStatement(statement) => {
                     watchers.retain(|w| !w.is_finished());
                     watchers.push(spawn_watch(tx.clone(), sources.clone(), statement));
+                }
+                Effect::RecordSettled {
+                    recorded,
+                    ok,
+                    message,
+                } => {
+                    let actor = actor.clone();
+                    tokio::spawn(async move {
+                        let id = crate::audit::AuditId(recorded);
+                        let settled = crate::audit::Settled::of(ok);
+                        actor.settled(&id, settled, &message).await;
+                    });
                 }
                 Effect::Refuse { action, reason } => {
                     let actor = actor.clone();
@@ -289,6 +327,31 @@ where
         last_frame = Instant::now();
     }
     Ok(())
+}
+
+/// Where the loop's messages come from: the terminal and signals, and the current
+/// environment's session.
+struct Inbox {
+    main: mpsc::UnboundedReceiver<Msg>,
+    session: mpsc::UnboundedReceiver<Msg>,
+}
+
+impl Inbox {
+    /// The next message of either channel.
+    async fn recv(&mut self) -> Option<Msg> {
+        tokio::select! {
+            msg = self.main.recv() => msg,
+            Some(msg) = self.session.recv() => Some(msg),
+        }
+    }
+
+    /// A message already queued, the terminal's first.
+    fn try_recv(&mut self) -> Option<Msg> {
+        self.main
+            .try_recv()
+            .ok()
+            .or_else(|| self.session.try_recv().ok())
+    }
 }
 
 /// Asks the cost review's question: the breakdown with the period before, this month's
@@ -447,12 +510,13 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
             tracing::warn!("cannot install signal handlers");
             return;
         };
-        let name = tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = hup.recv() => "SIGHUP",
-            _ = int.recv() => "SIGINT",
+        let (name, number) = tokio::select! {
+            _ = term.recv() => ("SIGTERM", 15),
+            _ = hup.recv() => ("SIGHUP", 1),
+            _ = int.recv() => ("SIGINT", 2),
         };
         tracing::info!(signal = name, "quitting on signal");
+        crate::term::note_signal(number);
         let _ = tx.send(Msg::Quit);
     });
 }
@@ -575,6 +639,7 @@ mod tests {
                 region: None,
                 demo: true,
                 read_only: false,
+                budget: None,
             },
             keymap: Keymap::default(),
             pipelines: Vec::new(),

@@ -3,6 +3,7 @@
 //! exactly as the console would, so the counts and the failing items are the Overview's.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -19,7 +20,12 @@ use crate::ui::text::inert_line;
 /// What `status` found, and the exit code it means.
 pub struct StatusReport {
     model: Model,
+    /// The sources that had not answered when the deadline came.
+    late: Vec<SourceKind>,
 }
+
+/// How long `status` waits for its sources when `--timeout` does not say.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Every source healthy.
 pub const EXIT_HEALTHY: u8 = 0;
@@ -35,13 +41,38 @@ const COUNTED: [Health; 4] = [
     Health::Ok,
 ];
 
-/// Reads every source of `sources` concurrently into `model`.
-pub async fn collect(mut model: Model, sources: &Sources) -> StatusReport {
+/// Reads every source of `sources` concurrently into `model`, each until `deadline`: a
+/// source that has not answered by then is reported as not read in time (`allowed` is
+/// the time it had, for the message).
+pub async fn collect(
+    mut model: Model,
+    sources: &Sources,
+    deadline: tokio::time::Instant,
+    allowed: Duration,
+) -> StatusReport {
+    let mut late = Vec::new();
+    let in_time = |kind: SourceKind| async move {
+        tokio::time::timeout_at(deadline, fetch(kind, sources))
+            .await
+            .map_err(|_| kind)
+    };
     let (tasks, runs, queries, spend) = tokio::join!(
-        fetch(SourceKind::Replication, sources),
-        fetch(SourceKind::Workflow, sources),
-        fetch(SourceKind::Warehouse, sources),
-        fetch(SourceKind::Cost, sources),
+        in_time(SourceKind::Replication),
+        in_time(SourceKind::Workflow),
+        in_time(SourceKind::Warehouse),
+        in_time(SourceKind::Cost),
+    );
+    let mut on_time = |answer: Result<Result<_, SourceError>, SourceKind>| {
+        answer.unwrap_or_else(|kind| {
+            late.push(kind);
+            Err(not_in_time(kind, allowed))
+        })
+    };
+    let (tasks, runs, queries, spend) = (
+        on_time(tasks),
+        on_time(runs),
+        on_time(queries),
+        on_time(spend),
     );
     let now = Utc::now();
     for (kind, result) in [
@@ -59,7 +90,20 @@ pub async fn collect(mut model: Model, sources: &Sources) -> StatusReport {
             },
         );
     }
-    StatusReport { model }
+    StatusReport { model, late }
+}
+
+/// The error of a source that had not answered by the deadline.
+fn not_in_time(kind: SourceKind, allowed: Duration) -> SourceError {
+    SourceError::new(
+        ErrorKind::Unreachable,
+        format!(
+            "{}: not read in time (no answer within {})",
+            kind.service_name(),
+            crate::ui::text::age(allowed)
+        ),
+    )
+    .with_hint("check the network or the service, or give it longer with `status --timeout 60s`")
 }
 
 impl StatusReport {
@@ -102,14 +146,29 @@ impl StatusReport {
         failing
     }
 
+    /// The configured sources that could not be read (in time or at all).
+    fn unread(&self) -> Vec<SourceKind> {
+        SourceKind::ALL
+            .into_iter()
+            .filter(|kind| {
+                self.error(*kind)
+                    .is_some_and(|e| e.kind != ErrorKind::NotConfigured)
+            })
+            .collect()
+    }
+
+    /// Whether no source at all was read: every one failed, was late, or is not
+    /// configured.
+    fn nothing_read(&self) -> bool {
+        SourceKind::ALL
+            .iter()
+            .all(|kind| self.error(*kind).is_some())
+    }
+
     /// 2 if a configured source could not be read, else 1 if anything is failed or
     /// degraded, else 0.
     pub fn exit_code(&self) -> u8 {
-        let unreadable = SourceKind::ALL.iter().any(|kind| {
-            self.error(*kind)
-                .is_some_and(|e| e.kind != ErrorKind::NotConfigured)
-        });
-        if unreadable {
+        if !self.unread().is_empty() {
             EXIT_UNREADABLE
         } else if self.model.failures.is_empty() {
             EXIT_HEALTHY
@@ -153,7 +212,17 @@ impl StatusReport {
             out.push('\n');
         }
         let failing = self.failing();
-        if failing.is_empty() {
+        let unread: Vec<&str> = self.unread().iter().map(|k| k.service_name()).collect();
+        if self.nothing_read() {
+            // No answer is no news: "nothing is failing" would claim what was not seen.
+            out.push_str("\nnothing could be read from any source\n");
+        } else if failing.is_empty() && !unread.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nnothing is failing in what could be read; not read: {}",
+                unread.join(", ")
+            );
+        } else if failing.is_empty() {
             out.push_str("\nnothing is failing\n");
         } else {
             let _ = writeln!(out, "\nfailing now ({}):", failing.len());
@@ -198,8 +267,13 @@ impl StatusReport {
             .map(|kind| {
                 let mut entry = json!({});
                 if let Some(error) = self.error(*kind) {
+                    let error_kind = if self.late.contains(kind) {
+                        "timeout".to_string()
+                    } else {
+                        format!("{:?}", error.kind).to_lowercase()
+                    };
                     entry["error"] = json!({
-                        "kind": format!("{:?}", error.kind).to_lowercase(),
+                        "kind": error_kind,
                         "message": error.message,
                         "hint": error.hint,
                     });
@@ -254,6 +328,7 @@ impl StatusReport {
             "region": m.environment.region,
             "generated_at": m.now.to_rfc3339(),
             "exit_code": self.exit_code(),
+            "nothing_read": self.nothing_read(),
             "sources": sources,
             "failing": failing,
         })

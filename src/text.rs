@@ -160,17 +160,81 @@ pub fn pad_left(s: &str, columns: usize) -> String {
     out
 }
 
+/// A writer that lets text through only as [`inert`] makes it, line by line: the way every
+/// subcommand writes to standard output and standard error, so a remote string formatted
+/// into any message, table or progress line cannot reach the terminal raw. Line breaks are
+/// kept; a partial line waits for its end or for `flush` (a prompt).
+pub struct InertWriter<W: io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: io::Write> InertWriter<W> {
+    /// Wraps a writer.
+    pub fn new(inner: W) -> Self {
+        InertWriter {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Writes out `pending[..end]`, made inert, and keeps the rest.
+    fn emit(&mut self, end: usize) -> io::Result<()> {
+        let chunk: Vec<u8> = self.pending.drain(..end).collect();
+        let text = String::from_utf8_lossy(&chunk);
+        let mut lines = text.split('\n').peekable();
+        while let Some(line) = lines.next() {
+            self.inner.write_all(inert(line).as_bytes())?;
+            if lines.peek().is_some() {
+                self.inner.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: io::Write> io::Write for InertWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if let Some(last) = self.pending.iter().rposition(|&b| b == b'\n') {
+            self.emit(last + 1)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // A character cut by the buffer's end waits for its other bytes.
+        let end = match std::str::from_utf8(&self.pending) {
+            Ok(_) => self.pending.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => self.pending.len(),
+        };
+        self.emit(end)?;
+        self.inner.flush()
+    }
+}
+
+impl<W: io::Write> Drop for InertWriter<W> {
+    fn drop(&mut self) {
+        let end = self.pending.len();
+        let _ = self.emit(end);
+        let _ = self.inner.flush();
+    }
+}
+
 /// Writes a JSON value indented, with every character that [`is_unsafe`] escaped as
 /// `\uXXXX` (serde_json escapes C0 controls only), so JSON printed on a terminal is inert
 /// while a JSON reader gets the text back exactly.
-pub fn write_json_pretty<W: io::Write>(out: W, value: &serde_json::Value) -> io::Result<()> {
-    use serde::Serialize;
+pub fn write_json_pretty<W: io::Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, InertJson::default());
     value.serialize(&mut serializer).map_err(io::Error::other)
 }
 
 /// A JSON value as indented text with unsafe characters escaped (see [`write_json_pretty`]).
-pub fn json_pretty(value: &serde_json::Value) -> String {
+pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::new();
     write_json_pretty(&mut out, value).expect("writing JSON to memory");
     String::from_utf8(out).expect("serde_json writes UTF-8")
@@ -281,6 +345,29 @@ mod tests {
         let hostile = "\x1b[2J\x1b]0;t\x07\u{9b}1m\u{85}\u{202e}\x00\x7f\x1bP1;2q\x1b\\ok";
         assert!(!inert(hostile).chars().any(is_unsafe));
         assert!(inert(hostile).ends_with("ok"));
+    }
+
+    #[test]
+    fn the_inert_writer_cleans_every_line_and_keeps_line_breaks() {
+        use std::io::Write;
+        let mut out = Vec::new();
+        {
+            let mut w = InertWriter::new(&mut out);
+            write!(w, "✔ start \x1b]0;owned\x07task: ").unwrap();
+            write!(w, "\x1b[31mred\x1b[0m\nnext \u{9b}2J").unwrap();
+            w.write_all("line \u{202e}\n数".as_bytes()).unwrap();
+            // A wide character cut between two writes stays whole.
+            let bytes = "据\n".as_bytes();
+            w.write_all(&bytes[..1]).unwrap();
+            w.flush().unwrap();
+            w.write_all(&bytes[1..]).unwrap();
+            write!(w, "Go ahead? [y/N] ").unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "✔ start task: red\nnext line \u{fffd}\n数据\nGo ahead? [y/N] "
+        );
     }
 
     #[test]

@@ -95,6 +95,7 @@ fn confirmed_failed_and_refused_actions_are_recorded() {
             AuditEntry::Request(_) => "request",
             AuditEntry::Outcome { .. } => "outcome",
             AuditEntry::Refused { .. } => "refused",
+            AuditEntry::Settled { .. } => "settled",
         })
         .collect();
     assert_eq!(

@@ -58,7 +58,7 @@ fn full_file_sets_every_key() {
     assert_eq!(
         config.keys,
         vec![
-            (Action::Quit, vec![Key::char('x')]),
+            (Action::Quit, vec![Key::char('Q')]),
             (
                 Action::Refresh,
                 vec![Key::ctrl('r'), Key::plain(KeyCode::F(5))]
@@ -95,7 +95,7 @@ fn full_file_sets_every_key() {
 fn full_file_keys_feed_the_keymap() {
     let config = Config::load(&fixture("full.toml")).unwrap_or_else(|e| panic!("{e}"));
     let keymap = Keymap::with_overrides(&config.keys);
-    assert_eq!(keymap.action(Key::char('x')), Some(Action::Quit));
+    assert_eq!(keymap.action(Key::char('Q')), Some(Action::Quit));
     assert_eq!(keymap.action(Key::char('q')), None);
     assert_eq!(
         keymap.action(Key::plain(KeyCode::F(5))),
@@ -176,7 +176,7 @@ fn bad_value_type() {
         error_of("bad-value-type.toml"),
         format!(
             "{}:2: bad value for `polling.replication`: expected a whole number of seconds \
-             (1 or more), found \"fast\"",
+             from 1 to 604800 (a week), found \"fast\"",
             path.display()
         )
     );
@@ -189,7 +189,7 @@ fn zero_interval() {
         error_of("zero-interval.toml"),
         format!(
             "{}:3: bad value for `polling.visible`: expected a whole number of seconds \
-             (1 or more), found 0",
+             from 1 to 604800 (a week), found 0",
             path.display()
         )
     );
@@ -283,7 +283,7 @@ fn parse_names_the_origin_it_is_given() {
         error.map(|e| e.to_string()).as_deref(),
         Some(
             "config.toml:2: bad value for `polling.cost`: expected a whole number of seconds \
-             (1 or more), found 0"
+             from 1 to 604800 (a week), found 0"
         )
     );
 }
@@ -598,4 +598,58 @@ fn a_pipeline_stage_names_an_existing_cost_stage() {
         demo.pipelines[0].stages[0].cost.as_deref(),
         Some("migration")
     );
+}
+
+#[test]
+fn a_key_taken_from_an_action_that_keeps_it_is_named() {
+    let path = fixture("key-bound-twice.toml");
+    assert_eq!(
+        error_of("key-bound-twice.toml"),
+        format!(
+            "{}:5: key `r` is bound to both `retry` (its default key) and `quit` in [keys]; \
+             give `retry` another key, or `retry = []` to unbind it",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn a_default_key_is_free_once_its_action_moves() {
+    let config = Config::parse(
+        "[keys]\nquit = \"r\"\nretry = \"R\"\n",
+        Path::new("config.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let keymap = Keymap::with_overrides(&config.keys);
+    assert_eq!(keymap.action(Key::char('r')), Some(Action::Quit));
+    assert_eq!(keymap.action(Key::char('R')), Some(Action::Retry));
+}
+
+#[test]
+fn an_interval_past_a_week_is_refused_before_it_reaches_a_clock() {
+    let path = fixture("huge-interval.toml");
+    assert_eq!(
+        error_of("huge-interval.toml"),
+        format!(
+            "{}:3: bad value for `polling.replication`: expected a whole number of seconds \
+             from 1 to 604800 (a week), found 9223372036854775807",
+            path.display()
+        )
+    );
+    for field in [
+        "replication",
+        "workflow",
+        "warehouse",
+        "cost",
+        "visible",
+        "max_backoff",
+    ] {
+        let week = format!("[polling]\n{field} = 604800\n");
+        assert!(Config::parse(&week, Path::new("c.toml")).is_ok(), "{field}");
+        let more = format!("[polling]\n{field} = 604801\n");
+        assert!(
+            Config::parse(&more, Path::new("c.toml")).is_err(),
+            "{field}"
+        );
+    }
 }

@@ -342,7 +342,11 @@ fn status_says_the_month_to_date_of_the_cost_report() {
         .enable_all()
         .build()
         .unwrap();
-    let status = runtime.block_on(opsdeck::status::collect(model, &platform.sources()));
+    let allowed = std::time::Duration::from_secs(15);
+    let status = runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + allowed;
+        opsdeck::status::collect(model, &platform.sources(), deadline, allowed).await
+    });
     let json = status.json();
     let mtd = &json["sources"]["cost"]["month_to_date"];
     let report = october(CostRequest {

@@ -236,10 +236,11 @@ fn visits_every_tab_opens_details_filters_and_quits() {
 }
 
 /// SIGTERM, SIGHUP (the SSH link dropped) and SIGINT all end the console through its
-/// normal exit, so the terminal is restored.
+/// normal exit, so the terminal is restored, and the exit code is 128 + the signal's
+/// number, as shells expect of a process a signal ended.
 #[test]
 fn signals_restore_the_terminal() {
-    for signal in ["TERM", "HUP", "INT"] {
+    for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
         let mut s = Session::start(&format!("sig{signal}"), &["--demo"], 80, 24);
         s.wait_for("failing now");
         let pid = s.child.process_id().expect("a pid");
@@ -249,7 +250,11 @@ fn signals_restore_the_terminal() {
             .unwrap();
         assert!(killed.success());
         let status = s.wait_exit();
-        assert!(status.success(), "SIG{signal}: exit status {status:?}");
+        assert_eq!(
+            status.exit_code(),
+            code,
+            "SIG{signal}: exit status {status:?}"
+        );
         s.assert_terminal_restored();
     }
 }
@@ -367,4 +372,92 @@ fn read_only_console_sends_no_mutating_request() {
     assert!(s.wait_exit().success());
     s.assert_terminal_restored();
     common::recording::assert_read_only(&seen.lock().unwrap());
+}
+
+#[test]
+fn an_environment_switch_resets_the_cost_tab_and_the_demo_can_be_opened_again() {
+    let (url, _seen) = common::recording::endpoint();
+    let config = std::env::temp_dir().join(format!("opsdeck-pty-envs-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        "[[environment]]\nname = \"prod\"\nregion = \"eu-west-1\"\n[environment.dms]\n",
+    )
+    .unwrap();
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_MAX_ATTEMPTS", "1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let config_arg = config.to_string_lossy().into_owned();
+    let mut s = Session::start_with(
+        "envs",
+        &["--demo", "--seed", "7", "--config", &config_arg],
+        &vars,
+        120,
+        36,
+    );
+    s.wait_for("DEMO");
+    s.send("5");
+    s.wait_for("Amazon Redshift");
+    s.send(":env prod\r");
+    let screen = s.wait_for("env prod");
+    assert!(!screen.contains("DEMO"), "{screen}");
+    // The demo's breakdown is gone: prod's Cost Explorer answers (here, a refusal) fill
+    // the tab.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let screen = s.contents();
+        if !screen.contains("Amazon Redshift") && screen.contains("AccessDenied") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Cost tab still shows the demo's spend, or no error:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.send(":env demo\r");
+    s.wait_for("DEMO");
+    s.wait_for("Amazon Redshift");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let _ = std::fs::remove_file(config);
+}
+
+/// Inputs that used to abort the process (an allocation of 99 999 999 999 rows) or panic
+/// it (an interval that overflows the clock) are refused before the terminal is touched:
+/// the message is on the normal screen, in cooked mode, and no escape sequence was sent.
+#[test]
+fn inputs_out_of_bounds_are_refused_before_the_terminal_is_touched() {
+    let interval = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config/huge-interval.toml");
+    let interval = interval.to_str().unwrap();
+    for (name, args, message) in [
+        (
+            "rows",
+            vec!["--demo", "--demo-rows", "99999999999"],
+            "is not a number of rows from 1 to 100000",
+        ),
+        (
+            "interval",
+            vec!["--demo", "--config", interval],
+            "expected a whole number of seconds from 1 to 604800",
+        ),
+    ] {
+        let mut s = Session::start(&format!("bounds-{name}"), &args, 80, 24);
+        let status = s.wait_exit();
+        assert_eq!(status.exit_code(), 2, "{name}: {status:?}");
+        let screen = s.wait_for(message);
+        assert!(
+            !s.screen.lock().unwrap().screen().alternate_screen(),
+            "{name}"
+        );
+        let raw = s.raw.lock().unwrap();
+        assert!(
+            !String::from_utf8_lossy(&raw).contains("\x1b[?1049h"),
+            "{name}: entered the alternate screen:\n{screen}"
+        );
+    }
 }

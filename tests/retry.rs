@@ -246,6 +246,22 @@ fn wait_follows_the_retried_item_until_it_settles() {
     );
     assert!(stdout.contains(&format!("  {task}: running")), "{stdout}");
     assert!(stdout.contains(&format!("✔ {task} recovered")), "{stdout}");
+    // The audit log has how it ended beside the action.
+    let records = audit(&home);
+    let start = records
+        .iter()
+        .rev()
+        .find(|r| r["what"] == "start-replication-task" && r["ending"] == "succeeded")
+        .expect("the start is recorded");
+    assert_eq!(start["settled"], "recovered", "{start:#}");
+    assert!(
+        start["settled_message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("{task} recovered"))),
+        "{start:#}"
+    );
+    let table = text(&opsdeck(&home, &["audit"], &[]).stdout);
+    assert!(table.contains("then recovered:"), "{table}");
 
     // A cleared run settles one way or the other within the wait: recovered, or failed
     // again when its cause (a DMS load this process did not retry) is still there.
@@ -270,6 +286,14 @@ fn wait_follows_the_retried_item_until_it_settles() {
         ),
         other => panic!("the run did not settle ({other:?}): {stdout}{stderr}"),
     }
+    let records = audit(&home);
+    let clear = records.last().expect("the clear is recorded");
+    let expected = if output.status.code() == Some(0) {
+        "recovered"
+    } else {
+        "failed_again"
+    };
+    assert_eq!(clear["settled"], expected, "{clear:#}");
 
     // No time to wait is refused by the command line.
     let output = opsdeck(

@@ -44,6 +44,57 @@ pub(crate) fn http_error(
     }
 }
 
+/// A success answer whose body cannot be what was asked for: empty or cut off (`Null`:
+/// the body was empty or its reading failed), or text that is not JSON (the transports
+/// keep such a body as a string). `None` for a JSON body, which the reader then checks.
+pub(crate) fn unreadable_answer(body: &Value, request: &ApiRequest) -> Option<SourceError> {
+    let asked = request.describe();
+    let cut_short = |what: String| {
+        SourceError::new(
+            ErrorKind::BadResponse,
+            format!("Airflow: answer cut short: {asked} {what}"),
+        )
+        .with_hint(
+            "the connection dropped mid-answer, on the network or at a proxy: opsdeck asks again",
+        )
+    };
+    match body {
+        Value::Null => Some(cut_short(
+            "answered with an empty or incomplete body".into(),
+        )),
+        Value::String(text) => Some(match serde_json::from_str::<Value>(text) {
+            Err(e) if e.is_eof() => cut_short(format!(
+                "answered JSON that stops after {} bytes",
+                text.len()
+            )),
+            _ => SourceError::new(
+                ErrorKind::BadResponse,
+                format!(
+                    "Airflow: malformed answer: {asked} answered text that is not JSON: `{}`",
+                    quote(text)
+                ),
+            )
+            .with_hint(
+                "check `url` or `mwaa` in [environment.airflow]: something other than \
+                 Airflow's API may answer there, such as a login page or a proxy",
+            ),
+        }),
+        _ => None,
+    }
+}
+
+/// How much of an unreadable body a message quotes.
+const QUOTED: usize = 40;
+
+/// The start of a remote text, inert and on one line.
+fn quote(text: &str) -> String {
+    let line = crate::text::inert_line(text);
+    match line.char_indices().nth(QUOTED) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
 /// Airflow's message in an error body: FastAPI's `detail` (a string, or a list of
 /// validation errors) in Airflow 3, connexion's `title`/`detail` in Airflow 2, or the body
 /// itself when it is text.
@@ -141,6 +192,31 @@ mod tests {
         let e = http_error(422, &Value::Null, &list(), "");
         assert_eq!(e.kind, ErrorKind::Rejected);
         assert_eq!(e.message, "Airflow: POST /dags/~/dagRuns/list answered 422");
+    }
+
+    #[test]
+    fn bodies_that_cannot_be_read_say_what_happened() {
+        let dags = ApiRequest::get("/dags");
+        let e = unreadable_answer(&Value::Null, &dags).unwrap();
+        assert_eq!(e.kind, ErrorKind::BadResponse);
+        assert_eq!(
+            e.message,
+            "Airflow: answer cut short: GET /dags answered with an empty or incomplete body"
+        );
+        assert!(e.hint.unwrap().contains("dropped mid-answer"));
+        let e = unreadable_answer(&json!(r#"{"dags": [{"dag_id": "a"#), &dags).unwrap();
+        assert_eq!(
+            e.message,
+            "Airflow: answer cut short: GET /dags answered JSON that stops after 23 bytes"
+        );
+        let e = unreadable_answer(&json!("<html>\u{1b}[31mSign in</html>"), &dags).unwrap();
+        assert_eq!(
+            e.message,
+            "Airflow: malformed answer: GET /dags answered text that is not JSON: \
+             `<html>Sign in</html>`"
+        );
+        assert!(e.hint.unwrap().contains("[environment.airflow]"));
+        assert!(unreadable_answer(&json!({"dags": []}), &dags).is_none());
     }
 
     #[test]

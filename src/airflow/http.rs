@@ -133,10 +133,13 @@ impl HttpTransport {
         }
         let request = ApiRequest::post("/auth/token", Value::Null);
         if (200..300).contains(&status) {
-            return Err(SourceError::new(
-                ErrorKind::BadResponse,
-                "Airflow: /auth/token answered without an access_token",
-            ));
+            return Err(super::error::unreadable_answer(&body, &request).unwrap_or_else(|| {
+                SourceError::new(
+                    ErrorKind::BadResponse,
+                    "Airflow: malformed answer: POST /auth/token answered JSON without an access_token",
+                )
+                .with_hint("check `url` in [environment.airflow]: it should be Airflow 3's api-server, which signs in at /auth/token")
+            }));
         }
         let mut error = http_error(status, &body, &request, &self.access_hint());
         if matches!(status, 400 | 401 | 403) {

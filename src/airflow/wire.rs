@@ -77,6 +77,9 @@ pub(super) fn read<T: for<'de> Deserialize<'de>>(
     body: Value,
     request: &ApiRequest,
 ) -> SourceResult<T> {
+    if let Some(error) = super::error::unreadable_answer(&body, request) {
+        return Err(error);
+    }
     serde_path_to_error::deserialize(body).map_err(|e| {
         SourceError::new(
             ErrorKind::BadResponse,

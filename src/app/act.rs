@@ -856,6 +856,7 @@ pub(super) fn done(
     model: &mut Model,
     action: Action,
     result: Result<ActionOutcome, SourceError>,
+    recorded: Option<String>,
 ) -> Vec<Effect> {
     model.in_flight.remove(&action.item_key());
     let kind = match &action {
@@ -885,6 +886,7 @@ pub(super) fn done(
                             of_query,
                             statement: id.clone(),
                             progress: None,
+                            recorded: recorded.clone(),
                         });
                         effects.push(Effect::WatchStatement(id));
                         None
@@ -901,6 +903,7 @@ pub(super) fn done(
                         watch: next.watch,
                         item,
                         until: model.now + Duration::minutes(FOLLOW_MINUTES),
+                        recorded,
                     });
                 }
             }
@@ -928,14 +931,25 @@ pub(super) fn done(
     effects
 }
 
-/// After new data: a followed item that settled says how it ended.
-pub(super) fn settle(model: &mut Model) {
+/// After new data: a followed item that settled says how it ended, and the audit log
+/// records it beside the action.
+pub(super) fn settle(model: &mut Model) -> Vec<Effect> {
     if model.following.is_empty() {
-        return;
+        return Vec::new();
     }
     let now = model.now;
     let mut said = Vec::new();
     let mut kept = Vec::new();
+    let mut effects = Vec::new();
+    let mut record = |follow: &Follow, ok: Option<bool>, message: &str| {
+        if let Some(recorded) = &follow.recorded {
+            effects.push(Effect::RecordSettled {
+                recorded: recorded.clone(),
+                ok,
+                message: message.to_string(),
+            });
+        }
+    };
     for mut follow in std::mem::take(&mut model.following) {
         let seen = match &follow.item {
             ItemRef::Replication { id } => model.task(id).map(Seen::of_task),
@@ -945,15 +959,15 @@ pub(super) fn settle(model: &mut Model) {
         let seen = seen.unwrap_or(Seen::Missing);
         match follow.watch.observe(seen, now) {
             Some(ok) => {
-                let how = follow.watch.ending(seen, ok);
+                let message = format!("{} {}", follow.name, follow.watch.ending(seen, ok));
+                record(&follow, Some(ok), &message);
                 let mark = if ok { "✔" } else { "✖" };
-                said.push((format!("{mark} {} {how}", follow.name), !ok));
+                said.push((format!("{mark} {message}"), !ok));
             }
             None if now > follow.until => {
-                said.push((
-                    format!("{}: stopped watching (no change)", follow.name),
-                    false,
-                ));
+                let message = format!("{}: stopped watching (no change)", follow.name);
+                record(&follow, None, &message);
+                said.push((message, false));
             }
             None => kept.push(follow),
         }
@@ -962,6 +976,7 @@ pub(super) fn settle(model: &mut Model) {
     if let Some((text, is_error)) = said.pop() {
         model.notice = notice(text, is_error);
     }
+    effects
 }
 
 /// A look at a followed re-run's statement: its end is said, and the warehouse read again
@@ -983,14 +998,12 @@ pub(super) fn statement_progress(
         Ok(progress) => progress,
         Err(error) => {
             let rerun = model.reruns.remove(at);
-            model.notice = notice(
-                format!(
-                    "re-run of query {}: statement {statement} cannot be followed: {error}",
-                    rerun.of_query
-                ),
-                true,
+            let message = format!(
+                "re-run of query {}: statement {statement} cannot be followed: {error}",
+                rerun.of_query
             );
-            return Vec::new();
+            model.notice = notice(message.clone(), true);
+            return settled_record(&rerun, None, message).into_iter().collect();
         }
     };
     let rerun = model.reruns.remove(at);
@@ -1000,20 +1013,37 @@ pub(super) fn statement_progress(
         .map(|q| format!(" as query {q}"))
         .unwrap_or_default();
     let of = rerun.of_query;
-    model.notice = match progress.state {
-        StatementState::Finished => {
-            notice(format!("✔ re-run of query {of} finished{became}"), false)
-        }
-        StatementState::Failed => notice(
+    let (ok, message) = match progress.state {
+        StatementState::Finished => (Some(true), format!("re-run of query {of} finished{became}")),
+        StatementState::Failed => (
+            Some(false),
             format!(
-                "✖ re-run of query {of} failed again{became}: {}",
+                "re-run of query {of} failed again{became}: {}",
                 progress.error.as_deref().unwrap_or("no reason given")
             ),
-            true,
         ),
-        _ => notice(format!("re-run of query {of} was aborted{became}"), true),
+        _ => (None, format!("re-run of query {of} was aborted{became}")),
     };
-    vec![Effect::Refresh(SourceKind::Warehouse)]
+    model.notice = match ok {
+        Some(true) => notice(format!("✔ {message}"), false),
+        Some(false) => notice(format!("✖ {message}"), true),
+        None => notice(message.clone(), true),
+    };
+    let mut effects = vec![Effect::Refresh(SourceKind::Warehouse)];
+    effects.extend(settled_record(&rerun, ok, message));
+    effects
+}
+
+/// The audit record of how a re-run ended, when the re-run was recorded.
+fn settled_record(rerun: &Rerun, ok: Option<bool>, message: String) -> Option<Effect> {
+    rerun
+        .recorded
+        .clone()
+        .map(|recorded| Effect::RecordSettled {
+            recorded,
+            ok,
+            message,
+        })
 }
 
 /// The word a row shows for an item with an action in flight or being followed.

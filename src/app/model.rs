@@ -43,6 +43,8 @@ pub struct Environment {
     pub demo: bool,
     /// Mutating actions are off for this environment; the header says so.
     pub read_only: bool,
+    /// The environment's monthly budget, when the config sets one.
+    pub budget: Option<Decimal>,
 }
 
 /// What the keyboard is talking to.
@@ -172,6 +174,20 @@ impl Default for CostReview {
 }
 
 impl CostReview {
+    /// Drops every answer and the drill-down (another environment's services and tags),
+    /// keeping the period, metric, grouping and granularity the operator chose.
+    pub fn forget_answers(&mut self) {
+        let mut request = self.request.clone();
+        if let Some(first) = self.crumbs.first() {
+            request.group_by = first.clone();
+        }
+        request.filters.clear();
+        *self = CostReview {
+            request,
+            ..CostReview::default()
+        };
+    }
+
     /// The groups of the answer on screen.
     pub fn rows(&self) -> &[BreakdownRow] {
         self.report
@@ -265,6 +281,8 @@ pub struct Rerun {
     pub statement: String,
     /// The warehouse's last word on it; none before the first look.
     pub progress: Option<StatementProgress>,
+    /// The re-run's audit record, where how it ended is written.
+    pub recorded: Option<String>,
 }
 
 impl Rerun {
@@ -289,6 +307,8 @@ pub struct Follow {
     pub watch: Watch,
     /// Given up on after this (an item that never moves is not watched for ever).
     pub until: DateTime<Utc>,
+    /// The action's audit record, where how it ended is written.
+    pub recorded: Option<String>,
 }
 
 impl Model {
@@ -301,6 +321,7 @@ impl Model {
                 .unwrap_or(Duration::from_secs(30))
         };
         let view = |sort: super::view::Sort| TableView::new(sort.column, sort.descending);
+        let budget = init.environment.budget;
         let mut model = Model {
             environment: init.environment,
             tab: Tab::Overview,
@@ -318,7 +339,7 @@ impl Model {
             failures: Vec::new(),
             cost: CostReview::default(),
             cost_stages: CostStages::defaults(),
-            budget: None,
+            budget,
             stage_costs: Vec::new(),
             counts: SourceCounts::default(),
             stages: Vec::new(),
@@ -348,6 +369,7 @@ impl Model {
     /// Moves to another environment: its data starts empty (nothing of the old one may
     /// be mistaken for the new), details and filters close, the tab and sort orders stay.
     pub fn switch_environment(&mut self, environment: Environment) {
+        self.budget = environment.budget;
         self.environment = environment;
         self.tasks = Resource::new(self.tasks.interval);
         self.runs = Resource::new(self.runs.interval);
@@ -358,6 +380,9 @@ impl Model {
         self.marks.clear();
         self.following.clear();
         self.reruns.clear();
+        self.in_flight.clear();
+        self.stage_costs.clear();
+        self.cost.forget_answers();
         for view in &mut self.views {
             view.filter.clear();
             view.selected = 0;

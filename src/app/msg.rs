@@ -115,6 +115,8 @@ pub enum Msg {
     ActionDone {
         action: Action,
         result: Result<ActionOutcome, SourceError>,
+        /// The id of the action's audit record, for how its follow ends.
+        recorded: Option<String>,
     },
     /// A look at a re-run's statement the console follows (or why it cannot be followed).
     StatementProgress {
@@ -168,6 +170,13 @@ pub enum Effect {
     /// Record an action that was refused, and why (read-only, one already in flight,
     /// a wrong typed name).
     Refuse { action: Action, reason: String },
+    /// Record how a followed action ended beside its audit record `recorded`: recovered
+    /// (`Some(true)`), failed again (`Some(false)`), or not settled (`None`).
+    RecordSettled {
+        recorded: String,
+        ok: Option<bool>,
+        message: String,
+    },
     /// Ask the cost review's question: the breakdown, the forecast, the anomalies.
     FetchCostReview(CostRequest),
     /// Write the cost review on screen to a file, as CSV or JSON.

@@ -28,6 +28,7 @@ fn model() -> Model {
             region: Some("eu-west-1".into()),
             demo: true,
             read_only: false,
+            budget: None,
         },
         keymap: Keymap::default(),
         pipelines: Vec::new(),
@@ -625,6 +626,7 @@ fn env_command_switches_among_the_config_environments() {
             region: Some("eu-central-1".into()),
             demo: false,
             read_only: true,
+            budget: Some(rust_decimal::Decimal::from(24_000)),
         })),
     );
     assert_eq!(m.environment.name, "prod");
@@ -794,6 +796,7 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: Some("audit-1".into()),
             action,
             result: Ok(crate::domain::ActionOutcome {
                 request_id: Some("req-1".into()),
@@ -828,7 +831,7 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
         Some("Stop Reason FULL_LOAD_ONLY_FINISHED"),
         t(9, 31),
     );
-    update(
+    let effects = update(
         &mut m,
         Msg::Fetched {
             kind: SourceKind::Replication,
@@ -838,6 +841,15 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
     );
     assert!(m.following.is_empty());
     assert!(m.notice.unwrap().text.contains("recovered"));
+    // How it ended goes to the audit log beside the action.
+    assert_eq!(
+        effects,
+        vec![Effect::RecordSettled {
+            recorded: "audit-1".into(),
+            ok: Some(true),
+            message: "orders-nightly-full-load recovered".into(),
+        }]
+    );
 }
 
 #[test]
@@ -1060,6 +1072,7 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action,
             result: Ok(crate::domain::ActionOutcome {
                 request_id: Some("req-r".into()),
@@ -1286,6 +1299,7 @@ fn a_rerun_is_followed_through_its_statement_and_x_cancels_it_by_statement() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action,
             result: Ok(ActionOutcome {
                 request_id: Some("req-7".into()),
@@ -1375,6 +1389,7 @@ fn a_rerun_that_cannot_be_followed_says_why_and_stops_watching() {
     update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action: actions[0].clone(),
             result: Ok(ActionOutcome {
                 request_id: None,
@@ -1428,6 +1443,7 @@ fn a_triggered_run_is_followed_and_a_retrying_task_is_not_its_end() {
     let effects = update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action: Action::TriggerDag {
                 dag_id: "refresh_marts".into(),
             },
@@ -1488,6 +1504,7 @@ fn a_resumed_change_capture_task_recovers_once_it_runs_steadily() {
     update(
         &mut m,
         Msg::ActionDone {
+            recorded: None,
             action: Action::StartTask {
                 task_id: "orders-cdc".into(),
                 arn: cdc.arn.clone(),
@@ -1590,4 +1607,38 @@ fn export_writes_the_groups_the_filtered_table_shows() {
     };
     assert_eq!(report.breakdown.rows.len(), 2);
     assert_eq!(report.row_filter, None);
+}
+
+#[test]
+fn an_environment_switch_resets_the_cost_review_and_takes_the_new_budget() {
+    let mut m = loaded();
+    m.budget = Some(rust_decimal::Decimal::from(30_000));
+    press(&mut m, "5");
+    let request = m.cost.request.clone();
+    answer_review(&mut m, request);
+    assert!(m.cost.report.data.is_some() && m.cost.anomalies.data.is_some());
+    m.stage_costs = vec![("migration".into(), rust_decimal::Decimal::from(63))];
+    update(
+        &mut m,
+        Msg::EnvironmentSwitched(Ok(Environment {
+            name: "prod".into(),
+            profile: None,
+            region: Some("eu-central-1".into()),
+            demo: false,
+            read_only: false,
+            budget: None,
+        })),
+    );
+    assert!(
+        m.cost.report.data.is_none(),
+        "no breakdown of the old environment"
+    );
+    assert!(
+        m.cost.report.loading,
+        "the Cost tab asks the new environment at once"
+    );
+    assert!(m.cost.forecast.data.is_none() && m.cost.anomalies.data.is_none());
+    assert!(m.stage_costs.is_empty());
+    assert_eq!(m.budget, None, "the new environment's budget, none here");
+    assert!(m.in_flight.is_empty());
 }

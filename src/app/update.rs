@@ -32,10 +32,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             kind,
             fetched_at,
             result,
-        } => {
-            on_fetched(model, kind, fetched_at, result);
-            Vec::new()
-        }
+        } => on_fetched(model, kind, fetched_at, result),
         Msg::DetailFetched(payload) => {
             on_detail(model, payload);
             log_fetch(model).into_iter().collect()
@@ -60,6 +57,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 }
             )));
             model.switch_environment(environment);
+            // The Cost tab asks the new environment its question at once.
+            if model.tab == Tab::Cost {
+                return super::cost::ask(model);
+            }
             Vec::new()
         }
         Msg::EnvironmentSwitched(Err(error)) => {
@@ -75,7 +76,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             super::act::clear_preview(model, &dag_id, &run_id, &scope, result);
             Vec::new()
         }
-        Msg::ActionDone { action, result } => super::act::done(model, action, result),
+        Msg::ActionDone {
+            action,
+            result,
+            recorded,
+        } => super::act::done(model, action, result, recorded),
         Msg::StatementProgress { statement, result } => {
             super::act::statement_progress(model, &statement, result)
         }
@@ -128,7 +133,7 @@ fn on_fetched(
     kind: SourceKind,
     fetched_at: chrono::DateTime<chrono::Utc>,
     result: Result<Payload, crate::source::SourceError>,
-) {
+) -> Vec<Effect> {
     fn apply<T>(
         resource: &mut Resource<T>,
         at: chrono::DateTime<chrono::Utc>,
@@ -164,7 +169,7 @@ fn on_fetched(
         }),
     }
     model.rederive(keys);
-    super::act::settle(model);
+    super::act::settle(model)
 }
 
 fn on_detail(model: &mut Model, payload: DetailPayload) {

@@ -74,9 +74,14 @@ where
     let service = context.service;
     match &error {
         SdkError::ServiceError(inner) => {
+            let status = inner.raw().status().as_u16();
+            // A success status the SDK could not read: not an error AWS said, but an
+            // answer that is not AWS's (a proxy's page) or that was cut on the way.
+            if (200..300).contains(&status) {
+                return malformed_answer(status, inner.raw().body().bytes(), context);
+            }
             let code = inner.err().code().unwrap_or("");
             let message = inner.err().message().unwrap_or("").trim();
-            let status = inner.raw().status().as_u16();
             service_error(code, message, status, context)
         }
         SdkError::TimeoutError(_) => SourceError::new(
@@ -117,10 +122,7 @@ where
             )
             .with_hint("check the network or VPN, the region, or AWS_ENDPOINT_URL")
         }
-        SdkError::ResponseError(_) => SourceError::new(
-            ErrorKind::BadResponse,
-            format!("{service}: unreadable response: {}", last_cause(&error)),
-        ),
+        SdkError::ResponseError(_) => response_error(&last_cause(&error), context),
         // Construction failures are mostly credentials that could not be had.
         _ => {
             let chain = DisplayErrorContext(&error).to_string();
@@ -152,6 +154,87 @@ where
         mapped.message = format!("{} (request id {id})", mapped.message);
     }
     mapped
+}
+
+/// How much of an unreadable body a message quotes.
+const QUOTED: usize = 40;
+
+/// A success answer whose body could not be read: what was wrong with it (empty, not
+/// UTF-8, JSON that stops early, not JSON), with the service and a hint.
+fn malformed_answer(status: u16, body: Option<&[u8]>, context: &ErrorContext) -> SourceError {
+    let service = context.service;
+    let body = body.unwrap_or_default();
+    let (what, cut) = if body.iter().all(u8::is_ascii_whitespace) {
+        (format!("HTTP {status} with an empty body"), true)
+    } else {
+        match std::str::from_utf8(body) {
+            Err(_) => (format!("HTTP {status}, not UTF-8 text"), false),
+            Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Err(e) if e.is_eof() => (
+                    format!("HTTP {status}, the JSON stops after {} bytes", body.len()),
+                    true,
+                ),
+                Err(_) => (format!("HTTP {status}, not JSON: `{}`", quote(text)), false),
+                Ok(_) => (format!("HTTP {status}, JSON of another shape"), false),
+            },
+        }
+    };
+    let (said, hint) = if cut {
+        ("answer cut short", CUT_SHORT_HINT)
+    } else {
+        ("malformed answer", NOT_AWS_HINT)
+    };
+    SourceError::new(
+        ErrorKind::BadResponse,
+        format!("{service}: {said} ({what})"),
+    )
+    .with_hint(hint)
+}
+
+/// An answer whose reading failed on the way (the body ended before its announced length,
+/// or could not be decoded).
+fn response_error(cause: &str, context: &ErrorContext) -> SourceError {
+    let service = context.service;
+    let lower = cause.to_ascii_lowercase();
+    let cut = [
+        "end of file",
+        "incomplete",
+        "message length",
+        "connection closed",
+        "reset",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign));
+    let cause = crate::text::inert_line(cause);
+    if cut {
+        SourceError::new(
+            ErrorKind::BadResponse,
+            format!("{service}: answer cut short ({cause})"),
+        )
+        .with_hint(CUT_SHORT_HINT)
+    } else {
+        SourceError::new(
+            ErrorKind::BadResponse,
+            format!("{service}: malformed answer ({cause})"),
+        )
+        .with_hint(NOT_AWS_HINT)
+    }
+}
+
+/// The hint of an answer that stopped early.
+const CUT_SHORT_HINT: &str =
+    "the connection dropped mid-answer, on the network or at a proxy: opsdeck asks again";
+/// The hint of an answer that is not AWS's.
+const NOT_AWS_HINT: &str = "something other than AWS answered: check AWS_ENDPOINT_URL, a \
+                            proxy or a captive portal on the way";
+
+/// The start of a remote text, inert and on one line, for a message.
+fn quote(text: &str) -> String {
+    let line = crate::text::inert_line(text);
+    match line.char_indices().nth(QUOTED) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// A service's answer: by its error code first, then by its HTTP status.
@@ -285,6 +368,60 @@ mod tests {
             &context(),
         );
         assert_eq!(e.kind, ErrorKind::Rejected);
+    }
+
+    #[test]
+    fn success_answers_that_cannot_be_read_say_so() {
+        let e = malformed_answer(
+            200,
+            Some(b"<html><body>Sign in to the Wi-Fi</body></html>"),
+            &context(),
+        );
+        assert_eq!(e.kind, ErrorKind::BadResponse);
+        assert_eq!(
+            e.message,
+            "DMS: malformed answer (HTTP 200, not JSON: `<html><body>Sign in to the Wi-Fi</body><…`)"
+        );
+        assert!(e.hint.unwrap().contains("AWS_ENDPOINT_URL"));
+        let e = malformed_answer(200, Some(&[0x7b, 0xff, 0xfe, 0x7d]), &context());
+        assert_eq!(
+            e.message,
+            "DMS: malformed answer (HTTP 200, not UTF-8 text)"
+        );
+        let e = malformed_answer(
+            200,
+            Some(br#"{"ReplicationTasks": [{"Replicat"#),
+            &context(),
+        );
+        assert_eq!(
+            e.message,
+            "DMS: answer cut short (HTTP 200, the JSON stops after 32 bytes)"
+        );
+        assert!(e.hint.unwrap().contains("dropped mid-answer"));
+        let e = malformed_answer(200, None, &context());
+        assert_eq!(
+            e.message,
+            "DMS: answer cut short (HTTP 200 with an empty body)"
+        );
+        // Remote text quoted in the message is inert.
+        let e = malformed_answer(200, Some(b"\x1b]0;owned\x07oops"), &context());
+        assert_eq!(
+            e.message,
+            "DMS: malformed answer (HTTP 200, not JSON: `oops`)"
+        );
+    }
+
+    #[test]
+    fn answers_that_fail_on_the_way_say_so() {
+        let e = response_error("end of file before message length reached", &context());
+        assert_eq!(e.kind, ErrorKind::BadResponse);
+        assert_eq!(
+            e.message,
+            "DMS: answer cut short (end of file before message length reached)"
+        );
+        assert!(e.hint.unwrap().contains("dropped mid-answer"));
+        let e = response_error("invalid gzip header", &context());
+        assert_eq!(e.message, "DMS: malformed answer (invalid gzip header)");
     }
 
     #[test]

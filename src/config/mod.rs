@@ -145,7 +145,7 @@ impl Config {
 
     /// Reads and parses a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+        let text = read_text(path).map_err(|cause| ConfigError::Read {
             path: path.to_path_buf(),
             cause,
         })?;
@@ -155,12 +155,66 @@ impl Config {
     /// The user's config file if it exists, with its path; otherwise the defaults.
     pub fn load_default() -> Result<(Config, Option<PathBuf>), ConfigError> {
         let path = Paths::discover()?.config_file;
-        match fs::read_to_string(&path) {
+        match read_text(&path) {
             Ok(text) => Ok((Config::parse(&text, &path)?, Some(path))),
             Err(cause) if cause.kind() == io::ErrorKind::NotFound => Ok((Config::default(), None)),
             Err(cause) => Err(ConfigError::Read { path, cause }),
         }
     }
+}
+
+/// The longest config file read: a config is a few kilobytes; a larger "file" is some
+/// other file given by mistake (and reading it all would only waste memory).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The text of a config or theme file. Anything but a regular file (a FIFO, a device, a
+/// socket, a directory) is refused before it is opened: opening a FIFO would wait for a
+/// writer, and reading a device might never end.
+pub(crate) fn read_text(path: &Path) -> io::Result<String> {
+    let metadata = fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {}, not a regular file", file_kind(&metadata)),
+        ));
+    }
+    if metadata.len() > MAX_CONFIG_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "it is {} bytes long, more than a config file's {MAX_CONFIG_BYTES}",
+                metadata.len()
+            ),
+        ));
+    }
+    let mut text = String::new();
+    io::Read::read_to_string(
+        &mut io::Read::take(fs::File::open(path)?, MAX_CONFIG_BYTES + 1),
+        &mut text,
+    )?;
+    Ok(text)
+}
+
+/// What a file that is not a regular file is, in a few words.
+fn file_kind(metadata: &fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    "a special file"
 }
 
 type LineOf<'a> = dyn Fn(std::ops::Range<usize>) -> Option<usize> + 'a;
@@ -172,11 +226,33 @@ fn keys(
     line: &LineOf<'_>,
 ) -> Result<Vec<(Action, Vec<Key>)>, ConfigError> {
     let mut taken: HashMap<Key, Action> = HashMap::new();
+    // An action the file does not rebind keeps its default keys: one of them given to
+    // another action would leave the key doing one of the two, silently.
+    let rebound: Vec<Action> = raw.0.iter().map(|(action, _)| *action).collect();
     let mut bindings = Vec::with_capacity(raw.0.len());
     for (action, list) in raw.0 {
         let span = list.span();
         let mut keys = Vec::new();
         for name in list.into_inner().0 {
+            if let Some(owner) = Action::ALL.iter().find(|other| {
+                **other != action
+                    && !rebound.contains(other)
+                    && other.default_keys().contains(&name.key)
+            }) {
+                return Err(ConfigError::at(
+                    origin,
+                    line(span),
+                    format!(
+                        "key `{}` is bound to both `{}` (its default key) and `{}` in [keys]; \
+                         give `{}` another key, or `{} = []` to unbind it",
+                        name.text,
+                        action_name(*owner),
+                        action_name(action),
+                        action_name(*owner),
+                        action_name(*owner),
+                    ),
+                ));
+            }
             match taken.insert(name.key, action) {
                 Some(other) if other != action => {
                     return Err(ConfigError::at(

@@ -84,9 +84,14 @@ impl<'de> Deserialize<'de> for Name {
     }
 }
 
-/// A polling interval: a whole number of seconds, at least one.
+/// A polling interval: a whole number of seconds, at least one and at most
+/// [`MAX_SECONDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Seconds(pub u64);
+
+/// The longest interval the file may give: a week. Intervals are added to the clock, and
+/// a poll a week apart is already no poll at all.
+pub(super) const MAX_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -94,10 +99,13 @@ impl<'de> Deserialize<'de> for Seconds {
         impl Visitor<'_> for SecondsVisitor {
             type Value = Seconds;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a whole number of seconds (1 or more)")
+                write!(
+                    f,
+                    "a whole number of seconds from 1 to {MAX_SECONDS} (a week)"
+                )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seconds, E> {
-                if v == 0 {
+                if !(1..=MAX_SECONDS).contains(&v) {
                     return Err(E::invalid_value(Unexpected::Unsigned(v), &self));
                 }
                 Ok(Seconds(v))

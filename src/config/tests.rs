@@ -43,7 +43,7 @@ fn visible_interval_is_never_slower_than_the_background_one() {
 
 #[test]
 fn keys_take_a_string_or_a_list_in_file_order() {
-    let config = parse("[keys]\nrefresh = [\"ctrl-r\", \"f5\"]\nquit = \"x\"\n");
+    let config = parse("[keys]\nrefresh = [\"ctrl-r\", \"f5\"]\nquit = \"Q\"\n");
     assert_eq!(
         config.keys,
         vec![
@@ -51,7 +51,7 @@ fn keys_take_a_string_or_a_list_in_file_order() {
                 Action::Refresh,
                 vec![Key::ctrl('r'), "f5".parse().unwrap_or(Key::char('?'))]
             ),
-            (Action::Quit, vec![Key::char('x')]),
+            (Action::Quit, vec![Key::char('Q')]),
         ]
     );
 }
@@ -72,8 +72,8 @@ fn key_errors_name_the_action() {
          (examples: q, ctrl-r, shift-tab, enter, esc, pgup, f5, space)"
     );
     assert_eq!(
-        err("[keys]\nquit = \"x\"\nhelp = \"x\"\n"),
-        "config.toml:3: key `x` is bound to both `quit` and `help` in [keys]"
+        err("[keys]\nquit = \"Q\"\nhelp = \"Q\"\n"),
+        "config.toml:3: key `Q` is bound to both `quit` and `help` in [keys]"
     );
     assert_eq!(
         err("[keys]\nquit = 5\n"),
@@ -94,7 +94,7 @@ fn intervals_must_be_whole_positive_seconds() {
             err(&format!("[polling]\ncost = {value}\n")),
             format!(
                 "config.toml:2: bad value for `polling.cost`: expected a whole number of \
-                 seconds (1 or more), found {found}"
+                 seconds from 1 to 604800 (a week), found {found}"
             )
         );
     }

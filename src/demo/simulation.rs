@@ -20,6 +20,16 @@ use crate::domain::{
 /// The longest gap between reads that is replayed minute by minute.
 const MAX_CATCH_UP_DAYS: i64 = 30;
 
+/// How finely the backstory follows the demo's start.
+const STORY_GRID_SECONDS: i64 = 600;
+
+/// The start rounded down to its ten minutes.
+fn story_anchor(start: DateTime<Utc>) -> DateTime<Utc> {
+    let seconds = start.timestamp();
+    let floored = seconds - seconds.rem_euclid(STORY_GRID_SECONDS);
+    DateTime::from_timestamp(floored, 0).unwrap_or(start)
+}
+
 /// The whole simulated platform.
 pub(super) struct Simulation {
     /// The next step to apply.
@@ -34,9 +44,13 @@ pub(super) struct Simulation {
 
 impl Simulation {
     /// The platform of `seed`, played from its backstory up to `start`.
+    ///
+    /// The backstory is placed around the start's ten minutes, not its second: demos of
+    /// one seed started within the same ten minutes (the commands of a runbook) tell the
+    /// same story, so at the same demo time they show the same items with the same ids.
     pub fn new(seed: u64, start: DateTime<Utc>) -> Self {
         let seed = Seed(seed);
-        let story = Backstory::new(seed, start);
+        let story = Backstory::new(seed, story_anchor(start));
         let mut sim = Simulation {
             cursor: story.origin,
             seen: story.origin,

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod recording;
 
 use std::collections::HashMap;
@@ -39,6 +40,8 @@ pub fn model_from(platform: &DemoPlatform) -> Model {
             region: Some("eu-west-1".into()),
             demo: true,
             read_only: false,
+            // As `opsdeck --demo` has it: the demo company's monthly budget.
+            budget: Some(rust_decimal::Decimal::from(30_000)),
         },
         keymap: Keymap::default(),
         pipelines,
@@ -51,8 +54,6 @@ pub fn model_from(platform: &DemoPlatform) -> Model {
         now,
         platform_now: now,
     });
-    // As `opsdeck --demo` does: the demo company's monthly budget.
-    model.budget = Some(rust_decimal::Decimal::from(30_000));
     let sources = platform.sources();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()

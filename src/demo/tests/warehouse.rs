@@ -185,3 +185,27 @@ fn the_pipeline_names_real_tasks_and_dags() {
         6
     );
 }
+
+#[test]
+fn the_same_seed_and_demo_time_give_the_same_ids_whenever_the_demo_started() {
+    // Two demos started seconds apart (as two `opsdeck --demo` commands of a runbook
+    // are), read at the same demo time: the same queries, tasks and runs, with the same
+    // ids, so an id read from one is the same item in the other.
+    let first = DemoPlatform::frozen(7, snapshot_time() + Duration::seconds(12));
+    let second = DemoPlatform::frozen(7, snapshot_time() + Duration::seconds(47));
+    first.advance(Duration::seconds(35));
+    assert_eq!(first.now(), second.now());
+    let ids = |p: &DemoPlatform| {
+        p.queries()
+            .iter()
+            .map(|q| (q.query_id, q.status.clone(), q.started_at))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        ids(&first) == ids(&second),
+        "the same queries with the same ids"
+    );
+    assert!(first.queries() == second.queries());
+    assert!(first.tasks() == second.tasks());
+    assert!(first.runs() == second.runs());
+}
