@@ -1136,6 +1136,10 @@ async fn cache_past_the_ttl_without_network_serves_the_answer_with_its_age() {
     );
     assert!(network.attempts.load(Ordering::SeqCst) >= 3, "it did try");
     assert_eq!(expired.billed_requests(), Some(0), "nothing reached AWS");
+    // Asked again in the same session, the caller has that answer already: the failure
+    // is reported (the console keeps what it shows, with its age, under the error).
+    let error = expired.cost(&query).await.expect_err("the failure is said");
+    assert_eq!(error.kind, ErrorKind::Unreachable);
 
     // Nothing cached: the error is the answer.
     let empty = tempdir();
