@@ -178,6 +178,8 @@ fn bench_cost_tab(c: &mut Criterion) {
         request: request.clone(),
         query,
         cached_at: None,
+        compared: None,
+        row_filter: None,
     });
     model.cost.asked = Some(request);
     model.rebuild_view(opsdeck::app::Tab::Cost);

@@ -8,12 +8,14 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::domain::breakdown::{Breakdown, cents};
+use crate::domain::breakdown::Breakdown;
 pub use crate::domain::breakdown::{CostReport, CostRequest};
+use crate::domain::cost::Period;
+use crate::domain::money;
 use crate::domain::stages::CostStages;
 use crate::domain::{DailySpend, SpendSeries};
 use crate::source::{SourceError, Sources};
-use crate::ui::text::{fit, inert_line};
+use crate::ui::text::{inert_line, pad};
 
 /// Asks the cost source for the period and the one before, at once.
 /// Grouped by stage, the by-service answers are summed into `stages`.
@@ -35,6 +37,8 @@ pub async fn report(
     }
     Ok(CostReport {
         breakdown: Breakdown::of(&now, before.as_ref()),
+        compared: before.is_some().then_some((previous.start, previous.end)),
+        row_filter: None,
         request,
         query,
         cached_at,
@@ -66,28 +70,36 @@ fn by_stage(series: &SpendSeries, stages: &CostStages) -> SpendSeries {
 }
 
 fn percent(p: Option<Decimal>) -> String {
-    p.map_or("-".to_string(), |p| format!("{p:+}%"))
+    p.map_or("-".to_string(), |p| format!("{}%", money::signed(p)))
+}
+
+/// An amount already in cents, as CSV and JSON write it.
+fn amount(value: Decimal) -> String {
+    format!("{:.2}", money::cents(value))
 }
 
 impl CostReport {
     fn title(&self) -> String {
-        let last = self.query.end.pred_opt().unwrap_or(self.query.end);
         let mut title = format!(
-            "{} by {} · {} ({} → {}) · {}",
+            "{} by {} · {} ({}) {} · {}",
             self.query.metric,
             self.request.group_label(),
             self.request.period.label(),
-            self.query.start,
-            last,
+            Period::span(self.query.start, self.query.end),
+            self.compared_label(),
             self.breakdown.unit
         );
         for filter in &self.query.filters {
             let _ = write!(title, " · {} = {}", filter.dimension.label(), filter.value);
         }
+        if let Some(filter) = &self.row_filter {
+            let _ = write!(title, " · groups matching \"{filter}\"");
+        }
         title
     }
 
-    /// A table within 100 columns: group, total, share, change, change %.
+    /// A table within 100 columns: group, total, share, change, change %. Every figure is
+    /// the breakdown's, as shown: rounded once, and footing.
     pub fn table(&self) -> String {
         let b = &self.breakdown;
         let mut out = String::new();
@@ -97,15 +109,14 @@ impl CostReport {
             "{:<46} {:>14} {:>7} {:>13} {:>8}",
             "GROUP", "TOTAL", "SHARE", "CHANGE", "CHANGE%"
         );
-        let totals = cents(&b.rows.iter().map(|r| r.total).collect::<Vec<_>>());
-        for (row, total) in b.rows.iter().zip(&totals) {
+        for row in &b.rows {
             let _ = writeln!(
                 out,
-                "{:<46} {:>14} {:>6}% {:>13} {:>8}",
-                fit(&inert_line(&row.key), 46),
-                format!("{total:.2}"),
+                "{} {:>14} {:>6}% {:>13} {:>8}",
+                pad(&inert_line(&row.key), 46),
+                amount(row.total),
                 format!("{:.1}", row.share),
-                format!("{:+.2}", row.change.round_dp(2)),
+                format!("{:+.2}", row.change),
                 percent(row.change_percent)
             );
         }
@@ -113,17 +124,17 @@ impl CostReport {
             out,
             "{:<46} {:>14} {:>7} {:>13} {:>8}",
             "TOTAL",
-            format!("{:.2}", b.total.round_dp(2)),
-            "100.0%",
-            format!("{:+.2}", (b.total - b.previous_total).round_dp(2)),
+            amount(b.total),
+            format!("{:.1}%", b.rows.iter().map(|r| r.share).sum::<Decimal>()),
+            format!("{:+.2}", b.change),
             percent(b.change_percent())
         );
         out
     }
 
     /// CSV: a row per group with its total, share, previous, change, change % and the
-    /// amount of each day (or month), in cents; a TOTAL row last. Each column's cents
-    /// add up to its TOTAL.
+    /// amount of each day (or month), in cents; a TOTAL row last. The figures are the
+    /// table's: each row's days add up to its total, each column to its TOTAL.
     pub fn csv(&self) -> String {
         let b = &self.breakdown;
         let mut out = String::new();
@@ -137,50 +148,34 @@ impl CostReport {
         ];
         header.extend(b.buckets.iter().map(|d| d.to_string()));
         let _ = writeln!(out, "{}", header.join(","));
-        let column = |f: &dyn Fn(&crate::domain::breakdown::BreakdownRow) -> Decimal| {
-            cents(&b.rows.iter().map(f).collect::<Vec<_>>())
-        };
-        let totals = column(&|r| r.total);
-        let previous = column(&|r| r.previous);
-        let per_bucket: Vec<Vec<Decimal>> = (0..b.buckets.len())
-            .map(|i| column(&|r| r.amounts[i]))
-            .collect();
-        for (n, row) in b.rows.iter().enumerate() {
+        let percent = |p: Option<Decimal>| p.map_or(String::new(), money::plain);
+        for row in &b.rows {
             let mut fields = vec![
                 csv_field(&row.key),
-                format!("{:.2}", totals[n]),
+                amount(row.total),
                 format!("{:.1}", row.share),
-                format!("{:.2}", previous[n]),
-                format!("{:.2}", totals[n] - previous[n]),
-                row.change_percent
-                    .map_or(String::new(), |p| format!("{p:.1}")),
+                amount(row.previous),
+                amount(row.change),
+                percent(row.change_percent),
             ];
-            fields.extend(per_bucket.iter().map(|c| format!("{:.2}", c[n])));
+            fields.extend(row.amounts.iter().map(|a| amount(*a)));
             let _ = writeln!(out, "{}", fields.join(","));
         }
         let mut fields = vec![
             "TOTAL".to_string(),
-            format!("{:.2}", totals.iter().sum::<Decimal>()),
-            "100.0".into(),
-            format!("{:.2}", previous.iter().sum::<Decimal>()),
-            format!(
-                "{:.2}",
-                totals.iter().sum::<Decimal>() - previous.iter().sum::<Decimal>()
-            ),
-            self.breakdown
-                .change_percent()
-                .map_or(String::new(), |p| format!("{p:.1}")),
+            amount(b.total),
+            format!("{:.1}", b.rows.iter().map(|r| r.share).sum::<Decimal>()),
+            amount(b.previous_total),
+            amount(b.change),
+            percent(b.change_percent()),
         ];
-        fields.extend(
-            per_bucket
-                .iter()
-                .map(|c| format!("{:.2}", c.iter().sum::<Decimal>())),
-        );
+        fields.extend(b.bucket_totals.iter().map(|a| amount(*a)));
         let _ = writeln!(out, "{}", fields.join(","));
         out
     }
 
-    /// JSON with exact decimal strings (no rounding, no float).
+    /// JSON: the table's figures in cents as decimal strings (no float), which foot like
+    /// the CSV's; the exact sums beside them (`exact_total`, `exact_previous`).
     pub fn json(&self) -> Value {
         let b = &self.breakdown;
         json!({
@@ -189,6 +184,10 @@ impl CostReport {
                 "start": self.query.start.to_string(),
                 "end_exclusive": self.query.end.to_string(),
             },
+            "compared_with": self.compared.map(|(start, end)| json!({
+                "start": start.to_string(),
+                "end_exclusive": end.to_string(),
+            })),
             "metric": self.query.metric.as_str(),
             "granularity": self.query.granularity.as_str(),
             "group_by": self.request.group_label(),
@@ -196,23 +195,99 @@ impl CostReport {
                 "dimension": f.dimension.label(),
                 "value": f.value,
             })).collect::<Vec<_>>(),
+            "row_filter": self.row_filter,
             "unit": b.unit,
-            "total": b.total.to_string(),
-            "previous_total": b.previous_total.to_string(),
-            "change_percent": b.change_percent().map(|p| p.to_string()),
+            "total": amount(b.total),
+            "previous_total": amount(b.previous_total),
+            "change": amount(b.change),
+            "change_percent": b.change_percent().map(money::plain),
+            "exact_total": b.exact_total.to_string(),
+            "exact_previous_total": b.exact_previous_total.to_string(),
             "buckets": b.buckets.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            "bucket_totals": b.bucket_totals.iter().map(|a| amount(*a)).collect::<Vec<_>>(),
             "estimated": b.estimated,
             "groups": b.rows.iter().map(|r| json!({
                 "key": r.key,
-                "total": r.total.to_string(),
+                "total": amount(r.total),
                 "share_percent": r.share.to_string(),
-                "previous": r.previous.to_string(),
-                "change": r.change.to_string(),
-                "change_percent": r.change_percent.map(|p| p.to_string()),
-                "amounts": r.amounts.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "previous": amount(r.previous),
+                "change": amount(r.change),
+                "change_percent": r.change_percent.map(money::plain),
+                "amounts": r.amounts.iter().map(|a| amount(*a)).collect::<Vec<_>>(),
+                "exact_total": r.exact_total.to_string(),
+                "exact_previous": r.exact_previous.to_string(),
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// Writes `report` into `dir` as CSV or JSON under a name that says what it holds, never
+/// over an earlier file: a name already taken gets `-2`, `-3`… before its extension.
+/// Returns the path written.
+pub fn export(
+    dir: &std::path::Path,
+    report: &CostReport,
+    json: bool,
+) -> Result<std::path::PathBuf, String> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let query = &report.query;
+    let mut name = format!(
+        "cost-{}-{}-{}-by-{}",
+        query.start,
+        query.end,
+        query.metric.as_str(),
+        report.request.group_label().replace([' ', ':'], "-")
+    );
+    for filter in &query.filters {
+        name.push('-');
+        name.push_str(&filter.value);
+    }
+    if let Some(filter) = &report.row_filter {
+        name.push_str("-matching-");
+        name.push_str(filter);
+    }
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let (contents, ext) = if json {
+        (
+            format!("{}\n", crate::text::json_pretty(&report.json())),
+            "json",
+        )
+    } else {
+        (report.csv(), "csv")
+    };
+    for n in 1u32.. {
+        let path = if n == 1 {
+            dir.join(format!("{name}.{ext}"))
+        } else {
+            dir.join(format!("{name}-{n}.{ext}"))
+        };
+        // Created only if new: an earlier export (or anything else) is never replaced.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                return file
+                    .write_all(contents.as_bytes())
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{}: {e}", path.display()));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    Err(format!("{}: no free name", dir.display()))
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break; a leading `=`,

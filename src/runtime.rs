@@ -205,8 +205,14 @@ where
                         p.refresh();
                     }
                 }
-                // The cost review asked right after (the next effect) goes past the cache.
-                Effect::RefetchCost => sources.cost.bypass_cache_once(),
+                // The cost review asked right after (the next effect) goes past the cache,
+                // and so does the polled spend (the Overview's month to date).
+                Effect::RefetchCost => {
+                    sources.cost.bypass_cache_once();
+                    if let Some(p) = pollers.get(&SourceKind::Cost) {
+                        p.refresh();
+                    }
+                }
                 Effect::FetchCostReview(request) => {
                     let (tx, sources) = (tx.clone(), sources.clone());
                     let stages = model.cost_stages.clone();
@@ -407,53 +413,35 @@ pub async fn review_cost(
         anomalies,
         anomalies_at,
         month_to_date,
+        billed_requests: sources.cost.billed_requests(),
     }))
 }
 
-/// Writes the cost review to `dir` as CSV or JSON; the file's path, or why not.
+/// Writes the cost review to `dir` as CSV or JSON (never over an earlier file); what the
+/// footer says: the file's path, or why not.
 fn export_cost(
     dir: Option<&std::path::Path>,
     report: &crate::domain::breakdown::CostReport,
     json: bool,
 ) -> Result<String, String> {
     let dir = dir.ok_or("no directory to export to")?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let query = &report.query;
-    let mut name = format!(
-        "cost-{}-{}-{}-by-{}",
-        query.start,
-        query.end,
-        query.metric.as_str(),
-        report.request.group_label().replace([' ', ':'], "-")
-    );
-    for filter in &query.filters {
-        name.push('-');
-        name.push_str(&filter.value);
-    }
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let (contents, ext) = if json {
-        (format!("{:#}\n", report.json()), "json")
-    } else {
-        (report.csv(), "csv")
-    };
-    let path = dir.join(format!("{name}.{ext}"));
-    std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    let path = crate::cost_report::export(dir, report, json)?;
     // Said short on screen: the home directory as ~.
     let shown = path.display().to_string();
-    Ok(match std::env::var("HOME") {
+    let shown = match std::env::var("HOME") {
         Ok(home) if !home.is_empty() && shown.starts_with(&home) => {
             format!("~{}", &shown[home.len()..])
         }
         _ => shown,
+    };
+    let groups = report.breakdown.rows.len();
+    Ok(match &report.row_filter {
+        Some(filter) => format!(
+            "{shown} ({groups} group{} matching \"{}\")",
+            if groups == 1 { "" } else { "s" },
+            crate::text::inert_line(filter)
+        ),
+        None => shown,
     })
 }
 
@@ -598,7 +586,19 @@ fn spawn_watch(
     })
 }
 
-/// One poller per source, the focused one polled faster.
+/// Cost Explorer bills every request: its tab on screen does not poll it faster, and after
+/// a failure it is not asked again sooner than half its interval (`Ctrl-r` asks at once).
+fn billed_cadence(kind: SourceKind, cadence: Cadence) -> Cadence {
+    match kind {
+        SourceKind::Cost => Cadence {
+            visible: cadence.background,
+            ..cadence
+        },
+        _ => cadence,
+    }
+}
+
+/// One poller per source, the focused one polled faster (but Cost Explorer).
 fn spawn_pollers(
     sources: &Sources,
     cadences: &HashMap<SourceKind, Cadence>,
@@ -608,11 +608,14 @@ fn spawn_pollers(
     SourceKind::ALL
         .iter()
         .map(|kind| {
-            let cadence = cadences.get(kind).copied().unwrap_or(Cadence {
-                background: Duration::from_secs(30),
-                visible: Duration::from_secs(5),
-                max_backoff: Duration::from_secs(300),
-            });
+            let cadence = billed_cadence(
+                *kind,
+                cadences.get(kind).copied().unwrap_or(Cadence {
+                    background: Duration::from_secs(30),
+                    visible: Duration::from_secs(5),
+                    max_backoff: Duration::from_secs(300),
+                }),
+            );
             let poller = Poller::spawn(*kind, sources.clone(), cadence, tx.clone());
             poller.set_visible(Some(*kind) == focus);
             (*kind, poller)
@@ -646,6 +649,25 @@ mod tests {
             now,
             platform_now: now,
         })
+    }
+
+    #[test]
+    fn cost_explorer_is_polled_no_faster_on_screen_nor_after_a_failure() {
+        let configured = Cadence {
+            background: Duration::from_secs(6 * 3600),
+            visible: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(300),
+        };
+        let cost = billed_cadence(SourceKind::Cost, configured);
+        assert_eq!(cost.delay(true, 0, 0.0), Duration::from_secs(6 * 3600));
+        for failures in 1..6 {
+            assert!(
+                cost.delay(true, failures, 0.0) >= Duration::from_secs(3 * 3600),
+                "a failed, billed request is not retried within minutes"
+            );
+        }
+        let dms = billed_cadence(SourceKind::Replication, configured);
+        assert_eq!(dms.delay(true, 0, 0.0), Duration::from_secs(5));
     }
 
     /// A terminal that only counts what it is sent.

@@ -253,8 +253,9 @@ impl StatusReport {
             money(mtd.previous, &series.unit)
         );
         if let Some(pct) = mtd.change_percent() {
-            let _ = write!(text, " ({:+}%)", pct.round_dp(1));
+            let _ = write!(text, " ({}%)", crate::domain::money::signed(pct));
         }
+        let _ = write!(text, " · {}", mtd.dates_label());
         text
     }
 
@@ -291,9 +292,16 @@ impl StatusReport {
                     let mtd = series.month_to_date(m.platform_now.date_naive());
                     entry["month_to_date"] = json!({
                         "unit": series.unit,
-                        "current": format!("{:.2}", mtd.current),
-                        "previous": format!("{:.2}", mtd.previous),
+                        "current": mtd.current.to_string(),
+                        "previous": mtd.previous.to_string(),
+                        "change_percent": mtd.change_percent().map(crate::domain::money::plain),
                         "days": mtd.days,
+                        "start": mtd.dates.0.to_string(),
+                        "end_exclusive": mtd.dates.1.to_string(),
+                        "compared_with": {
+                            "start": mtd.compared.0.to_string(),
+                            "end_exclusive": mtd.compared.1.to_string(),
+                        },
                     });
                 }
                 (kind.config_name().to_string(), entry)

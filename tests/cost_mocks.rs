@@ -1136,6 +1136,10 @@ async fn cache_past_the_ttl_without_network_serves_the_answer_with_its_age() {
     );
     assert!(network.attempts.load(Ordering::SeqCst) >= 3, "it did try");
     assert_eq!(expired.billed_requests(), Some(0), "nothing reached AWS");
+    // Asked again in the same session, the caller has that answer already: the failure
+    // is reported (the console keeps what it shows, with its age, under the error).
+    let error = expired.cost(&query).await.expect_err("the failure is said");
+    assert_eq!(error.kind, ErrorKind::Unreachable);
 
     // Nothing cached: the error is the answer.
     let empty = tempdir();
@@ -1230,5 +1234,120 @@ async fn cache_two_callers_asking_at_once_pay_for_one_answer() {
     assert_eq!(a.unwrap().days, b.unwrap().days);
     assert_eq!(usage.num_calls(), 1);
     assert_eq!(inner.billed_requests(), Some(1));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn cache_a_failed_refetch_is_an_error_and_the_count_is_of_answered_attempts() {
+    let answer = || {
+        GetCostAndUsageOutput::builder()
+            .results_by_time(period(
+                "2026-11-01",
+                "2026-11-02",
+                "UnblendedCost",
+                false,
+                &[("AWS Glue", "2.5")],
+            ))
+            .build()
+    };
+    let usage = mock!(ce::Client::get_cost_and_usage)
+        .sequence()
+        .output(answer)
+        .http_response(|| json_error(500, "InternalServerException", "try again"))
+        .times(3)
+        .output(answer)
+        .build();
+    let client = mock_client!(ce, RuleMode::Sequential, [&usage], |c| c
+        .retry_config(short_retries()));
+    let inner = Arc::new(adapter(client, CostConfig::default()));
+    let dir = tempdir();
+    let cache = CachedCost::new(
+        inner.clone(),
+        &dir,
+        "prod",
+        &CostConfig::default(),
+        DEFAULT_TTL,
+    );
+    let query = CostQuery::daily_by_service(date("2026-11-01"), date("2026-11-02"));
+    let first = cache.cost(&query).await.expect("answered");
+    assert_eq!(first.fetched_at, None, "a new answer");
+    assert_eq!(inner.billed_requests(), Some(1));
+
+    // The operator's refetch: Cost Explorer answers 500 three times (the SDK retries).
+    cache.bypass_cache_once();
+    let error = cache.cost(&query).await.expect_err("the refetch failed");
+    assert!(error.message.contains("InternalServerException"), "{error}");
+    assert_eq!(usage.num_calls(), 4);
+    assert_eq!(
+        inner.billed_requests(),
+        Some(4),
+        "each answered attempt, and nothing else"
+    );
+
+    // Afterwards (a restart, no refetch): the cached answer with the age of its fetch,
+    // and no request.
+    let later = CachedCost::new(
+        inner.clone(),
+        &dir,
+        "prod",
+        &CostConfig::default(),
+        DEFAULT_TTL,
+    );
+    let kept = later.cost(&query).await.expect("the cached answer");
+    assert_eq!(kept.days, first.days);
+    let age = chrono::Utc::now() - kept.fetched_at.expect("dated: not `updated 1 s ago`");
+    assert!(age >= chrono::Duration::zero());
+    assert_eq!(usage.num_calls(), 4, "no request was made");
+    assert_eq!(inner.billed_requests(), Some(4));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn cache_files_are_named_as_the_configuration_guide_says() {
+    let (usage, forecast, anomalies) = every_answer();
+    let client = mock_client!(ce, RuleMode::MatchAny, [&usage, &forecast, &anomalies]);
+    let inner = Arc::new(adapter(client, CostConfig::default()));
+    let dir = tempdir();
+    let cache = CachedCost::new(inner, &dir, "prod", &CostConfig::default(), DEFAULT_TTL);
+    let (start, end) = (date("2026-11-01"), date("2026-11-26"));
+    cache.daily_spend(start, end).await.unwrap();
+    cache
+        .forecast(end, date("2026-12-01"), Metric::UnblendedCost)
+        .await
+        .unwrap();
+    cache.anomalies(start, end).await.unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md"),
+    )
+    .unwrap();
+    assert!(!guide.contains("spend-NAME"), "no such files");
+    for (name, kind) in names.iter().zip(["anomalies", "cost", "forecast"]) {
+        // KIND-NAME-SCOPEHASH-…-QUESTIONHASH.json, as the guide spells them.
+        let rest = name.strip_prefix(&format!("{kind}-prod-")).expect(name);
+        let (scope, rest) = rest.split_once('-').expect(name);
+        assert!(
+            scope.len() == 8 && scope.chars().all(|c| c.is_ascii_hexdigit()),
+            "{name}"
+        );
+        let hash = rest
+            .strip_suffix(".json")
+            .and_then(|r| r.rsplit('-').next());
+        assert!(hash.is_some_and(|h| h.len() == 16), "{name}");
+        assert!(
+            guide.contains(&format!("`{kind}-NAME-SCOPEHASH-")),
+            "{kind}"
+        );
+    }
+    assert!(names[1].contains("-2026-11-01_2026-11-26_DAILY_UnblendedCost_SERVICE-"));
+    assert!(guide.contains(
+        "cost-NAME-SCOPEHASH-2026-11-01_2026-11-26_DAILY_UnblendedCost_SERVICE-QUESTIONHASH.json"
+    ));
+    assert!(guide.contains("rm ~/.cache/opsdeck/cost/*-NAME-*.json"));
     let _ = std::fs::remove_dir_all(dir);
 }

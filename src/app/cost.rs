@@ -31,12 +31,24 @@ fn next<T: PartialEq + Clone>(all: &[T], current: &T) -> T {
     all[i % all.len()].clone()
 }
 
-/// Asks the question again if it changed (or was never asked).
+impl Model {
+    /// The requests the cost provider has answered (and billed) this session, as last
+    /// read: by the spend poll or by the cost review, whichever read it later; `None` for
+    /// a provider that does not bill.
+    pub fn billed_requests(&self) -> Option<u64> {
+        let polled = self.spend.data.as_ref().and_then(|s| s.billed_requests);
+        // The count only grows within a session: the larger reading is the later one.
+        polled.max(self.cost.billed_requests)
+    }
+}
+
+/// Asks the question again if it changed (or was never asked). A question that failed is
+/// not asked again by itself (each request may be billed): `Ctrl-r` asks it.
 pub(super) fn ask(model: &mut Model) -> Vec<Effect> {
     let review = &mut model.cost;
-    // Asked already: answered, or on its way.
+    // Asked already: answered, failed, or on its way.
     if review.asked.as_ref() == Some(&review.request)
-        && (review.report.data.is_some() || review.report.loading)
+        && (review.report.data.is_some() || review.report.loading || review.report.error.is_some())
     {
         return Vec::new();
     }
@@ -291,13 +303,20 @@ pub(super) fn set_metric(model: &mut Model, text: &str) -> Vec<Effect> {
     effects
 }
 
-/// `e` / `E`: the view on screen to a file.
+/// `e` / `E`: the view on screen to a file: the groups the table shows (its filter
+/// applied), in its order.
 pub(super) fn export(model: &mut Model, json: bool) -> Vec<Effect> {
     match &model.cost.report.data {
-        Some(report) => vec![Effect::ExportCost {
-            report: Box::new(report.clone()),
-            json,
-        }],
+        Some(report) => {
+            let view = model.view(Tab::Cost);
+            let mut report = report.clone();
+            report.breakdown = report.breakdown.only(&view.rows);
+            report.row_filter = (!view.filter.is_empty()).then(|| view.filter.clone());
+            vec![Effect::ExportCost {
+                report: Box::new(report),
+                json,
+            }]
+        }
         None => {
             model.notice = Some(Notice {
                 text: "nothing to export yet".to_string(),
@@ -317,6 +336,9 @@ pub(super) fn reviewed(model: &mut Model, answers: CostAnswers) {
     }
     let keep = model.view(Tab::Cost).selected_key(model.cost.rows());
     let review = &mut model.cost;
+    if answers.billed_requests.is_some() {
+        review.billed_requests = answers.billed_requests;
+    }
     let at = answers.fetched_at;
     review.report.apply(at, answers.report);
     review.forecast.apply(answers.forecast_at, answers.forecast);

@@ -125,6 +125,8 @@ pub struct CostReview {
     pub anomaly: Option<usize>,
     /// The request the answers on screen are for (None before the first).
     pub asked: Option<CostRequest>,
+    /// The billed requests of the session as of the review's last answers.
+    pub billed_requests: Option<u64>,
 }
 
 /// Where the month's spend so far comes from, in the review's metric.
@@ -144,11 +146,11 @@ impl Model {
     /// in that metric.
     pub fn month_spent(&self) -> Option<Decimal> {
         match self.cost.month_to_date {
-            MonthSpent::Polled => self
-                .spend
-                .data
-                .as_ref()
-                .map(|spend| spend.month_to_date(self.platform_now.date_naive()).current),
+            MonthSpent::Polled => self.spend.data.as_ref().map(|spend| {
+                spend
+                    .month_to_date(self.platform_now.date_naive())
+                    .exact_current
+            }),
             MonthSpent::Known(spent) => Some(spent),
             MonthSpent::Unknown => None,
         }
@@ -168,6 +170,7 @@ impl Default for CostReview {
             month_to_date: MonthSpent::Polled,
             anomaly: None,
             asked: None,
+            billed_requests: None,
         }
     }
 }

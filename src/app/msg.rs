@@ -73,6 +73,9 @@ pub struct CostAnswers {
     /// This month's spend so far in the review's metric, which the month's end adds to
     /// the forecast; none when the polled spend (unblended) answers it.
     pub month_to_date: Option<Result<Decimal, SourceError>>,
+    /// The requests the provider has answered this session, read when these answers
+    /// arrived; `None` for a provider that does not bill.
+    pub billed_requests: Option<u64>,
 }
 
 /// Everything that can happen to the console.

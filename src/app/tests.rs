@@ -1423,6 +1423,8 @@ fn review_answers(request: crate::domain::breakdown::CostRequest) -> CostAnswers
         request: request.clone(),
         query,
         cached_at: None,
+        compared: None,
+        row_filter: None,
     };
     let anomaly = CostAnomaly {
         id: "a-1".into(),
@@ -1444,6 +1446,7 @@ fn review_answers(request: crate::domain::breakdown::CostRequest) -> CostAnswers
         anomalies: Ok(vec![anomaly]),
         anomalies_at: t(9, 30),
         month_to_date: None,
+        billed_requests: None,
     }
 }
 
@@ -1846,6 +1849,55 @@ fn a_query_that_ended_while_the_cancel_dialog_was_open_is_not_cancelled() {
     );
     assert!(m.notice.unwrap().text.contains("nothing was cancelled"));
     assert!(m.in_flight.is_empty());
+}
+
+// The cost review's money: export of the view on screen, a failed refetch, the billed count.
+
+#[test]
+fn export_writes_the_groups_the_filtered_table_shows() {
+    use crate::domain::breakdown::CostRequest;
+    let mut m = loaded();
+    press(&mut m, "5");
+    answer_review(&mut m, CostRequest::default());
+    m.view_mut(Tab::Cost).filter = "glue".into();
+    m.rebuild_view(Tab::Cost);
+    assert_eq!(m.view(Tab::Cost).rows.len(), 1);
+    let effects = press(&mut m, "e");
+    let [
+        Effect::ExportCost {
+            report,
+            json: false,
+        },
+    ] = &effects[..]
+    else {
+        panic!("{effects:?}")
+    };
+    let keys: Vec<&str> = report
+        .breakdown
+        .rows
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
+    assert_eq!(keys, ["AWS Glue"]);
+    assert_eq!(report.breakdown.total.to_string(), "61.00");
+    assert_eq!(report.row_filter.as_deref(), Some("glue"));
+    assert!(
+        report
+            .csv()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("TOTAL,61.00,")
+    );
+    // Unfiltered, every group, in the table's order.
+    m.view_mut(Tab::Cost).filter.clear();
+    m.rebuild_view(Tab::Cost);
+    let effects = press(&mut m, "E");
+    let [Effect::ExportCost { report, json: true }] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(report.breakdown.rows.len(), 2);
+    assert_eq!(report.row_filter, None);
 }
 
 #[test]

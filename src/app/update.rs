@@ -632,7 +632,8 @@ fn refresh(model: &mut Model) -> Vec<Effect> {
     // refresh on the Cost tab goes past the cache only after a yes.
     if model.tab == Tab::Cost
         && model.detail.is_none()
-        && let Some(billed) = model.spend.data.as_ref().and_then(|s| s.billed_requests)
+        && model.spend.data.is_some()
+        && let Some(billed) = model.billed_requests()
     {
         let age = model
             .spend
@@ -646,13 +647,13 @@ fn refresh(model: &mut Model) -> Vec<Effect> {
                 format!("The spend on screen was fetched {age}."),
                 "Cost Explorer refreshes its data about three times a day.".to_string(),
                 if model.cost.request.metric == crate::domain::cost::Metric::UnblendedCost {
-                    "Asking again for this view sends 4 questions (this period, the one \
-                     before, the forecast, the anomalies): USD 0.01 per request, each page \
-                     counts."
-                } else {
                     "Asking again for this view sends 5 questions (this period, the one \
-                     before, the forecast, the anomalies, the month so far in this metric): \
-                     USD 0.01 per request, each page counts."
+                     before, the forecast, the anomalies, the Overview's spend): USD 0.01 \
+                     per request, each page counts."
+                } else {
+                    "Asking again for this view sends 6 questions (this period, the one \
+                     before, the forecast, the anomalies, the month so far in this metric, \
+                     the Overview's spend): USD 0.01 per request, each page counts."
                 }
                 .to_string(),
                 format!(

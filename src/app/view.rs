@@ -417,6 +417,8 @@ mod tests {
             change: Decimal::ZERO,
             change_percent: None,
             amounts: Vec::new(),
+            exact_total: Decimal::from(total),
+            exact_previous: Decimal::ZERO,
         }
     }
 

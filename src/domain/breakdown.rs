@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::cost::{CostFilter, CostQuery, Granularity, GroupBy, Metric, Period};
+use super::money;
 use super::spend::SpendSeries;
 
 /// What to report.
@@ -47,8 +48,8 @@ impl CostRequest {
         }
     }
 
-    /// The provider's query of the period on `today`, and of the equal period before it
-    /// (by service when grouped by stage).
+    /// The provider's query of the period on `today`, and of the period it is compared
+    /// with ([`Period::compared`]) (by service when grouped by stage).
     pub fn queries(&self, today: NaiveDate) -> (CostQuery, CostQuery) {
         let (start, end) = self.period.dates(today);
         let group_by = if self.by_stage {
@@ -56,7 +57,7 @@ impl CostRequest {
         } else {
             self.group_by.clone()
         };
-        let (prev_start, prev_end) = Period::previous(start, end);
+        let (prev_start, prev_end) = self.period.compared(today);
         let query = |start, end| CostQuery {
             start,
             end,
@@ -77,27 +78,50 @@ pub struct CostReport {
     pub breakdown: Breakdown,
     /// When the provider was asked, for an answer served from a cache.
     pub cached_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The dates compared with (end exclusive); none when that period could not be read.
+    pub compared: Option<(NaiveDate, NaiveDate)>,
+    /// The filter of the table the rows were taken from (an export of a filtered view).
+    pub row_filter: Option<String>,
 }
 
-/// One group of a breakdown.
+impl CostReport {
+    /// What the period is compared with, as a screen says it: "vs 2026-10-01 → 2026-10-31",
+    /// or that it is not.
+    pub fn compared_label(&self) -> String {
+        match self.compared {
+            Some((start, end)) => format!("vs {}", Period::span(start, end)),
+            None => "not compared: the period before could not be read".to_string(),
+        }
+    }
+}
+
+/// One group of a breakdown. Its figures are as shown: rounded to cents once, by
+/// [`money`](super::money), so that they foot (`change = total - previous`, the amounts add
+/// up to `total`, the rows of a column to the breakdown's totals).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BreakdownRow {
     /// The group's key (a service, an account, a region, a usage type, a tag value).
     pub key: String,
+    /// The period's total, in cents.
     pub total: Decimal,
-    /// Percent of the period's total, to one decimal.
+    /// Percent of the period's total, to one decimal; the shares add up to 100.0.
     pub share: Decimal,
-    /// The same group's total over the previous equal period (zero when absent).
+    /// The same group's total over the period compared with, in cents (zero when absent).
     pub previous: Decimal,
-    /// `total - previous`.
+    /// `total - previous`, as shown.
     pub change: Decimal,
-    /// Change in percent of `previous`, to one decimal; none when there was nothing before.
+    /// Change in percent of `previous` as shown, to one decimal; none when there was
+    /// nothing before.
     pub change_percent: Option<Decimal>,
-    /// The amount of each bucket of the period, in `Breakdown::buckets` order.
+    /// The amount of each bucket of the period, in cents, in `Breakdown::buckets` order.
     pub amounts: Vec<Decimal>,
+    /// The exact sum of the period, before rounding.
+    pub exact_total: Decimal,
+    /// The exact sum of the period compared with, before rounding.
+    pub exact_previous: Decimal,
 }
 
-/// Every group of a period, largest first.
+/// Every group of a period, largest first, with its figures as shown (in cents).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Breakdown {
     pub unit: String,
@@ -106,28 +130,33 @@ pub struct Breakdown {
     /// True for buckets the provider still estimates.
     pub estimated: Vec<bool>,
     pub rows: Vec<BreakdownRow>,
+    /// The period's total in cents: the exact sum rounded, and the sum of the rows.
     pub total: Decimal,
+    /// The total of the period compared with, in cents (the sum of the rows' `previous`).
     pub previous_total: Decimal,
+    /// `total - previous_total`, as shown.
+    pub change: Decimal,
+    /// Each bucket's total over the rows, in cents (the sum of the rows' amounts).
+    pub bucket_totals: Vec<Decimal>,
+    /// The exact sums, before rounding.
+    pub exact_total: Decimal,
+    pub exact_previous_total: Decimal,
 }
 
 impl Breakdown {
-    /// The breakdown of `current`, compared with `previous` (the equal period before).
+    /// The breakdown of `current`, compared with `previous` (the period before).
     pub fn of(current: &SpendSeries, previous: Option<&SpendSeries>) -> Breakdown {
         let buckets: Vec<NaiveDate> = current.days.iter().map(|d| d.date).collect();
         let estimated = current.days.iter().map(|d| d.estimated).collect();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut rows: Vec<BreakdownRow> = Vec::new();
-        let mut row_of = |key: &str, rows: &mut Vec<BreakdownRow>| -> usize {
+        let mut rows: Vec<Exact> = Vec::new();
+        let mut row_of = |key: &str, rows: &mut Vec<Exact>| -> usize {
             if let Some(i) = index.get(key) {
                 return *i;
             }
-            rows.push(BreakdownRow {
+            rows.push(Exact {
                 key: key.to_string(),
-                total: Decimal::ZERO,
-                share: Decimal::ZERO,
                 previous: Decimal::ZERO,
-                change: Decimal::ZERO,
-                change_percent: None,
                 amounts: vec![Decimal::ZERO; buckets.len()],
             });
             index.insert(key.to_string(), rows.len() - 1);
@@ -136,7 +165,7 @@ impl Breakdown {
         // Providers list a day's groups in the same order every day: the row of the
         // group at each position is remembered, and the map asked only when it differs.
         let mut slots: Vec<usize> = Vec::new();
-        let mut slot = |j: usize, key: &str, rows: &mut Vec<BreakdownRow>| -> usize {
+        let mut slot = |j: usize, key: &str, rows: &mut Vec<Exact>| -> usize {
             if let Some(&i) = slots.get(j)
                 && rows[i].key == key
             {
@@ -156,47 +185,131 @@ impl Breakdown {
                 rows[i].amounts[b] += *amount;
             }
         }
-        for row in &mut rows {
-            row.total = row.amounts.iter().sum();
-        }
-        let mut previous_total = Decimal::ZERO;
         // A group that spent before and not now still belongs in the table.
         for day in previous.iter().flat_map(|p| &p.days) {
             for (j, (key, amount)) in day.by_service.iter().enumerate() {
-                previous_total += *amount;
                 let i = slot(j, key, &mut rows);
                 rows[i].previous += *amount;
             }
         }
-        let total: Decimal = rows.iter().map(|r| r.total).sum();
-        for row in &mut rows {
-            row.share = if total.is_zero() {
-                Decimal::ZERO
-            } else {
-                (row.total * Decimal::ONE_HUNDRED / total).round_dp(1)
-            };
-            row.change = row.total - row.previous;
-            row.change_percent = (!row.previous.is_zero())
-                .then(|| (row.change * Decimal::ONE_HUNDRED / row.previous).round_dp(1));
-        }
-        rows.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.key.cmp(&b.key)));
+        let totals: Vec<Decimal> = rows.iter().map(|r| r.amounts.iter().sum()).collect();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| {
+            totals[b]
+                .cmp(&totals[a])
+                .then_with(|| rows[a].key.cmp(&rows[b].key))
+        });
+        let rows: Vec<Exact> = order.iter().map(|&i| rows[i].clone()).collect();
+        let totals: Vec<Decimal> = order.iter().map(|&i| totals[i]).collect();
+        Breakdown::shown(current.unit.clone(), buckets, estimated, rows, totals)
+    }
+
+    /// Rounds the exact sums once, so that every figure shown foots.
+    fn shown(
+        unit: String,
+        buckets: Vec<NaiveDate>,
+        estimated: Vec<bool>,
+        rows: Vec<Exact>,
+        totals: Vec<Decimal>,
+    ) -> Breakdown {
+        let exact_total: Decimal = totals.iter().sum();
+        let exact_previous_total: Decimal = rows.iter().map(|r| r.previous).sum();
+        let amounts: Vec<Vec<Decimal>> = rows.iter().map(|r| r.amounts.clone()).collect();
+        let table = money::RoundedTable::of(&amounts, buckets.len());
+        let previous = money::apportion_cents(&rows.iter().map(|r| r.previous).collect::<Vec<_>>());
+        let shares = if exact_total.is_zero() {
+            vec![Decimal::new(0, 1); rows.len()]
+        } else {
+            let exact: Vec<Decimal> = totals
+                .iter()
+                .map(|t| *t * Decimal::ONE_HUNDRED / exact_total)
+                .collect();
+            money::apportion(&exact, 1, Decimal::ONE_HUNDRED)
+        };
+        let shown_rows: Vec<BreakdownRow> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, exact)| {
+                let total = table.row_totals[i];
+                let change = total - previous[i];
+                BreakdownRow {
+                    key: exact.key,
+                    total,
+                    share: shares[i],
+                    previous: previous[i],
+                    change,
+                    change_percent: money::percent_of(change, previous[i]),
+                    amounts: table.cells[i].clone(),
+                    exact_total: totals[i],
+                    exact_previous: exact.previous,
+                }
+            })
+            .collect();
+        let total = table.total;
+        let previous_total: Decimal = previous.iter().sum::<Decimal>();
+        let mut previous_total = if shown_rows.is_empty() {
+            money::cents(Decimal::ZERO)
+        } else {
+            previous_total
+        };
+        previous_total.rescale(money::CENTS);
         Breakdown {
-            unit: current.unit.clone(),
+            unit,
             buckets,
             estimated,
-            rows,
+            rows: shown_rows,
             total,
             previous_total,
+            change: total - previous_total,
+            bucket_totals: table.column_totals,
+            exact_total,
+            exact_previous_total,
         }
     }
 
-    /// The change of the whole period against the previous one, in percent.
+    /// The change of the whole period against the one compared with, in percent of the
+    /// figures shown.
     pub fn change_percent(&self) -> Option<Decimal> {
-        (!self.previous_total.is_zero()).then(|| {
-            ((self.total - self.previous_total) * Decimal::ONE_HUNDRED / self.previous_total)
-                .round_dp(1)
-        })
+        money::percent_of(self.change, self.previous_total)
     }
+
+    /// The same breakdown with only the rows `keep` picks, in its order (a filtered view):
+    /// its totals are the sums of the rows kept, as shown.
+    pub fn only(&self, keep: &[usize]) -> Breakdown {
+        let rows: Vec<BreakdownRow> = keep
+            .iter()
+            .filter_map(|&i| self.rows.get(i).cloned())
+            .collect();
+        let sum = |f: &dyn Fn(&BreakdownRow) -> Decimal| -> Decimal {
+            let mut sum: Decimal = rows.iter().map(f).sum();
+            sum.rescale(money::CENTS);
+            sum
+        };
+        let total = sum(&|r| r.total);
+        let previous_total = sum(&|r| r.previous);
+        Breakdown {
+            unit: self.unit.clone(),
+            buckets: self.buckets.clone(),
+            estimated: self.estimated.clone(),
+            total,
+            previous_total,
+            change: total - previous_total,
+            bucket_totals: (0..self.buckets.len())
+                .map(|b| sum(&|r| r.amounts[b]))
+                .collect(),
+            exact_total: rows.iter().map(|r| r.exact_total).sum(),
+            exact_previous_total: rows.iter().map(|r| r.exact_previous).sum(),
+            rows,
+        }
+    }
+}
+
+/// A group's exact sums, before rounding.
+#[derive(Debug, Clone)]
+struct Exact {
+    key: String,
+    previous: Decimal,
+    amounts: Vec<Decimal>,
 }
 
 #[cfg(test)]
@@ -231,7 +344,11 @@ mod tests {
         let by: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "0.1234567")).collect();
         let now = series("2026-10-01", 30, &by);
         let breakdown = Breakdown::of(&now, None);
-        assert_eq!(breakdown.total, Decimal::from_str("44.444412").unwrap());
+        assert_eq!(
+            breakdown.exact_total,
+            Decimal::from_str("44.444412").unwrap()
+        );
+        assert_eq!(breakdown.total.to_string(), "44.44");
         assert_eq!(
             breakdown.rows.iter().map(|r| r.total).sum::<Decimal>(),
             breakdown.total
@@ -259,58 +376,5 @@ mod tests {
             b.change_percent(),
             Some(Decimal::from_str("-41.7").unwrap())
         );
-    }
-}
-
-/// Rounds parts to cents so that they add up to their total rounded to cents (largest
-/// remainders take the leftover cents), so a table's column sums to its total line.
-pub fn cents(parts: &[Decimal]) -> Vec<Decimal> {
-    let cent = Decimal::new(1, 2);
-    let total: Decimal = parts.iter().sum();
-    let target = total.round_dp(2);
-    let mut floored: Vec<Decimal> = parts.iter().map(|p| (p / cent).floor() * cent).collect();
-    let mut left = ((target - floored.iter().sum::<Decimal>()) / cent)
-        .round()
-        .to_string()
-        .parse::<i64>()
-        .unwrap_or(0);
-    let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by(|&a, &b| {
-        (parts[b] - floored[b])
-            .cmp(&(parts[a] - floored[a]))
-            .then(a.cmp(&b))
-    });
-    let mut i = 0;
-    while left > 0 && !order.is_empty() {
-        floored[order[i % order.len()]] += cent;
-        left -= 1;
-        i += 1;
-    }
-    while left < 0 && !order.is_empty() {
-        floored[order[order.len() - 1 - (i % order.len())]] -= cent;
-        left += 1;
-        i += 1;
-    }
-    floored
-}
-
-#[cfg(test)]
-mod cent_tests {
-    use super::*;
-    use std::str::FromStr;
-
-    #[test]
-    fn rounded_parts_add_up_to_the_rounded_total() {
-        let parts: Vec<Decimal> = ["0.335", "0.335", "0.335", "1.004", "2.999"]
-            .iter()
-            .map(|s| Decimal::from_str(s).unwrap())
-            .collect();
-        let rounded = cents(&parts);
-        let total: Decimal = parts.iter().sum();
-        assert_eq!(rounded.iter().sum::<Decimal>(), total.round_dp(2));
-        assert!(rounded.iter().all(|r| r.scale() <= 2));
-        for (r, p) in rounded.iter().zip(&parts) {
-            assert!((*r - *p).abs() < Decimal::new(1, 2));
-        }
     }
 }

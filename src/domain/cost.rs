@@ -262,6 +262,47 @@ impl Period {
         )
     }
 
+    /// The dates the period on `today` is compared with (end exclusive): a calendar month
+    /// (or several) with the month(s) before, month to date with the same days of the month
+    /// before (as many as the month before has), the last N days or any other range with
+    /// the equal period just before.
+    pub fn compared(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let (start, end) = self.dates(today);
+        match self {
+            Period::MonthToDate => {
+                let days = (end - start).num_days().max(0) as u64;
+                let before = start.checked_sub_months(Months::new(1)).unwrap_or(start);
+                let same_days = before.checked_add_days(Days::new(days)).unwrap_or(start);
+                (before, same_days.min(start))
+            }
+            Period::LastMonth => (
+                start.checked_sub_months(Months::new(1)).unwrap_or(start),
+                start,
+            ),
+            Period::Range(..) if start.day() == 1 && end.day() == 1 => {
+                let months = (end.year() * 12 + end.month0() as i32)
+                    - (start.year() * 12 + start.month0() as i32);
+                (
+                    start
+                        .checked_sub_months(Months::new(months.max(1) as u32))
+                        .unwrap_or(start),
+                    start,
+                )
+            }
+            Period::LastDays(_) | Period::Range(..) => Period::previous(start, end),
+        }
+    }
+
+    /// Dates as a screen names them, the last day included: "2026-11-01 → 2026-11-30".
+    pub fn span(start: NaiveDate, end: NaiveDate) -> String {
+        let last = end.pred_opt().unwrap_or(end);
+        if last <= start {
+            start.to_string()
+        } else {
+            format!("{start} → {last}")
+        }
+    }
+
     /// A label for the screen ("last 30 days", "2026-10-01 → 2026-10-31").
     pub fn label(self) -> String {
         match self {
@@ -346,6 +387,40 @@ mod tests {
         assert_eq!(
             Period::previous(d("2026-10-01"), d("2026-11-01")),
             (d("2026-08-31"), d("2026-10-01"))
+        );
+    }
+
+    #[test]
+    fn a_month_compares_with_the_calendar_month_before_and_mtd_with_its_same_days() {
+        let today = d("2026-12-05");
+        assert_eq!(
+            Period::LastMonth.compared(today),
+            (d("2026-10-01"), d("2026-11-01"))
+        );
+        assert_eq!(
+            Period::LastMonth.compared(d("2026-03-31")),
+            (d("2026-01-01"), d("2026-02-01"))
+        );
+        assert_eq!(
+            Period::MonthToDate.compared(today),
+            (d("2026-11-01"), d("2026-11-06"))
+        );
+        // The month before is shorter: all of it, never a day of this month.
+        assert_eq!(
+            Period::MonthToDate.compared(d("2026-03-31")),
+            (d("2026-02-01"), d("2026-03-01"))
+        );
+        assert_eq!(
+            Period::Range(d("2026-10-01"), d("2026-12-01")).compared(today),
+            (d("2026-08-01"), d("2026-10-01"))
+        );
+        assert_eq!(
+            Period::LastDays(30).compared(today),
+            (d("2026-10-07"), d("2026-11-06"))
+        );
+        assert_eq!(
+            Period::span(d("2026-10-01"), d("2026-11-01")),
+            "2026-10-01 → 2026-10-31"
         );
     }
 

@@ -9,6 +9,7 @@ pub mod cost;
 pub mod failure;
 pub mod follow;
 pub mod health;
+pub mod money;
 pub mod pipeline;
 pub mod replication;
 pub mod spend;

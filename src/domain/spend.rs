@@ -4,6 +4,9 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::cost::Period;
+use super::money;
+
 /// The spend of one day, by service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailySpend {
@@ -56,29 +59,27 @@ impl SpendSeries {
         totals
     }
 
-    /// Month to date up to `today` (inclusive) against the same days of the month before.
+    /// Month to date up to `today` (inclusive) against the same days of the month before
+    /// ([`Period::compared`]): what the Overview, the Cost tab and `status` show.
     pub fn month_to_date(&self, today: NaiveDate) -> MonthToDate {
-        let first = today.with_day(1).unwrap_or(today);
-        let prev_first = first
-            .pred_opt()
-            .and_then(|d| d.with_day(1))
-            .unwrap_or(first);
-        // The same number of days into last month, capped at its length.
-        let prev_end = prev_first
-            .checked_add_days(chrono::Days::new(u64::from(today.day0())))
-            .filter(|d| d.month() == prev_first.month())
-            .unwrap_or_else(|| first.pred_opt().unwrap_or(first));
-        let sum = |from: NaiveDate, to: NaiveDate| -> Decimal {
+        let dates = Period::MonthToDate.dates(today);
+        let compared = Period::MonthToDate.compared(today);
+        let sum = |(from, to): (NaiveDate, NaiveDate)| -> Decimal {
             self.days
                 .iter()
-                .filter(|d| d.date >= from && d.date <= to)
+                .filter(|d| d.date >= from && d.date < to)
                 .map(DailySpend::total)
                 .sum()
         };
+        let (exact_current, exact_previous) = (sum(dates), sum(compared));
         MonthToDate {
-            current: sum(first, today),
-            previous: sum(prev_first, prev_end),
+            current: money::cents(exact_current),
+            previous: money::cents(exact_previous),
+            exact_current,
+            exact_previous,
             days: today.day(),
+            dates,
+            compared,
         }
     }
 }
@@ -86,22 +87,45 @@ impl SpendSeries {
 /// Month-to-date spend against the same days of the previous month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonthToDate {
+    /// This month so far, in cents (the one rounding rule of [`money`]).
     pub current: Decimal,
+    /// The same days of the month before, in cents.
     pub previous: Decimal,
+    /// The exact sums, before rounding.
+    pub exact_current: Decimal,
+    pub exact_previous: Decimal,
     /// How many days of the month are counted.
     pub days: u32,
+    /// The dates counted (end exclusive).
+    pub dates: (NaiveDate, NaiveDate),
+    /// The dates compared with (end exclusive).
+    pub compared: (NaiveDate, NaiveDate),
 }
 
 impl MonthToDate {
-    /// The change in percent, when last month had any spend.
+    /// The change in percent of the figures shown, when last month had any spend.
     pub fn change_percent(&self) -> Option<Decimal> {
-        if self.previous.is_zero() {
-            None
-        } else {
-            Some(
-                ((self.current - self.previous) * Decimal::ONE_HUNDRED / self.previous).round_dp(1),
-            )
-        }
+        money::percent_of(self.current - self.previous, self.previous)
+    }
+
+    /// The dates as a screen names them: "Dec 01–05 vs Nov 01–05".
+    pub fn dates_label(&self) -> String {
+        format!("{} vs {}", short_span(self.dates), self.compared_label())
+    }
+
+    /// The dates compared with: "Nov 01–05".
+    pub fn compared_label(&self) -> String {
+        short_span(self.compared)
+    }
+}
+
+/// Days of one month, short: "Nov 01–05" (end exclusive).
+fn short_span((start, end): (NaiveDate, NaiveDate)) -> String {
+    let last = end.pred_opt().unwrap_or(end).max(start);
+    if last == start {
+        start.format("%b %d").to_string()
+    } else {
+        format!("{}–{}", start.format("%b %d"), last.format("%d"))
     }
 }
 
@@ -155,5 +179,22 @@ mod tests {
         assert_eq!(mtd.previous, d("20"));
         assert_eq!(mtd.change_percent(), Some(d("50.0")));
         assert_eq!(mtd.days, 2);
+        assert_eq!(mtd.dates_label(), "Nov 01–02 vs Oct 01–02");
+    }
+
+    #[test]
+    fn month_to_date_is_rounded_half_away_from_zero() {
+        let series = SpendSeries {
+            unit: "USD".into(),
+            days: vec![
+                day("2026-12-01", &[("S3", "4000.0999"), ("DMS", "854.0999")]),
+                day("2026-11-01", &[("S3", "0.005")]),
+            ],
+            ..SpendSeries::default()
+        };
+        let mtd = series.month_to_date(NaiveDate::from_str("2026-12-05").unwrap());
+        assert_eq!(mtd.exact_current, d("4854.1998"));
+        assert_eq!(mtd.current.to_string(), "4854.20");
+        assert_eq!(mtd.previous.to_string(), "0.01");
     }
 }

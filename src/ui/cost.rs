@@ -19,9 +19,10 @@ use crate::domain::breakdown::CostReport;
 use crate::domain::cost::{CostAnomaly, Granularity};
 use chrono::Datelike;
 
-/// An amount with thousands separators and cents: "$12,345.67" (or "12,345.67 EUR").
+/// An amount with thousands separators and cents: "$12,345.67" (or "12,345.67 EUR"),
+/// rounded by the one rule of [`crate::domain::money`].
 pub fn money(amount: Decimal, unit: &str) -> String {
-    let rounded = amount.round_dp(2);
+    let rounded = crate::domain::money::cents(amount);
     let negative = rounded.is_sign_negative() && !rounded.is_zero();
     let text = format!("{:.2}", rounded.abs());
     let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
@@ -79,7 +80,7 @@ fn older_than_the_review(
 
 /// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
 pub fn whole(amount: Decimal, unit: &str) -> String {
-    let text = money(amount.round(), unit);
+    let text = money(crate::domain::money::round(amount, 0), unit);
     match text.split_once('.') {
         Some((whole, rest)) => format!("{whole}{}", rest.trim_start_matches(char::is_numeric)),
         None => text,
@@ -107,7 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     } else {
         (anomalies.len().min(3) as u16 + 2).min(inner.height / 4)
     };
-    let billed = model.spend.data.as_ref().and_then(|s| s.billed_requests);
+    let billed = model.billed_requests();
     let head_height = 3 + u16::from(billed.is_some());
     let chart_height = (inner.height.saturating_sub(head_height + anomaly_height) / 2).clamp(4, 14);
     let [head, chart, groups, anomaly_area] = Layout::vertical([
@@ -163,16 +164,28 @@ fn head_lines(
         Span::styled(money(b.total, &b.unit), theme.accent),
     ];
     if let Some(pct) = b.change_percent() {
-        let change = b.total - b.previous_total;
         totals.push(Span::styled(
-            format!(" {} vs before", super::text::signed_percent(pct, change)),
-            if change.is_sign_positive() && !change.is_zero() {
+            format!(" {}%", crate::domain::money::signed(pct)),
+            if pct.is_sign_positive() {
                 theme.warning
             } else {
                 theme.ok
             },
         ));
     }
+    // The dates compared with, named.
+    totals.push(Span::styled(
+        match report.compared {
+            Some((start, end)) => format!(
+                " vs {} ({} → {})",
+                money(b.previous_total, &b.unit),
+                start.format("%b %d"),
+                end.pred_opt().unwrap_or(end).format("%b %d")
+            ),
+            None => format!(" · {}", report.compared_label()),
+        },
+        theme.muted,
+    ));
     // The month's end: spent so far plus the forecast of the days left.
     let mut month: Vec<Span<'static>> = Vec::new();
     let spent = model.month_spent();
@@ -210,7 +223,7 @@ fn head_lines(
         month.push(Span::styled(
             format!(
                 " · MTD {}%",
-                (spent * Decimal::ONE_HUNDRED / budget).round_dp(0)
+                crate::domain::money::round(spent * Decimal::ONE_HUNDRED / budget, 0)
             ),
             theme.muted,
         ));
@@ -504,15 +517,12 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
                 Cell::from(inert_line(&r.key)),
                 Cell::from(format!("{:>12}", money(r.total, &b.unit))),
                 Cell::from(format!("{:>5}%", r.share)),
-                Cell::from(Span::styled(
-                    format!("{:>+11.2}", r.change.round_dp(2)),
-                    change_style,
-                )),
+                Cell::from(Span::styled(format!("{:>+11.2}", r.change), change_style)),
                 Cell::from(Span::styled(
                     format!(
                         "{:>8}",
                         r.change_percent.map_or("new".to_string(), |p| {
-                            super::text::signed_percent(p, r.change)
+                            format!("{}%", crate::domain::money::signed(p))
                         })
                     ),
                     change_style,
@@ -596,6 +606,13 @@ mod tests {
             "$12,345.68"
         );
         assert_eq!(money(Decimal::from_str("0.004").unwrap(), "USD"), "$0.00");
+        // Half away from zero, never to even, never truncated.
+        assert_eq!(money(Decimal::from_str("0.125").unwrap(), "USD"), "$0.13");
+        assert_eq!(
+            money(Decimal::from_str("4854.1998").unwrap(), "USD"),
+            "$4,854.20"
+        );
+        assert_eq!(whole(Decimal::from_str("2.5").unwrap(), "USD"), "$3");
         assert_eq!(
             money(Decimal::from_str("-1234").unwrap(), "USD"),
             "-$1,234.00"

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::cost::money;
-use super::text::{ago, fit, inert_line, pad, signed_percent, width as width_of};
+use super::text::{ago, fit, inert_line, pad, width as width_of};
 use super::theme::Theme;
 use super::widgets::{Column, block, freshness_line, health_span, stage_words, table};
 use crate::app::view::source_name;
@@ -210,7 +210,7 @@ fn cost_spans(model: &Model, theme: &Theme, words: bool) -> Line<'static> {
                 theme.ok
             };
             spans.push(Span::styled(
-                format!(" {}", signed_percent(pct, change)),
+                format!(" {}%", crate::domain::money::signed(pct)),
                 style,
             ));
         }

@@ -47,19 +47,6 @@ pub fn clock(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// A change in percent, signed by the change it measures: a decrease is never "+0.0%"
-/// however small (`-0.0%`), an increase is `+`, no change at all is `0.0%`.
-pub fn signed_percent(percent: rust_decimal::Decimal, change: rust_decimal::Decimal) -> String {
-    let sign = if change.is_zero() {
-        ""
-    } else if change.is_sign_negative() {
-        "-"
-    } else {
-        "+"
-    };
-    format!("{sign}{:.1}%", percent.abs())
-}
-
 /// Microseconds as a compact duration.
 pub fn micros(us: u64) -> String {
     if us < 1_000_000 {
@@ -87,18 +74,5 @@ mod tests {
         assert_eq!(clock(at("2026-11-23T01:42:00Z"), now), "01:42");
         assert_eq!(clock(at("2026-11-22T01:42:00Z"), now), "Sun 01:42");
         assert_eq!(clock(at("2026-11-02T01:42:00Z"), now), "11-02 01:42");
-    }
-
-    #[test]
-    fn a_percent_change_takes_the_sign_of_its_change() {
-        use rust_decimal::Decimal;
-        let d = |s: &str| s.parse::<Decimal>().unwrap();
-        // -0.48 on 14 000 rounds to a zero percent: still a decrease.
-        assert_eq!(signed_percent(d("0.0"), d("-0.48")), "-0.0%");
-        assert_eq!(signed_percent(d("-0.0"), d("-0.48")), "-0.0%");
-        assert_eq!(signed_percent(d("0.0"), d("0.48")), "+0.0%");
-        assert_eq!(signed_percent(d("-3.1"), d("-120")), "-3.1%");
-        assert_eq!(signed_percent(d("4.2"), d("120")), "+4.2%");
-        assert_eq!(signed_percent(d("0"), d("0")), "0.0%");
     }
 }

@@ -84,16 +84,21 @@ fn anomaly_of(anomaly: &Anomaly, period_start: NaiveDate) -> SourceResult<CostAn
     })
 }
 
-/// A float amount of the API as a decimal of cents, through its two-decimal text: 0.1 + 0.2
-/// arrives as 0.30000000000000004 and must read 0.30.
+/// A float amount of the API as a decimal of cents: read through its shortest text (0.1 +
+/// 0.2 arrives as 0.30000000000000004), then rounded by the one rule of
+/// [`crate::domain::money`] (half away from zero: 0.125 is 0.13, where a float's own
+/// formatting would round it to even).
 fn cents(amount: f64) -> SourceResult<Decimal> {
     if !amount.is_finite() {
         return Err(bad_response(format!(
             "an impact that is not a number: {amount}"
         )));
     }
-    let text = format!("{amount:.2}");
-    Decimal::from_str(&text).map_err(|_| bad_response(format!("an impact out of range: {text}")))
+    let text = amount.to_string();
+    Decimal::from_str(&text)
+        .or_else(|_| Decimal::from_scientific(&format!("{amount:e}")))
+        .map(crate::domain::money::cents)
+        .map_err(|_| bad_response(format!("an impact out of range: {text}")))
 }
 
 #[cfg(test)]
@@ -105,6 +110,10 @@ mod tests {
         assert_eq!(cents(0.1 + 0.2).unwrap().to_string(), "0.30");
         assert_eq!(cents(1_234.565_000_1).unwrap().to_string(), "1234.57");
         assert_eq!(cents(0.0).unwrap(), Decimal::ZERO);
+        assert_eq!(cents(0.125).unwrap().to_string(), "0.13");
+        assert_eq!(cents(2.675).unwrap().to_string(), "2.68");
+        assert_eq!(cents(-0.125).unwrap().to_string(), "-0.13");
+        assert_eq!(cents(1e-7).unwrap().to_string(), "0.00");
         assert!(cents(f64::NAN).is_err());
         assert!(cents(1e40).is_err(), "beyond a decimal's range");
     }

@@ -1,7 +1,10 @@
 //! The disk cache in front of a billed cost source: one JSON file per question (cost query,
 //! forecast, anomalies) of one environment and scope, with its fetch time. Within the TTL
 //! the source is not asked at all — not by a tab switch, not by a restart; past it, a
-//! failed request falls back to the cached answer, shown with its real age.
+//! failed request falls back to the cached answer, shown with its real age, the first time.
+//! A refetch (past the cache, after the operator's yes) that fails, or the renewal of an
+//! answer this session already has, is an error: the console keeps what it shows, with
+//! its age, under the error.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -44,6 +47,9 @@ pub struct CachedCost {
     bypass_since: AtomicI64,
     /// One lock per file: two callers asking the same question at once pay for one answer.
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The files whose answer this session has already handed out: the caller has it, so
+    /// a later failure to renew it is reported, not hidden behind the same answer.
+    served: Mutex<std::collections::HashSet<String>>,
 }
 
 /// A file of the cache.
@@ -78,6 +84,7 @@ impl CachedCost {
             ttl,
             bypass_since: AtomicI64::new(0),
             in_flight: Mutex::new(HashMap::new()),
+            served: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -121,8 +128,14 @@ impl CachedCost {
             }
         });
         if usable && let Some(entry) = cached {
+            self.serve(&name);
             return Ok((entry.answer, Some(entry.fetched_at)));
         }
+        let served_before = self
+            .served
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&name);
         match ask.await {
             Ok(answer) => {
                 let entry = Entry {
@@ -131,17 +144,32 @@ impl CachedCost {
                     answer,
                 };
                 self.write(&path, &entry);
+                self.serve(&name);
                 Ok((entry.answer, None))
             }
-            // Stale data with its real age beats an empty pane; the error is logged.
+            // A refetch the operator asked for, or the renewal of an answer this session
+            // already has, that fails is reported as failed: the console keeps what it
+            // shows, with its real age, under the error (the same older answer served
+            // again would hide the failure).
+            Err(error) if bypass || served_before => Err(error),
+            // Otherwise (a start, `opsdeck status`) stale data with its real age beats an
+            // empty pane; the error is logged.
             Err(error) => match cached {
                 Some(entry) => {
                     tracing::warn!(%error, file = %name, "cost source failed; serving the cached answer");
+                    self.serve(&name);
                     Ok((entry.answer, Some(entry.fetched_at)))
                 }
                 None => Err(error),
             },
         }
+    }
+
+    fn serve(&self, name: &str) {
+        self.served
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string());
     }
 
     fn gate(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
