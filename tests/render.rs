@@ -750,3 +750,28 @@ fn wide_characters_are_fitted_by_display_width() {
     assert!(screen.contains("[ Cancel ]"), "{screen}");
     assert!(screen.contains("↑ ↓ or k j choose the mode"), "{screen}");
 }
+
+/// The Overview's cost line names the days it compares with, the month to date's own
+/// label (the one `status` and the Cost tab use), and is never cut at 80x24.
+#[test]
+fn the_overview_names_the_dates_its_cost_compares_with() {
+    let theme = Theme::builtin("default").unwrap();
+    let model = common::demo_model();
+    let series = model.spend.data.as_ref().expect("the demo's spend");
+    let mtd = series.month_to_date(model.platform_now.date_naive());
+    assert_eq!(mtd.compared_label(), "Oct 01–23");
+    assert!(mtd.dates_label().ends_with(&mtd.compared_label()));
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let line = screen
+        .lines()
+        .find(|l| l.contains("│Cost "))
+        .unwrap_or_else(|| panic!("a cost line:\n{screen}"));
+    let comparison = format!(
+        "MTD {} vs {} ({}) +3.1%",
+        opsdeck::ui::money(mtd.current, &series.unit),
+        opsdeck::ui::money(mtd.previous, &series.unit),
+        mtd.compared_label()
+    );
+    assert!(line.contains(&comparison), "{comparison:?} in {line:?}");
+    assert!(!line.contains("last month"), "{line}");
+}
