@@ -775,3 +775,23 @@ fn the_overview_names_the_dates_its_cost_compares_with() {
     assert!(line.contains(&comparison), "{comparison:?} in {line:?}");
     assert!(!line.contains("last month"), "{line}");
 }
+
+/// At small heights the Cost tab leaves its chart out rather than draw an empty box, and
+/// its groups take the rows; with room the chart is drawn with its bars.
+#[test]
+fn the_cost_tab_leaves_out_a_chart_it_has_no_room_for() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    press(&mut model, "5");
+    let small = text(draw(&model, &theme, 60, 16).backend().buffer());
+    assert!(!small.contains("spend per bucket"), "{small}");
+    assert!(small.contains("Amazon Relational"), "{small}");
+    let large = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let chart: Vec<&str> = large
+        .lines()
+        .skip_while(|l| !l.contains("spend per bucket"))
+        .skip(1)
+        .take_while(|l| !l.contains("└"))
+        .collect();
+    assert!(chart.iter().any(|l| l.contains('█')), "{large}");
+}
