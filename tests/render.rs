@@ -795,3 +795,32 @@ fn the_cost_tab_leaves_out_a_chart_it_has_no_room_for() {
         .collect();
     assert!(chart.iter().any(|l| l.contains('█')), "{large}");
 }
+
+/// The Airflow tab says which runs it lists: on a real Airflow each DAG's runs of the last
+/// 24 hours, its active runs and its newest run; the demo its last 7 days. The words
+/// shorten with the width and never run into the data's age.
+#[test]
+fn the_airflow_tab_names_the_window_of_runs_it_shows() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    press(&mut model, "3");
+    let top = |model: &Model, w: u16| {
+        let screen = text(draw(model, &theme, w, 24).backend().buffer());
+        screen.lines().nth(2).unwrap().to_string()
+    };
+    let line = top(&model, 80);
+    assert!(
+        line.contains("DAG runs (21/21) · demo runs of the last 7 days"),
+        "{line}"
+    );
+    assert!(top(&model, 60).contains("DAG runs (21/21) · last 7 days"));
+    model.environment.demo = false;
+    for (w, window) in [
+        (80, "DAG runs (21/21) · last 24 h, active, newest per DAG "),
+        (60, "DAG runs (21/21) · last 24 h, active "),
+    ] {
+        let line = top(&model, w);
+        assert!(line.contains(window), "{line}");
+        assert!(line.contains(" updated 3 s ago ┐"), "{line}");
+    }
+}
