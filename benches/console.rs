@@ -193,11 +193,42 @@ fn bench_cost_tab(c: &mut Criterion) {
     }
 }
 
+/// The demo platform: built with its backstory (budget 50 ms in a debug build), a read a
+/// few seconds on, and a read a year on (which skips ahead rather than replay every
+/// minute; budget a few seconds).
+fn bench_demo(c: &mut Criterion) {
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 9, 30, 0).unwrap();
+    c.bench_function("demo: construction", |b| {
+        b.iter(|| opsdeck::demo::DemoPlatform::frozen(7, at))
+    });
+    c.bench_function("demo: a read 5 s on", |b| {
+        b.iter_batched(
+            || opsdeck::demo::DemoPlatform::frozen(7, at),
+            |platform| {
+                platform.advance(chrono::Duration::seconds(5));
+                platform.queries()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("demo: a read a year on", |b| {
+        b.iter_batched(
+            || opsdeck::demo::DemoPlatform::frozen(7, at),
+            |platform| {
+                platform.advance(chrono::Duration::days(365));
+                platform.runs()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
 criterion_group!(
     benches,
     bench_render,
     bench_update,
     bench_breakdown,
-    bench_cost_tab
+    bench_cost_tab,
+    bench_demo
 );
 criterion_main!(benches);

@@ -14,8 +14,8 @@ use crate::domain::failure::ItemRef;
 use crate::domain::{Failure, Health, HealthCounts};
 use crate::poll::fetch;
 use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
+use crate::text::{inert_line, pad};
 use crate::ui::money;
-use crate::ui::text::inert_line;
 
 /// What `status` found, and the exit code it means.
 pub struct StatusReport {
@@ -191,7 +191,7 @@ impl StatusReport {
         }
         let _ = writeln!(out, " · {}", m.now.format("%Y-%m-%d %H:%M UTC"));
         for kind in SourceKind::ALL {
-            let _ = write!(out, "{:<9}", kind.service_name());
+            out.push_str(&pad(kind.service_name(), 9));
             if let Some(error) = self.error(kind) {
                 // A source the environment does not have is not a failure of it.
                 let mark = if error.kind == ErrorKind::NotConfigured {
@@ -229,12 +229,12 @@ impl StatusReport {
             for f in failing {
                 let _ = writeln!(
                     out,
-                    "{} {:<8} {:<8} {:<28} {:<12} {}",
+                    "{} {} {} {} {} {}",
                     f.health.symbol(),
-                    f.health.label(),
-                    source_of(&f.item).service_name(),
-                    crate::ui::text::fit(&inert_line(&f.title), 28),
-                    since(f.since, m.platform_now),
+                    pad(f.health.label(), 8),
+                    pad(source_of(&f.item).service_name(), 8),
+                    pad(&inert_line(&f.title), 28),
+                    pad(&since(f.since, m.platform_now), 12),
                     inert_line(&f.reason)
                 );
             }

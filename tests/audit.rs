@@ -180,14 +180,10 @@ fn the_log_is_private_to_its_owner() {
     assert_eq!(mode(&path), 0o600);
 }
 
-/// Not a test on its own: the child of `a_request_survives_a_crash_during_the_call`, which
-/// records a request and dies before any outcome. Without the variable it does nothing.
-#[test]
-fn crash_child() {
-    let Some(path) = std::env::var_os(CRASH_LOG) else {
-        return;
-    };
-    let log = AuditLog::open(std::path::Path::new(&path)).unwrap();
+/// What the child process of `a_request_survives_a_crash_during_the_call` does: it records
+/// a request, then dies before any outcome.
+fn record_a_request_and_crash(path: &std::ffi::OsStr) -> ! {
+    let log = AuditLog::open(std::path::Path::new(path)).unwrap();
     log.begin(&start("payments-cdc"), &context(Interface::Tui))
         .unwrap();
     std::process::abort();
@@ -195,9 +191,18 @@ fn crash_child() {
 
 #[test]
 fn a_request_survives_a_crash_during_the_call() {
+    // The test runs itself again as the child that crashes, with the log's path set.
+    if let Some(path) = std::env::var_os(CRASH_LOG) {
+        record_a_request_and_crash(&path);
+    }
     let path = log_path("crash");
     let child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "a_request_survives_a_crash_during_the_call",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CRASH_LOG, &path)
         .output()
         .unwrap();

@@ -750,3 +750,77 @@ fn wide_characters_are_fitted_by_display_width() {
     assert!(screen.contains("[ Cancel ]"), "{screen}");
     assert!(screen.contains("↑ ↓ or k j choose the mode"), "{screen}");
 }
+
+/// The Overview's cost line names the days it compares with, the month to date's own
+/// label (the one `status` and the Cost tab use), and is never cut at 80x24.
+#[test]
+fn the_overview_names_the_dates_its_cost_compares_with() {
+    let theme = Theme::builtin("default").unwrap();
+    let model = common::demo_model();
+    let series = model.spend.data.as_ref().expect("the demo's spend");
+    let mtd = series.month_to_date(model.platform_now.date_naive());
+    assert_eq!(mtd.compared_label(), "Oct 01–23");
+    assert!(mtd.dates_label().ends_with(&mtd.compared_label()));
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let line = screen
+        .lines()
+        .find(|l| l.contains("│Cost "))
+        .unwrap_or_else(|| panic!("a cost line:\n{screen}"));
+    let comparison = format!(
+        "MTD {} vs {} ({}) +3.1%",
+        opsdeck::ui::money(mtd.current, &series.unit),
+        opsdeck::ui::money(mtd.previous, &series.unit),
+        mtd.compared_label()
+    );
+    assert!(line.contains(&comparison), "{comparison:?} in {line:?}");
+    assert!(!line.contains("last month"), "{line}");
+}
+
+/// At small heights the Cost tab leaves its chart out rather than draw an empty box, and
+/// its groups take the rows; with room the chart is drawn with its bars.
+#[test]
+fn the_cost_tab_leaves_out_a_chart_it_has_no_room_for() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    press(&mut model, "5");
+    let small = text(draw(&model, &theme, 60, 16).backend().buffer());
+    assert!(!small.contains("spend per bucket"), "{small}");
+    assert!(small.contains("Amazon Relational"), "{small}");
+    let large = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let chart: Vec<&str> = large
+        .lines()
+        .skip_while(|l| !l.contains("spend per bucket"))
+        .skip(1)
+        .take_while(|l| !l.contains("└"))
+        .collect();
+    assert!(chart.iter().any(|l| l.contains('█')), "{large}");
+}
+
+/// The Airflow tab says which runs it lists: on a real Airflow each DAG's runs of the last
+/// 24 hours, its active runs and its newest run; the demo its last 7 days. The words
+/// shorten with the width and never run into the data's age.
+#[test]
+fn the_airflow_tab_names_the_window_of_runs_it_shows() {
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    press(&mut model, "3");
+    let top = |model: &Model, w: u16| {
+        let screen = text(draw(model, &theme, w, 24).backend().buffer());
+        screen.lines().nth(2).unwrap().to_string()
+    };
+    let line = top(&model, 80);
+    assert!(
+        line.contains("DAG runs (21/21) · demo runs of the last 7 days"),
+        "{line}"
+    );
+    assert!(top(&model, 60).contains("DAG runs (21/21) · last 7 days"));
+    model.environment.demo = false;
+    for (w, window) in [
+        (80, "DAG runs (21/21) · last 24 h, active, newest per DAG "),
+        (60, "DAG runs (21/21) · last 24 h, active "),
+    ] {
+        let line = top(&model, w);
+        assert!(line.contains(window), "{line}");
+        assert!(line.contains(" updated 3 s ago ┐"), "{line}");
+    }
+}

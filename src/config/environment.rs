@@ -58,7 +58,8 @@ pub struct AirflowConfig {
     /// The REST API version to speak (1 for Airflow 2, 2 for Airflow 3); none asks the
     /// server (MWAA: GetEnvironment's AirflowVersion; self-managed: `/api/v2/version`).
     pub api_version: Option<u8>,
-    /// How many recent runs of each DAG to show.
+    /// At most how many of each DAG's runs of the last 24 hours to show; its queued and
+    /// running runs, and its newest run however old, are shown in any case.
     pub runs_per_dag: u32,
     /// Only runs in these states (`queued running success failed`); empty shows all.
     pub run_states: Vec<String>,

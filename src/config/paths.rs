@@ -69,11 +69,28 @@ mod tests {
         assert_eq!(paths.cache_dir, Path::new("/k/opsdeck"));
     }
 
+    /// A base directory as XDG says: the variable when it holds an absolute path, else
+    /// its default under the home directory.
+    fn xdg(var: &str, default: &str) -> PathBuf {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| {
+                let home = std::env::var_os("HOME").expect("the tests run with a HOME");
+                PathBuf::from(home).join(default)
+            })
+    }
+
     #[test]
     fn discover_names_an_opsdeck_config_file() {
-        if let Ok(paths) = Paths::discover() {
-            assert!(paths.config_file.ends_with("opsdeck/config.toml"));
-            assert!(paths.log_file.ends_with("opsdeck/opsdeck.log"));
-        }
+        let paths = Paths::discover().expect("discovery finds the home directory");
+        let expected = Paths::under(
+            &xdg("XDG_CONFIG_HOME", ".config"),
+            &xdg("XDG_STATE_HOME", ".local/state"),
+            &xdg("XDG_CACHE_HOME", ".cache"),
+        );
+        assert_eq!(paths, expected);
+        assert!(paths.config_file.ends_with("opsdeck/config.toml"));
+        assert!(paths.log_file.ends_with("opsdeck/opsdeck.log"));
     }
 }

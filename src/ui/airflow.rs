@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Wrap};
 use super::dms::title_with_filter;
 use super::text::{clock, inert, inert_line, span};
 use super::theme::Theme;
-use super::widgets::{Column, field, health_span, pane, table};
+use super::widgets::{Column, field, freshness_line, health_span, pane, table};
 use super::widgets::{marked_health_span, state_span, status_cell};
 use crate::app::act::row_activity;
 use crate::app::model::TaskLog;
@@ -26,6 +26,42 @@ const COLUMNS: [Column; 7] = [
     Column::from("DURATION", Constraint::Length(8), 60),
     Column::always("FAILURE", Constraint::Min(10)),
 ];
+
+/// The run list's title: the counts, and which runs the list holds, in words as long as
+/// the top border has room for beside the data's age ("last 24 h, active, newest per DAG":
+/// each DAG's runs of the last 24 hours, its queued and running runs, and its newest run
+/// however old, as the Airflow client reads them; the demo keeps its last 7 days).
+fn runs_title(
+    model: &Model,
+    theme: &Theme,
+    width: u16,
+    shown: usize,
+    count: usize,
+    filter: &str,
+) -> String {
+    let windows: [&str; 3] = if model.environment.demo {
+        ["demo runs of the last 7 days", "last 7 days", ""]
+    } else {
+        ["last 24 h, active, newest per DAG", "last 24 h, active", ""]
+    };
+    let age = freshness_line(&model.runs, model.now, theme).width();
+    // The borders, the spaces around the title, a space before the age.
+    let room = usize::from(width).saturating_sub(age + 5);
+    let titled = |window: &str| {
+        let counts = format!("DAG runs ({shown}/{count})");
+        let title = if window.is_empty() {
+            counts
+        } else {
+            format!("{counts} · {window}")
+        };
+        title_with_filter(&title, filter)
+    };
+    windows
+        .iter()
+        .map(|window| titled(window))
+        .find(|title| super::text::width(title) <= room)
+        .unwrap_or_else(|| titled(""))
+}
 
 /// Draws the tab: the run list, or the open run's detail.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
@@ -49,8 +85,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     }
     let view = model.view(Tab::Airflow);
     let count = model.runs.data.as_ref().map_or(0, Vec::len);
-    let title = title_with_filter(
-        &format!("DAG runs ({}/{count})", view.rows.len()),
+    let title = runs_title(
+        model,
+        theme,
+        area.width,
+        view.rows.len(),
+        count,
         &view.filter,
     );
     let inner = pane(frame, area, theme, title, &model.runs, model.now);

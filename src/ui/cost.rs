@@ -87,6 +87,10 @@ pub fn whole(amount: Decimal, unit: &str) -> String {
     }
 }
 
+/// Rows of the smallest chart worth drawing: its frame, one row of bars, the axis, the
+/// legend.
+const MIN_CHART_HEIGHT: u16 = 5;
+
 /// Draws the tab: the question, the totals and forecast, the stacked chart, the groups,
 /// the anomalies.
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
@@ -110,7 +114,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     };
     let billed = model.billed_requests();
     let head_height = 3 + u16::from(billed.is_some());
-    let chart_height = (inner.height.saturating_sub(head_height + anomaly_height) / 2).clamp(4, 14);
+    // The chart needs its frame, a bar, the axis and the legend: with less room it is
+    // left out, and the groups take its rows, rather than an empty box be drawn.
+    let chart_height = (inner.height.saturating_sub(head_height + anomaly_height) / 2).min(14);
+    let chart_height = if chart_height < MIN_CHART_HEIGHT {
+        0
+    } else {
+        chart_height
+    };
     let [head, chart, groups, anomaly_area] = Layout::vertical([
         Constraint::Length(head_height),
         Constraint::Length(chart_height),
@@ -122,14 +133,16 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         Paragraph::new(head_lines(model, report, billed, theme)),
         head,
     );
-    render_stacked(
-        frame,
-        chart,
-        report,
-        anomalies,
-        budget_per_bucket(model, report),
-        theme,
-    );
+    if chart_height > 0 {
+        render_stacked(
+            frame,
+            chart,
+            report,
+            anomalies,
+            budget_per_bucket(model, report),
+            theme,
+        );
+    }
     render_groups(frame, groups, model, report, theme);
     if anomaly_height > 0 {
         render_anomalies(frame, anomaly_area, model, anomalies, theme);
@@ -294,7 +307,7 @@ fn render_stacked(
     let outer = block(theme, "spend per bucket (largest groups stacked)");
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    if b.buckets.is_empty() || inner.height < 3 || inner.width < 8 {
+    if b.buckets.is_empty() || inner.height + 2 < MIN_CHART_HEIGHT || inner.width < 8 {
         return;
     }
     let stacks = stacks(report);

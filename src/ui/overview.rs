@@ -158,8 +158,10 @@ fn count_line<T>(
     Line::from(spans)
 }
 
-/// The cost line, never cutting an amount: when it is short of room, the comparison loses
-/// its words, then goes; an error is fitted to what is left.
+/// The cost line, never cutting an amount: month to date against the same days of the
+/// month before, named as the Cost tab and `status` name them ("vs $4,809.90 (Nov 01–05)").
+/// When it is short of room, the comparison loses its dates, then goes; an error is fitted
+/// to what is left.
 fn cost_line(model: &Model, width: usize, theme: &Theme) -> Line<'static> {
     let mut line = cost_spans(model, theme, true);
     if line.width() > width {
@@ -196,7 +198,11 @@ fn cost_spans(model: &Model, theme: &Theme, words: bool) -> Line<'static> {
         ));
         spans.push(Span::styled(
             if words {
-                format!("vs {} last month", money(mtd.previous, &series.unit))
+                format!(
+                    "vs {} ({})",
+                    money(mtd.previous, &series.unit),
+                    mtd.compared_label()
+                )
             } else {
                 format!("vs {}", money(mtd.previous, &series.unit))
             },

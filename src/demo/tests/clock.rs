@@ -1,7 +1,5 @@
 //! The same seed and time give the same state, however the time was reached; the clock.
 
-use std::time::Instant;
-
 use chrono::Duration;
 
 use super::super::{DemoOptions, DemoPlatform};
@@ -63,22 +61,17 @@ fn a_live_platform_follows_the_wall_clock_at_its_speed() {
     assert_eq!(stopped.now(), start);
 }
 
+/// A new platform has its whole backstory, and a read a few seconds later steps only those
+/// seconds. (How long both take is measured by the `demo` benchmarks in
+/// `benches/console.rs`, not asserted here: a busy machine would fail a timing.)
 #[test]
-fn construction_is_cheap() {
-    let began = Instant::now();
+fn a_new_platform_has_its_backstory_and_a_later_read_steps_on() {
     let platform = DemoPlatform::frozen(7, snapshot_time());
-    let took = began.elapsed();
-    println!("construction took {took:?}");
-    // A read a few seconds later steps a minute at most.
+    let before = state(&platform);
+    assert!(!before.tasks.is_empty() && !before.runs.is_empty() && !before.queries.is_empty());
     platform.advance(Duration::seconds(5));
-    let read = Instant::now();
-    let _ = platform.queries();
-    println!("a read took {:?}", read.elapsed());
-    // The budget is 50 ms in a debug build; leave room for a busy test machine.
-    assert!(
-        took < std::time::Duration::from_millis(400),
-        "took {took:?}"
-    );
+    assert_eq!(platform.now(), snapshot_time() + Duration::seconds(5));
+    assert!(!platform.queries().is_empty());
 }
 
 #[test]
@@ -89,11 +82,10 @@ fn long_jumps_and_backward_clocks_stay_sane() {
     platform.advance(Duration::hours(-6));
     assert_eq!(platform.runs(), before);
     platform.advance(Duration::hours(6));
-    // A year later, reads skip ahead rather than replay every minute.
-    let began = Instant::now();
+    // A year later, reads skip ahead rather than replay every minute (the time it takes
+    // is a benchmark's).
     platform.advance(Duration::days(365));
     let runs = platform.runs();
-    assert!(began.elapsed() < std::time::Duration::from_secs(5));
     assert!(
         runs.iter()
             .all(|r| r.logical_date > Some(platform.now() - Duration::days(8)))

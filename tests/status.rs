@@ -1,0 +1,99 @@
+//! `opsdeck status` as text: its columns line up by display width, whatever the
+//! identifiers hold (CJK characters and emoji take two columns each).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use opsdeck::domain::{ReplicationTask, TableStatistics, TaskSettings};
+use opsdeck::source::{ReplicationSource, SourceResult, Sources};
+use opsdeck::text::width;
+
+/// The demo's replication tasks, each renamed with wide characters in front.
+struct WideNames(Sources);
+
+#[async_trait]
+impl ReplicationSource for WideNames {
+    async fn tasks(&self) -> SourceResult<Vec<ReplicationTask>> {
+        let mut tasks = self.0.replication.tasks().await?;
+        for (n, task) in tasks.iter_mut().enumerate() {
+            let prefix = if n % 2 == 0 {
+                "订单数据"
+            } else {
+                "🚚📦"
+            };
+            task.id = format!("{prefix}-{}", task.id);
+        }
+        Ok(tasks)
+    }
+    async fn table_statistics(&self, task_id: &str) -> SourceResult<Vec<TableStatistics>> {
+        self.0.replication.table_statistics(task_id).await
+    }
+    async fn task_settings(&self, task_id: &str) -> SourceResult<TaskSettings> {
+        self.0.replication.task_settings(task_id).await
+    }
+}
+
+/// The text of a line from display column `column` on.
+fn from_column(line: &str, column: usize) -> Option<&str> {
+    let mut used = 0;
+    for (i, c) in line.char_indices() {
+        if used == column {
+            return Some(&line[i..]);
+        }
+        used += width(&c.to_string());
+    }
+    None
+}
+
+#[test]
+fn status_lines_up_failing_items_by_display_width() {
+    let platform = common::platform();
+    let model = common::model_from(&platform);
+    let demo = platform.sources();
+    let sources = Sources {
+        replication: Arc::new(WideNames(demo.clone())),
+        ..demo
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let allowed = Duration::from_secs(15);
+    let report = runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + allowed;
+        opsdeck::status::collect(model, &sources, deadline, allowed).await
+    });
+    let text = report.text();
+    let failing: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("failing now"))
+        .skip(1)
+        .collect();
+    let wide: Vec<&&str> = failing
+        .iter()
+        .filter(|l| l.contains("订单数据") || l.contains("🚚📦"))
+        .collect();
+    assert!(!wide.is_empty(), "a failing task with a wide name: {text}");
+    // symbol, health (8), source (8), title (28), since (12), reason.
+    for line in &failing {
+        let since = from_column(line, 49).unwrap_or_else(|| panic!("a short line: {line:?}"));
+        assert!(
+            since.starts_with(|c: char| c.is_ascii_digit() || c == '-'),
+            "the age starts at column 49 in {line:?}\n{text}"
+        );
+        let reason = from_column(line, 62).unwrap();
+        assert!(
+            width(line) - width(reason) == 62 && !reason.starts_with(' '),
+            "the reason starts at column 62 in {line:?}\n{text}"
+        );
+        let title = from_column(line, 20).unwrap();
+        assert!(width(&title[..title.len() - since.len()]) == 29, "{line:?}");
+    }
+    // The source lines line up too.
+    for line in text.lines().skip(1).take(4) {
+        assert_eq!(from_column(line, 8).map(|s| &s[..1]), Some(" "), "{line:?}");
+    }
+}
