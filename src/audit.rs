@@ -33,8 +33,8 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Action, ActionOutcome};
+use crate::text::micros;
 use crate::text::{fit, inert_line, pad, width};
-use crate::ui::text::micros;
 
 /// The name of the log in the state dir.
 pub const FILE_NAME: &str = "audit.jsonl";

@@ -399,7 +399,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
                                 "nothing could be read: the AWS configuration of `{}` did not \
                                  load within {} (status --timeout)",
                                 env.name,
-                                crate::ui::text::age(allowed)
+                                crate::text::age(allowed)
                             );
                         }
                     }

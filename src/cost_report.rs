@@ -15,7 +15,7 @@ use crate::domain::money;
 use crate::domain::stages::CostStages;
 use crate::domain::{DailySpend, SpendSeries};
 use crate::source::{SourceError, Sources};
-use crate::ui::text::{inert_line, pad};
+use crate::text::{inert_line, pad};
 
 /// Asks the cost source for the period and the one before, at once.
 /// Grouped by stage, the by-service answers are summed into `stages`.

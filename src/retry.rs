@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::source::SourceError;
 use crate::text::InertWriter;
-use crate::ui::text::{age, inert_line};
+use crate::text::{age, inert_line};
 
 /// Done: the action was carried out.
 pub const EXIT_DONE: u8 = 0;
@@ -170,7 +170,7 @@ struct Plan {
 /// Reads the target, checks the retry makes sense, and prints what it will do.
 async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Plan, String> {
     let say = |out: &mut dyn Write, line: String| {
-        let _ = writeln!(out, "{}", crate::ui::text::inert_line(&line));
+        let _ = writeln!(out, "{}", crate::text::inert_line(&line));
     };
     let read = |e: SourceError| format!("cannot read the target: {e}");
     match target {

@@ -14,8 +14,8 @@ use crate::domain::failure::ItemRef;
 use crate::domain::{Failure, Health, HealthCounts};
 use crate::poll::fetch;
 use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
-use crate::ui::money;
-use crate::ui::text::inert_line;
+use crate::text::inert_line;
+use crate::text::money;
 
 /// What `status` found, and the exit code it means.
 pub struct StatusReport {
@@ -100,7 +100,7 @@ fn not_in_time(kind: SourceKind, allowed: Duration) -> SourceError {
         format!(
             "{}: not read in time (no answer within {})",
             kind.service_name(),
-            crate::ui::text::age(allowed)
+            crate::text::age(allowed)
         ),
     )
     .with_hint("check the network or the service, or give it longer with `status --timeout 60s`")
@@ -233,7 +233,7 @@ impl StatusReport {
                     f.health.symbol(),
                     f.health.label(),
                     source_of(&f.item).service_name(),
-                    crate::ui::text::fit(&inert_line(&f.title), 28),
+                    crate::text::fit(&inert_line(&f.title), 28),
                     since(f.since, m.platform_now),
                     inert_line(&f.reason)
                 );
@@ -359,7 +359,7 @@ fn since(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match at {
         Some(at) => format!(
             "{} ago",
-            crate::ui::text::age((now - at).to_std().unwrap_or_default())
+            crate::text::age((now - at).to_std().unwrap_or_default())
         ),
         None => "-".to_string(),
     }

@@ -368,7 +368,7 @@ fn status_says_the_month_to_date_of_the_cost_report() {
     );
     let text = status.text();
     assert!(
-        text.contains(&opsdeck::ui::money(b.total, "USD")),
+        text.contains(&opsdeck::text::money(b.total, "USD")),
         "{text} vs {}",
         b.total
     );
