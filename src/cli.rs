@@ -227,7 +227,7 @@ fn parse_demo_rows(s: &str) -> Result<usize, String> {
 const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
 
 fn parse_limit(s: &str) -> Result<std::time::Duration, String> {
-    match crate::audit::parse_age(s) {
+    match crate::actions::audit::parse_age(s) {
         Some(age) => age.and_then(|age| {
             age.to_std()
                 .ok()
@@ -329,7 +329,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         stdout.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let audit_path = crate::audit::AuditLog::default_path(&paths.state_dir);
+    let audit_path = crate::actions::audit::AuditLog::default_path(&paths.state_dir);
     if let Some(Command::Audit { since, json }) = &cli.command {
         return show_audit(&audit_path, since.as_deref(), *json);
     }
@@ -447,7 +447,7 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
     console.model.cost_stages = cost_stages;
     console.environments = Some(Arc::new(environments));
     console.export_dir = Some(paths.state_dir.join("exports"));
-    console.audit = match crate::audit::AuditLog::open(&audit_path) {
+    console.audit = match crate::actions::audit::AuditLog::open(&audit_path) {
         Ok(log) => Some(Arc::new(log)),
         Err(error) => {
             tracing::error!(%error, path = %audit_path.display(), "cannot open the audit log: actions are off");
@@ -495,12 +495,12 @@ fn start(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(Command::Retry { target, yes, wait }) = &cli.command {
-        let actor = crate::actor::Actor {
+        let actor = crate::actions::actor::Actor {
             sources: console.sources.clone(),
             environment: console.model.environment.name.clone(),
             read_only: console.model.environment.read_only,
             audit: console.audit.clone(),
-            interface: crate::audit::Interface::Cli,
+            interface: crate::actions::audit::Interface::Cli,
         };
         if actor.audit.is_none() && !actor.read_only {
             anyhow::bail!(
@@ -774,10 +774,10 @@ pub fn console(
 /// `opsdeck audit`: the log as a table or JSON.
 fn show_audit(path: &std::path::Path, since: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
     let since = since
-        .map(crate::audit::parse_since)
+        .map(crate::actions::audit::parse_since)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
-    let trail = crate::audit::read(path, since)?;
+    let trail = crate::actions::audit::read(path, since)?;
     for problem in &trail.unreadable {
         let _ = writeln!(
             crate::text::InertWriter::new(std::io::stderr()),
@@ -787,9 +787,9 @@ fn show_audit(path: &std::path::Path, since: Option<&str>, json: bool) -> anyhow
     }
     let mut stdout = crate::term::stdout_output();
     if json {
-        crate::audit::render_json(&trail.records, &mut stdout)?;
+        crate::actions::audit::render_json(&trail.records, &mut stdout)?;
     } else {
-        crate::audit::render_table(&trail.records, &mut stdout)?;
+        crate::actions::audit::render_table(&trail.records, &mut stdout)?;
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -6,10 +6,9 @@
 //! traits) ← `demo` (and the AWS adapters); `app` (the pure state machine) ← `ui` (pure
 //! rendering); `poll` and `runtime` wire them together; `cli` starts it all.
 
-pub mod actor;
+pub mod actions;
 pub mod airflow;
 pub mod app;
-pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod config;

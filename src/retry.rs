@@ -5,8 +5,8 @@
 
 use std::io::{BufRead, IsTerminal as _, Write};
 
-use crate::actor::Actor;
-use crate::audit::Settled;
+use crate::actions::actor::Actor;
+use crate::actions::audit::Settled;
 use crate::domain::follow::{AfterAction, Followed, Seen};
 use crate::domain::{
     Action, ActionOutcome, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus,

@@ -16,9 +16,9 @@ use ratatui::crossterm::event::{self, Event};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::actor::Actor;
+use crate::actions::actor::Actor;
+use crate::actions::audit::{AuditLog, Interface};
 use crate::app::{Effect, Environment, Model, Msg, update};
-use crate::audit::{AuditLog, Interface};
 use crate::poll::{Cadence, Poller, fetch_detail};
 use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
 use crate::ui::theme::Theme;
@@ -297,8 +297,8 @@ where
                 } => {
                     let actor = actor.clone();
                     tokio::spawn(async move {
-                        let id = crate::audit::AuditId(recorded);
-                        let settled = crate::audit::Settled::of(ok);
+                        let id = crate::actions::audit::AuditId(recorded);
+                        let settled = crate::actions::audit::Settled::of(ok);
                         actor.settled(&id, settled, &message).await;
                     });
                 }
