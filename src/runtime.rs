@@ -386,7 +386,7 @@ pub async fn review_cost(
         Some(sources.cost.cost(&query).await.map(|series| series.total()))
     };
     let (report, forecast, anomalies, month_to_date) = tokio::join!(
-        crate::cost_report::report(sources, request.clone(), today, stages),
+        crate::cli::cost::report(sources, request.clone(), today, stages),
         sources.cost.forecast_dated(today, next_month, metric),
         sources.cost.anomalies_dated(start, end),
         month_to_date,
@@ -425,7 +425,7 @@ fn export_cost(
     json: bool,
 ) -> Result<String, String> {
     let dir = dir.ok_or("no directory to export to")?;
-    let path = crate::cost_report::export(dir, report, json)?;
+    let path = crate::cli::cost::export(dir, report, json)?;
     // Said short on screen: the home directory as ~.
     let shown = path.display().to_string();
     let shown = match std::env::var("HOME") {
@@ -641,8 +641,10 @@ mod tests {
                 read_only: false,
                 budget: None,
             },
+            environments: Vec::new(),
             keymap: Keymap::default(),
             pipelines: Vec::new(),
+            cost_stages: crate::domain::stages::CostStages::defaults(),
             theme_name: "default".into(),
             themes: Vec::new(),
             intervals: HashMap::new(),

@@ -2,6 +2,10 @@
 //! for cron, CI and alerting. The sources are read concurrently and applied to a model
 //! exactly as the console would, so the counts and the failing items are the Overview's.
 
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use super::Context;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -363,4 +367,41 @@ fn since(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
         ),
         None => "-".to_string(),
     }
+}
+
+/// Runs `opsdeck status` from `started`, printing the report; its exit code says how the
+/// platform is.
+pub fn start(
+    context: Context,
+    started: std::time::Instant,
+    json: bool,
+    timeout: Option<Duration>,
+) -> anyhow::Result<ExitCode> {
+    let allowed = timeout.unwrap_or(DEFAULT_DEADLINE);
+    let deadline = started + allowed;
+    let _log = context.start_log();
+    let runtime = context.runtime()?;
+    let (environment, sources) = match context.connect(&runtime, Some((deadline, allowed))) {
+        Ok(connected) => connected,
+        Err(error) => {
+            // A lookup still running is left behind, not waited for.
+            runtime.shutdown_background();
+            return Err(error);
+        }
+    };
+    let model = context.model(environment, &sources, Vec::new());
+    let report = runtime.block_on(collect(model, &sources, deadline.into(), allowed));
+    // Work still running past the deadline (a request that never ends, a blocking
+    // lookup) is left behind, not waited for.
+    runtime.shutdown_background();
+    let text = if json {
+        format!("{}\n", crate::text::json_pretty(&report.json()))
+    } else {
+        report.text()
+    };
+    // A reader that stops early (`| head`) changes nothing of what was found.
+    let mut stdout = crate::term::stdout_output();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::from(report.exit_code()))
 }

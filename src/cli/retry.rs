@@ -3,6 +3,9 @@
 //! `--yes`; without a terminal and without `--yes` it refuses. The same audit records and
 //! the same read-only rule as the console.
 
+use std::process::ExitCode;
+
+use super::{Context, Platform, RetryCommand};
 use std::io::{BufRead, IsTerminal as _, Write};
 
 use crate::actions::actor::Actor;
@@ -425,4 +428,70 @@ async fn follow(
             return Ok((EXIT_UNSETTLED, Some((Settled::NotSettled, message))));
         }
     }
+}
+
+/// Runs `opsdeck retry`: the exit code says what was done (see [`EXIT_DONE`] and after).
+pub fn start(
+    context: Context,
+    target: RetryCommand,
+    yes: bool,
+    wait: Option<std::time::Duration>,
+) -> anyhow::Result<ExitCode> {
+    let _log = context.start_log();
+    let runtime = context.runtime()?;
+    let (environment, sources) = context.connect(&runtime, None)?;
+    let audit = match crate::actions::audit::AuditLog::open(&context.audit_path) {
+        Ok(log) => Some(std::sync::Arc::new(log)),
+        Err(error) => {
+            tracing::error!(%error, path = %context.audit_path.display(), "cannot open the audit log: actions are off");
+            None
+        }
+    };
+    let actor = Actor {
+        sources,
+        environment: environment.name.clone(),
+        read_only: environment.read_only,
+        audit,
+        interface: crate::actions::audit::Interface::Cli,
+    };
+    if actor.audit.is_none() && !actor.read_only {
+        anyhow::bail!(
+            "cannot open the audit log {}: no action is done unrecorded",
+            context.audit_path.display()
+        );
+    }
+    let target = match target {
+        RetryCommand::Dms { task, mode } => Target::Dms { task, mode },
+        RetryCommand::Dag {
+            dag_id,
+            run_id,
+            task,
+            downstream,
+        } => Target::Dag {
+            dag_id,
+            run_id,
+            task,
+            downstream,
+        },
+        RetryCommand::Query { id } => Target::Query { id },
+    };
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let confirm = Confirm::from_stdin(yes, &mut input);
+    // The demo's platform moves at --demo-speed: a look a second; AWS: every 10 s.
+    let pause = if matches!(context.platform, Platform::Demo) {
+        std::time::Duration::from_secs(1)
+    } else {
+        std::time::Duration::from_secs(10)
+    };
+    let wait = wait.map(|limit| Wait { limit, pause });
+    let code = runtime.block_on(retry(
+        &actor,
+        &target,
+        confirm,
+        wait,
+        &mut crate::term::stdout_output(),
+        &mut std::io::stderr(),
+    ))?;
+    Ok(ExitCode::from(code))
 }
