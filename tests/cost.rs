@@ -179,7 +179,7 @@ fn the_month_end_adds_the_month_so_far_in_the_metric_of_the_review() {
             ..CostRequest::default()
         };
         model.cost.asked = Some(request.clone());
-        let msg = runtime.block_on(opsdeck::runtime::review_cost(
+        let msg = runtime.block_on(opsdeck::console::review_cost(
             &platform.sources(),
             request,
             &model.cost_stages,
@@ -521,7 +521,7 @@ fn reviewed_console() -> (opsdeck::app::Model, CostRequest) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let msg = runtime.block_on(opsdeck::runtime::review_cost(
+    let msg = runtime.block_on(opsdeck::console::review_cost(
         &platform.sources(),
         request.clone(),
         &model.cost_stages,
@@ -617,7 +617,7 @@ fn the_tab_counts_the_billed_requests_the_review_made_too() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let msg = runtime.block_on(opsdeck::runtime::review_cost(
+    let msg = runtime.block_on(opsdeck::console::review_cost(
         &platform.sources(),
         request,
         &model.cost_stages,

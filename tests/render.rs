@@ -73,7 +73,7 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap();
-            let msg = runtime.block_on(opsdeck::runtime::review_cost(
+            let msg = runtime.block_on(opsdeck::console::review_cost(
                 &platform.sources(),
                 request,
                 &model.cost_stages,

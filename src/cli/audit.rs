@@ -20,7 +20,7 @@ pub fn show(context: &Context, since: Option<&str>, json: bool) -> anyhow::Resul
             path.display()
         );
     }
-    let mut stdout = crate::term::stdout_output();
+    let mut stdout = crate::cli::output::stdout_output();
     if json {
         crate::actions::audit::render_json(&trail.records, &mut stdout)?;
     } else {

@@ -11,15 +11,13 @@ use super::Context;
 use super::context::header_of;
 use crate::app::Environment;
 use crate::config::EnvironmentConfig;
+use crate::console::{Console, Environments, Opened, TerminalGuard, run};
 use crate::poll::Cadence;
-use crate::runtime::{Console, Environments, Opened, run};
 use crate::source::{SourceKind, Sources};
-use crate::term::TerminalGuard;
-use crate::ui::theme::Theme;
 
 pub fn start(context: Context) -> anyhow::Result<ExitCode> {
     let themes_dir = context.paths.themes_dir.clone();
-    let theme = Theme::resolve(&context.theme_name, Some(&themes_dir))?;
+    let theme = crate::config::themes::load(&context.theme_name, Some(&themes_dir))?;
     let theme = if context.no_color {
         theme.without_colors()
     } else {
@@ -31,7 +29,7 @@ pub fn start(context: Context) -> anyhow::Result<ExitCode> {
     let model = context.model(
         environment.clone(),
         &sources,
-        Theme::available(Some(&themes_dir)),
+        crate::config::themes::available(Some(&themes_dir)),
     );
     let (cli, config, paths) = (&context.cli, &context.config, &context.paths);
     let environments = ConfiguredEnvironments {
@@ -79,7 +77,7 @@ pub fn start(context: Context) -> anyhow::Result<ExitCode> {
     runtime.shutdown_background();
     result?;
     // Ended by a signal: 128 + its number, as a shell reports a process it ended.
-    Ok(match crate::term::signal_received() {
+    Ok(match crate::console::terminal::signal_received() {
         Some(signal) => ExitCode::from(128u8.saturating_add(signal)),
         None => ExitCode::SUCCESS,
     })

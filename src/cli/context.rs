@@ -75,7 +75,7 @@ impl Context {
 
     /// Starts the log file; it is written until the guard is dropped.
     pub fn start_log(&self) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-        crate::logging::init(&self.paths.state_dir, &self.paths.log_file)
+        super::logging::init(&self.paths.state_dir, &self.paths.log_file)
     }
 
     /// The runtime the commands and the console run on.

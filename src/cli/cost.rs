@@ -329,7 +329,7 @@ pub fn start(context: Context, request: CostRequest, format: &str) -> anyhow::Re
         "json" => format!("{}\n", crate::text::json_pretty(&report.json())),
         _ => report.table(),
     };
-    let mut stdout = crate::term::stdout_output();
+    let mut stdout = crate::cli::output::stdout_output();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)

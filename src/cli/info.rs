@@ -7,7 +7,7 @@ use super::Context;
 use crate::config::Paths;
 
 pub fn show(context: &Context) -> anyhow::Result<ExitCode> {
-    let mut stdout = crate::term::stdout_output();
+    let mut stdout = crate::cli::output::stdout_output();
     print_info(
         &mut stdout,
         &context.paths,

@@ -7,6 +7,8 @@ pub mod console;
 mod context;
 pub mod cost;
 mod info;
+mod logging;
+pub mod output;
 pub mod retry;
 pub mod status;
 

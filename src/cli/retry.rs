@@ -490,7 +490,7 @@ pub fn start(
         &target,
         confirm,
         wait,
-        &mut crate::term::stdout_output(),
+        &mut crate::cli::output::stdout_output(),
         &mut std::io::stderr(),
     ))?;
     Ok(ExitCode::from(code))

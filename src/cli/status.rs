@@ -400,7 +400,7 @@ pub fn start(
         report.text()
     };
     // A reader that stops early (`| head`) changes nothing of what was found.
-    let mut stdout = crate::term::stdout_output();
+    let mut stdout = crate::cli::output::stdout_output();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::from(report.exit_code()))
