@@ -3,25 +3,21 @@
 //! keyboard-driven screen.
 //!
 //! Layers (see docs/architecture.md): `domain` (types and health rules) ← `source` (the
-//! traits) ← `demo` (and the AWS adapters); `app` (the pure state machine) ← `ui` (pure
-//! rendering); `poll` and `runtime` wire them together; `cli` starts it all.
+//! traits) ← `aws`, `airflow` and `demo` (the adapters); `app` (the pure state machine) ←
+//! `ui` (pure rendering); `poll` (the pollers) and `actions` (the actor and the audit log)
+//! do the I/O; `console` runs the loop that wires them together; `cli` reads the command
+//! line and starts a one-shot command or the console; `text` is shared by every output.
 
-pub mod actor;
+pub mod actions;
 pub mod airflow;
 pub mod app;
-pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod config;
-pub mod cost_report;
+pub mod console;
 pub mod demo;
 pub mod domain;
-pub mod logging;
 pub mod poll;
-pub mod retry;
-pub mod runtime;
 pub mod source;
-pub mod status;
-pub mod term;
 pub mod text;
 pub mod ui;

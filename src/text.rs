@@ -5,6 +5,15 @@
 //! Remote text (identifiers, failure messages, SQL, tags) reaches an output only through
 //! [`inert`] (or [`inert_line`], or [`json_pretty`] for JSON): nothing a service returns can
 //! move the cursor, retitle the window, recolour the terminal or reorder a line.
+//!
+//! Ages, durations, clock times ([`time`]) and amounts of money ([`money`]) are told the
+//! same way by the console's panes and the one-shot commands.
+
+mod money;
+mod time;
+
+pub use money::money;
+pub use time::{age, ago, clock, duration, micros, span};
 
 use std::borrow::Cow;
 use std::io;

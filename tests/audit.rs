@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_sdk_sts as sts;
 use aws_smithy_mocks::{mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
-use opsdeck::audit::{
+use opsdeck::actions::audit::{
     self, AuditContext, AuditEntry, AuditLog, AuditTrail, Ending, Interface, NO_OUTCOME,
 };
 use opsdeck::aws::ErrorContext;

@@ -4,11 +4,11 @@
 mod common;
 
 use chrono::NaiveDate;
-use opsdeck::cost_report::{CostRequest, report};
+use opsdeck::cli::cost::{CostRequest, report};
 use opsdeck::domain::cost::{CostFilter, GroupBy, Period};
 use rust_decimal::Decimal;
 
-fn october(request: CostRequest) -> opsdeck::cost_report::CostReport {
+fn october(request: CostRequest) -> opsdeck::cli::cost::CostReport {
     let platform = common::platform();
     let today = common::snapshot_time().date_naive();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -179,7 +179,7 @@ fn the_month_end_adds_the_month_so_far_in_the_metric_of_the_review() {
             ..CostRequest::default()
         };
         model.cost.asked = Some(request.clone());
-        let msg = runtime.block_on(opsdeck::runtime::review_cost(
+        let msg = runtime.block_on(opsdeck::console::review_cost(
             &platform.sources(),
             request,
             &model.cost_stages,
@@ -227,7 +227,7 @@ fn dec(text: &str) -> Decimal {
 }
 
 /// Table, CSV and JSON of one report say the same figures to the cent, and each foots.
-fn assert_outputs_agree(report: &opsdeck::cost_report::CostReport) {
+fn assert_outputs_agree(report: &opsdeck::cli::cost::CostReport) {
     let table = table_figures(&report.table());
     let csv = report.csv();
     let rows: Vec<Vec<String>> = csv
@@ -345,7 +345,7 @@ fn status_says_the_month_to_date_of_the_cost_report() {
     let allowed = std::time::Duration::from_secs(15);
     let status = runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::status::collect(model, &platform.sources(), deadline, allowed).await
+        opsdeck::cli::status::collect(model, &platform.sources(), deadline, allowed).await
     });
     let json = status.json();
     let mtd = &json["sources"]["cost"]["month_to_date"];
@@ -368,7 +368,7 @@ fn status_says_the_month_to_date_of_the_cost_report() {
     );
     let text = status.text();
     assert!(
-        text.contains(&opsdeck::ui::money(b.total, "USD")),
+        text.contains(&opsdeck::text::money(b.total, "USD")),
         "{text} vs {}",
         b.total
     );
@@ -447,13 +447,13 @@ fn an_export_never_replaces_an_earlier_one() {
         period: period(),
         ..CostRequest::default()
     });
-    let first = opsdeck::cost_report::export(&dir, &report, false).unwrap();
+    let first = opsdeck::cli::cost::export(&dir, &report, false).unwrap();
     let mut filtered = report.clone();
     filtered.breakdown = report.breakdown.only(&[1]);
     filtered.row_filter = Some("redshift".into());
-    let second = opsdeck::cost_report::export(&dir, &report, false).unwrap();
-    let json = opsdeck::cost_report::export(&dir, &report, true).unwrap();
-    let narrowed = opsdeck::cost_report::export(&dir, &filtered, false).unwrap();
+    let second = opsdeck::cli::cost::export(&dir, &report, false).unwrap();
+    let json = opsdeck::cli::cost::export(&dir, &report, true).unwrap();
+    let narrowed = opsdeck::cli::cost::export(&dir, &filtered, false).unwrap();
     assert_ne!(first, second);
     assert!(
         second.to_string_lossy().ends_with("-by-service-2.csv"),
@@ -521,7 +521,7 @@ fn reviewed_console() -> (opsdeck::app::Model, CostRequest) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let msg = runtime.block_on(opsdeck::runtime::review_cost(
+    let msg = runtime.block_on(opsdeck::console::review_cost(
         &platform.sources(),
         request.clone(),
         &model.cost_stages,
@@ -617,7 +617,7 @@ fn the_tab_counts_the_billed_requests_the_review_made_too() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let msg = runtime.block_on(opsdeck::runtime::review_cost(
+    let msg = runtime.block_on(opsdeck::console::review_cost(
         &platform.sources(),
         request,
         &model.cost_stages,

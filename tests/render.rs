@@ -73,7 +73,7 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap();
-            let msg = runtime.block_on(opsdeck::runtime::review_cost(
+            let msg = runtime.block_on(opsdeck::console::review_cost(
                 &platform.sources(),
                 request,
                 &model.cost_stages,
@@ -768,8 +768,8 @@ fn the_overview_names_the_dates_its_cost_compares_with() {
         .unwrap_or_else(|| panic!("a cost line:\n{screen}"));
     let comparison = format!(
         "MTD {} vs {} ({}) +3.1%",
-        opsdeck::ui::money(mtd.current, &series.unit),
-        opsdeck::ui::money(mtd.previous, &series.unit),
+        opsdeck::text::money(mtd.current, &series.unit),
+        opsdeck::text::money(mtd.previous, &series.unit),
         mtd.compared_label()
     );
     assert!(line.contains(&comparison), "{comparison:?} in {line:?}");

@@ -64,7 +64,7 @@ fn status_lines_up_failing_items_by_display_width() {
     let allowed = Duration::from_secs(15);
     let report = runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::status::collect(model, &sources, deadline, allowed).await
+        opsdeck::cli::status::collect(model, &sources, deadline, allowed).await
     });
     let text = report.text();
     let failing: Vec<&str> = text

@@ -210,8 +210,12 @@ pub struct Notice {
 #[derive(Debug, Clone)]
 pub struct ModelInit {
     pub environment: Environment,
+    /// Environments `:env NAME` can switch to.
+    pub environments: Vec<String>,
     pub keymap: Keymap,
     pub pipelines: Vec<PipelineDefinition>,
+    /// The pipeline stages spend is grouped into.
+    pub cost_stages: CostStages,
     pub theme_name: String,
     pub themes: Vec<String>,
     /// The background polling interval of each source.
@@ -338,14 +342,14 @@ impl Model {
             pipelines: init.pipelines,
             theme_name: init.theme_name,
             themes: init.themes,
-            environments: Vec::new(),
+            environments: init.environments,
             tasks: Resource::new(interval(SourceKind::Replication)),
             runs: Resource::new(interval(SourceKind::Workflow)),
             queries: Resource::new(interval(SourceKind::Warehouse)),
             spend: Resource::new(interval(SourceKind::Cost)),
             failures: Vec::new(),
             cost: CostReview::default(),
-            cost_stages: CostStages::defaults(),
+            cost_stages: init.cost_stages,
             budget,
             stage_costs: Vec::new(),
             counts: SourceCounts::default(),

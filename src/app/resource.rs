@@ -71,13 +71,4 @@ impl<T> Resource<T> {
     }
 }
 
-/// A short age: "12 s", "4 min", "3 h", "2 d".
-pub fn age(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min", s / 60),
-        3600..=86_399 => format!("{} h", s / 3600),
-        _ => format!("{} d", s / 86_400),
-    }
-}
+pub use crate::text::age;

@@ -10,6 +10,7 @@ mod environment;
 mod error;
 mod paths;
 mod raw;
+pub mod themes;
 
 use std::collections::HashMap;
 use std::fs;

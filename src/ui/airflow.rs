@@ -6,7 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::dms::title_with_filter;
-use super::text::{clock, inert, inert_line, span};
 use super::theme::Theme;
 use super::widgets::{Column, field, freshness_line, health_span, pane, table};
 use super::widgets::{marked_health_span, state_span, status_cell};
@@ -16,6 +15,7 @@ use crate::app::view::Listed as _;
 use crate::app::{Detail, Model, Resource, Tab, TableView};
 use crate::domain::failure::ItemRef;
 use crate::domain::{TaskInstance, TaskState, WorkflowRun};
+use crate::text::{clock, inert, inert_line, span};
 
 const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),
@@ -59,7 +59,7 @@ fn runs_title(
     windows
         .iter()
         .map(|window| titled(window))
-        .find(|title| super::text::width(title) <= room)
+        .find(|title| crate::text::width(title) <= room)
         .unwrap_or_else(|| titled(""))
 }
 

@@ -11,34 +11,13 @@ use ratatui::widgets::{Cell, Paragraph};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::text::inert_line;
 use super::theme::Theme;
 use super::widgets::{Column, block, pane, table};
 use crate::app::{Action, Model, Tab};
 use crate::domain::breakdown::CostReport;
 use crate::domain::cost::{CostAnomaly, Granularity};
+use crate::text::{inert_line, money};
 use chrono::Datelike;
-
-/// An amount with thousands separators and cents: "$12,345.67" (or "12,345.67 EUR"),
-/// rounded by the one rule of [`crate::domain::money`].
-pub fn money(amount: Decimal, unit: &str) -> String {
-    let rounded = crate::domain::money::cents(amount);
-    let negative = rounded.is_sign_negative() && !rounded.is_zero();
-    let text = format!("{:.2}", rounded.abs());
-    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if negative { "-" } else { "" };
-    match unit {
-        "USD" | "" => format!("{sign}${grouped}.{cents}"),
-        other => format!("{sign}{grouped}.{cents} {}", inert_line(other)),
-    }
-}
 
 /// Groups drawn in their own shade in the chart; the rest is "other".
 const STACKED: usize = 4;
@@ -75,7 +54,7 @@ fn older_than_the_review(
     let review = model.cost.report.fetched_at?;
     let at = fetched_at?;
     ((review - at) > chrono::Duration::minutes(1))
-        .then(|| super::text::age((model.now - at).to_std().unwrap_or_default()))
+        .then(|| crate::text::age((model.now - at).to_std().unwrap_or_default()))
 }
 
 /// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.
@@ -465,7 +444,7 @@ fn short(name: &str) -> String {
         .or_else(|| name.strip_prefix("AWS "))
         .unwrap_or(&name)
         .to_string();
-    super::text::fit(&name, 18)
+    crate::text::fit(&name, 18)
 }
 
 /// A sparkline of `amounts` in `width` characters (buckets summed into each), from the
@@ -613,26 +592,7 @@ mod tests {
     use std::str::FromStr;
 
     #[test]
-    fn money_is_grouped_and_rounded() {
-        assert_eq!(
-            money(Decimal::from_str("12345.678").unwrap(), "USD"),
-            "$12,345.68"
-        );
-        assert_eq!(money(Decimal::from_str("0.004").unwrap(), "USD"), "$0.00");
-        // Half away from zero, never to even, never truncated.
-        assert_eq!(money(Decimal::from_str("0.125").unwrap(), "USD"), "$0.13");
-        assert_eq!(
-            money(Decimal::from_str("4854.1998").unwrap(), "USD"),
-            "$4,854.20"
-        );
+    fn whole_amounts_are_rounded_half_away_from_zero() {
         assert_eq!(whole(Decimal::from_str("2.5").unwrap(), "USD"), "$3");
-        assert_eq!(
-            money(Decimal::from_str("-1234").unwrap(), "USD"),
-            "-$1,234.00"
-        );
-        assert_eq!(
-            money(Decimal::from_str("999").unwrap(), "EUR"),
-            "999.00 EUR"
-        );
     }
 }

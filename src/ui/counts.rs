@@ -3,9 +3,9 @@
 
 use ratatui::text::Span;
 
-use super::text::width as width_of;
 use super::theme::Theme;
 use crate::domain::{Health, HealthCounts};
+use crate::text::width as width_of;
 
 /// The counts of each health, in the widest form that fits `room` columns: with words, then
 /// by symbol alone, then in thousands. A count is never cut.

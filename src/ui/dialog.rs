@@ -6,11 +6,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::text::inert_line;
 use super::theme::Theme;
 use super::widgets::block;
 use crate::app::Confirmation;
 use crate::app::overlay::wrap;
+use crate::text::inert_line;
 
 /// Draws the dialog centred over `area`, as tall as its text needs (or all of `area`).
 pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Theme) {

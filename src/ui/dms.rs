@@ -5,7 +5,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
-use super::text::{ago, clock, duration, inert_line};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
 use super::widgets::{marked_health_span, state_span, status_cell};
@@ -13,6 +12,7 @@ use crate::app::act::row_activity;
 use crate::app::{Detail, Model, Resource, Tab};
 use crate::domain::failure::ItemRef;
 use crate::domain::{ReplicationTask, TableState, TableStatistics, TaskSettings};
+use crate::text::{ago, clock, duration, inert_line};
 
 const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),

@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     frame.render_widget(Clear, popup);
     let outer = block(
         theme,
-        &super::text::fit(&title, usize::from(laid.width).saturating_sub(4)),
+        &crate::text::fit(&title, usize::from(laid.width).saturating_sub(4)),
     )
     .style(theme.dialog);
     let inner = outer.inner(popup);

@@ -4,13 +4,11 @@
 mod airflow;
 mod cost;
 mod counts;
-pub use cost::money;
 mod dialog;
 mod dms;
 mod help;
 mod overview;
 mod redshift;
-pub mod text;
 pub mod theme;
 mod widgets;
 
@@ -22,7 +20,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::command::completions;
 use crate::app::{Action, Confirmable, Mode, Model, Tab};
-use text::inert_line;
+use crate::text::inert_line;
 use theme::Theme;
 
 /// The smallest terminal the console draws into: every tab's counts, a few rows of its
@@ -107,7 +105,7 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         .format(" %Y-%m-%d %H:%M UTC ")
         .to_string();
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let pad = usize::from(area.width).saturating_sub(used + text::width(&clock));
+    let pad = usize::from(area.width).saturating_sub(used + crate::text::width(&clock));
     spans.push(Span::styled(" ".repeat(pad), theme.header));
     if pad > 0 {
         spans.push(Span::styled(clock, theme.header));
@@ -245,7 +243,7 @@ fn notice_line(
     };
     let text = inert_line(&notice.text);
     let width = usize::from(width);
-    if text::width(&text) <= width {
+    if crate::text::width(&text) <= width {
         return Line::styled(text, style);
     }
     let key = model.keymap.key_text(Action::Messages);
@@ -256,7 +254,7 @@ fn notice_line(
     };
     Line::from(vec![
         Span::styled(
-            text::fit(&text, width.saturating_sub(text::width(&more))),
+            crate::text::fit(&text, width.saturating_sub(crate::text::width(&more))),
             style,
         ),
         Span::styled(more, theme.footer_key),
@@ -345,7 +343,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
     let width_of = |shown: &[(Action, String)]| {
         shown
             .iter()
-            .map(|(a, k)| text::width(k) + text::width(a.hint()) + 3)
+            .map(|(a, k)| crate::text::width(k) + crate::text::width(a.hint()) + 3)
             .sum::<usize>()
             .saturating_sub(1)
     };
@@ -393,7 +391,7 @@ fn render_completions(frame: &mut Frame, body: Rect, model: &Model, input: &str,
     let height = (options.len() as u16 + 2).min(body.height);
     let width = options
         .iter()
-        .map(|o| text::width(&inert_line(o)) as u16)
+        .map(|o| crate::text::width(&inert_line(o)) as u16)
         .max()
         .unwrap_or(0)
         + 4;

@@ -5,13 +5,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
-use super::cost::money;
-use super::text::{ago, fit, inert_line, pad, width as width_of};
 use super::theme::Theme;
 use super::widgets::{Column, block, freshness_line, health_span, stage_words, table};
 use crate::app::view::source_name;
 use crate::app::{Model, Resource, Tab};
 use crate::domain::HealthCounts;
+use crate::text::money;
+use crate::text::{ago, fit, inert_line, pad, width as width_of};
 
 /// The sources box: four lines and its borders.
 const COUNTS_HEIGHT: u16 = 6;
@@ -176,7 +176,7 @@ fn cost_line(model: &Model, width: usize, theme: &Theme) -> Line<'static> {
     {
         let over = line.width() - width;
         let error = &line.spans[at];
-        let room = super::text::width(&error.content).saturating_sub(over + 1);
+        let room = crate::text::width(&error.content).saturating_sub(over + 1);
         line.spans[at] = Span::styled(format!("{} ", fit(&error.content, room)), error.style);
     }
     line

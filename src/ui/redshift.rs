@@ -6,7 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::dms::title_with_filter;
-use super::text::{clock, inert, inert_line, micros};
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
 use super::widgets::{marked_health_span, status_cell};
@@ -15,6 +14,7 @@ use crate::app::view::Listed as _;
 use crate::app::{Detail, Model, Tab};
 use crate::domain::QueryRecord;
 use crate::domain::failure::ItemRef;
+use crate::text::{clock, inert, inert_line, micros};
 
 const COLUMNS: [Column; 7] = [
     Column::always("HEALTH", Constraint::Length(10)),

@@ -4,7 +4,6 @@
 //! `themes/NAME.toml` in the config dir overrides the built-in of the same name and may set
 //! only some slots: the rest come from the built-in of that name, or from `default`.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -151,46 +150,6 @@ impl Theme {
         Ok(base.overlay(file))
     }
 
-    /// The theme called `name`: the user's `NAME.toml` if there is one, else the built-in;
-    /// an unknown name is an error that lists the themes that exist.
-    pub fn resolve(name: &str, user_themes_dir: Option<&Path>) -> Result<Theme, ThemeError> {
-        if is_theme_name(name) {
-            if let Some(dir) = user_themes_dir {
-                let path = dir.join(format!("{name}.toml"));
-                match fs::read_to_string(&path) {
-                    Ok(text) => return Theme::parse(name, &text, &path),
-                    Err(cause) if cause.kind() == io::ErrorKind::NotFound => {}
-                    Err(cause) => return Err(ThemeError::Read { path, cause }),
-                }
-            }
-            if let Some(theme) = Theme::builtin(name) {
-                return Ok(theme);
-            }
-        }
-        Err(ThemeError::Unknown {
-            name: name.to_string(),
-            available: Theme::available(user_themes_dir),
-        })
-    }
-
-    /// Every theme name that [`resolve`](Self::resolve) accepts, sorted, without duplicates.
-    pub fn available(user_themes_dir: Option<&Path>) -> Vec<String> {
-        let mut names: Vec<String> = Theme::BUILTIN.iter().map(|n| n.to_string()).collect();
-        let entries = user_themes_dir.and_then(|dir| fs::read_dir(dir).ok());
-        for entry in entries.into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|ext| ext == "toml")
-                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-                && is_theme_name(stem)
-            {
-                names.push(stem.to_string());
-            }
-        }
-        names.sort();
-        names.dedup();
-        names
-    }
-
     /// The style of a health.
     pub fn health(&self, health: Health) -> Style {
         match health {
@@ -224,14 +183,6 @@ impl Theme {
 }
 
 const DEFAULT_TEXT: &str = BUILTIN_FILES[0].1;
-
-/// Theme names are file stems: letters, digits, `-` and `_` (no paths).
-fn is_theme_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
 
 fn parse_file(text: &str) -> Result<ThemeFile, Diagnostic> {
     diagnostic::deserialize(text)

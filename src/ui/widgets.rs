@@ -7,10 +7,10 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
-use super::text::{age, inert_line};
 use super::theme::Theme;
 use crate::app::{Freshness, Resource, TableView};
 use crate::domain::Health;
+use crate::text::{age, inert_line};
 
 /// The health as symbol and word, in its colour: never told by colour alone.
 pub fn health_span(health: Health, theme: &Theme) -> Span<'static> {
@@ -84,7 +84,7 @@ pub fn status_cell(
 ) -> ratatui::widgets::Cell<'static> {
     match activity {
         Some(word) => ratatui::widgets::Cell::from(Span::styled(word, theme.accent)),
-        None => ratatui::widgets::Cell::from(super::text::inert_line(status)),
+        None => ratatui::widgets::Cell::from(crate::text::inert_line(status)),
     }
 }
 
@@ -137,7 +137,7 @@ pub fn pane<T>(
             // The cause and its hint wrap over up to three lines (two under data), so the
             // hint is read whole at 80 columns; the data keeps the rest.
             let most: u16 = if resource.data.is_some() { 2 } else { 3 };
-            let needed = (super::text::width(&text) as u16)
+            let needed = (crate::text::width(&text) as u16)
                 .div_ceil(inner.width.max(1))
                 .clamp(1, most)
                 .min(inner.height - 1);
@@ -257,7 +257,7 @@ pub fn table<'a>(
 /// A label and a value on one line, for detail views.
 pub fn field(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
     Line::from(vec![
-        Span::styled(super::text::pad(label, 14), theme.muted),
+        Span::styled(crate::text::pad(label, 14), theme.muted),
         Span::styled(value.into(), theme.text),
     ])
 }

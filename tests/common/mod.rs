@@ -55,8 +55,10 @@ pub fn model_with(platform: &DemoPlatform, sources: opsdeck::source::Sources) ->
             // As `opsdeck --demo` has it: the demo company's monthly budget.
             budget: Some(rust_decimal::Decimal::from(30_000)),
         },
+        environments: Vec::new(),
         keymap: Keymap::default(),
         pipelines,
+        cost_stages: opsdeck::domain::stages::CostStages::defaults(),
         theme_name: "default".into(),
         themes: vec!["default".into(), "high-contrast".into(), "light".into()],
         intervals: SourceKind::ALL

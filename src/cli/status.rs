@@ -2,6 +2,10 @@
 //! for cron, CI and alerting. The sources are read concurrently and applied to a model
 //! exactly as the console would, so the counts and the failing items are the Overview's.
 
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use super::Context;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -14,8 +18,7 @@ use crate::domain::failure::ItemRef;
 use crate::domain::{Failure, Health, HealthCounts};
 use crate::poll::fetch;
 use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
-use crate::text::{inert_line, pad};
-use crate::ui::money;
+use crate::text::{inert_line, money, pad};
 
 /// What `status` found, and the exit code it means.
 pub struct StatusReport {
@@ -100,7 +103,7 @@ fn not_in_time(kind: SourceKind, allowed: Duration) -> SourceError {
         format!(
             "{}: not read in time (no answer within {})",
             kind.service_name(),
-            crate::ui::text::age(allowed)
+            crate::text::age(allowed)
         ),
     )
     .with_hint("check the network or the service, or give it longer with `status --timeout 60s`")
@@ -359,8 +362,45 @@ fn since(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match at {
         Some(at) => format!(
             "{} ago",
-            crate::ui::text::age((now - at).to_std().unwrap_or_default())
+            crate::text::age((now - at).to_std().unwrap_or_default())
         ),
         None => "-".to_string(),
     }
+}
+
+/// Runs `opsdeck status` from `started`, printing the report; its exit code says how the
+/// platform is.
+pub fn start(
+    context: Context,
+    started: std::time::Instant,
+    json: bool,
+    timeout: Option<Duration>,
+) -> anyhow::Result<ExitCode> {
+    let allowed = timeout.unwrap_or(DEFAULT_DEADLINE);
+    let deadline = started + allowed;
+    let _log = context.start_log();
+    let runtime = context.runtime()?;
+    let (environment, sources) = match context.connect(&runtime, Some((deadline, allowed))) {
+        Ok(connected) => connected,
+        Err(error) => {
+            // A lookup still running is left behind, not waited for.
+            runtime.shutdown_background();
+            return Err(error);
+        }
+    };
+    let model = context.model(environment, &sources, Vec::new());
+    let report = runtime.block_on(collect(model, &sources, deadline.into(), allowed));
+    // Work still running past the deadline (a request that never ends, a blocking
+    // lookup) is left behind, not waited for.
+    runtime.shutdown_background();
+    let text = if json {
+        format!("{}\n", crate::text::json_pretty(&report.json()))
+    } else {
+        report.text()
+    };
+    // A reader that stops early (`| head`) changes nothing of what was found.
+    let mut stdout = crate::cli::output::stdout_output();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::from(report.exit_code()))
 }

@@ -3,17 +3,20 @@
 //! `--yes`; without a terminal and without `--yes` it refuses. The same audit records and
 //! the same read-only rule as the console.
 
+use std::process::ExitCode;
+
+use super::{Context, Platform, RetryCommand};
 use std::io::{BufRead, IsTerminal as _, Write};
 
-use crate::actor::Actor;
-use crate::audit::Settled;
+use crate::actions::actor::Actor;
+use crate::actions::audit::Settled;
 use crate::domain::follow::{AfterAction, Followed, Seen};
 use crate::domain::{
     Action, ActionOutcome, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus,
 };
 use crate::source::SourceError;
 use crate::text::InertWriter;
-use crate::ui::text::{age, inert_line};
+use crate::text::{age, inert_line};
 
 /// Done: the action was carried out.
 pub const EXIT_DONE: u8 = 0;
@@ -170,7 +173,7 @@ struct Plan {
 /// Reads the target, checks the retry makes sense, and prints what it will do.
 async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Plan, String> {
     let say = |out: &mut dyn Write, line: String| {
-        let _ = writeln!(out, "{}", crate::ui::text::inert_line(&line));
+        let _ = writeln!(out, "{}", crate::text::inert_line(&line));
     };
     let read = |e: SourceError| format!("cannot read the target: {e}");
     match target {
@@ -425,4 +428,70 @@ async fn follow(
             return Ok((EXIT_UNSETTLED, Some((Settled::NotSettled, message))));
         }
     }
+}
+
+/// Runs `opsdeck retry`: the exit code says what was done (see [`EXIT_DONE`] and after).
+pub fn start(
+    context: Context,
+    target: RetryCommand,
+    yes: bool,
+    wait: Option<std::time::Duration>,
+) -> anyhow::Result<ExitCode> {
+    let _log = context.start_log();
+    let runtime = context.runtime()?;
+    let (environment, sources) = context.connect(&runtime, None)?;
+    let audit = match crate::actions::audit::AuditLog::open(&context.audit_path) {
+        Ok(log) => Some(std::sync::Arc::new(log)),
+        Err(error) => {
+            tracing::error!(%error, path = %context.audit_path.display(), "cannot open the audit log: actions are off");
+            None
+        }
+    };
+    let actor = Actor {
+        sources,
+        environment: environment.name.clone(),
+        read_only: environment.read_only,
+        audit,
+        interface: crate::actions::audit::Interface::Cli,
+    };
+    if actor.audit.is_none() && !actor.read_only {
+        anyhow::bail!(
+            "cannot open the audit log {}: no action is done unrecorded",
+            context.audit_path.display()
+        );
+    }
+    let target = match target {
+        RetryCommand::Dms { task, mode } => Target::Dms { task, mode },
+        RetryCommand::Dag {
+            dag_id,
+            run_id,
+            task,
+            downstream,
+        } => Target::Dag {
+            dag_id,
+            run_id,
+            task,
+            downstream,
+        },
+        RetryCommand::Query { id } => Target::Query { id },
+    };
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let confirm = Confirm::from_stdin(yes, &mut input);
+    // The demo's platform moves at --demo-speed: a look a second; AWS: every 10 s.
+    let pause = if matches!(context.platform, Platform::Demo) {
+        std::time::Duration::from_secs(1)
+    } else {
+        std::time::Duration::from_secs(10)
+    };
+    let wait = wait.map(|limit| Wait { limit, pause });
+    let code = runtime.block_on(retry(
+        &actor,
+        &target,
+        confirm,
+        wait,
+        &mut crate::cli::output::stdout_output(),
+        &mut std::io::stderr(),
+    ))?;
+    Ok(ExitCode::from(code))
 }

@@ -2,6 +2,10 @@
 //! JSON for spreadsheets and scripts. The period is compared with the equal period before
 //! it; amounts are decimals throughout.
 
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use super::Context;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
@@ -15,7 +19,7 @@ use crate::domain::money;
 use crate::domain::stages::CostStages;
 use crate::domain::{DailySpend, SpendSeries};
 use crate::source::{SourceError, Sources};
-use crate::ui::text::{inert_line, pad};
+use crate::text::{inert_line, pad};
 
 /// Asks the cost source for the period and the one before, at once.
 /// Grouped by stage, the by-service answers are summed into `stages`.
@@ -304,4 +308,29 @@ fn csv_field(text: &str) -> String {
     } else {
         text
     }
+}
+
+/// Runs `opsdeck cost`: the breakdown asked, as a table, CSV or JSON.
+pub fn start(context: Context, request: CostRequest, format: &str) -> anyhow::Result<ExitCode> {
+    let _log = context.start_log();
+    let runtime = context.runtime()?;
+    let (_, sources) = context.connect(&runtime, None)?;
+    let today = sources.clock.now().date_naive();
+    let report = runtime
+        .block_on(report(
+            &sources,
+            request,
+            today,
+            &context.config.cost.stages,
+        ))
+        .map_err(|e| anyhow::anyhow!("cannot read the spend: {e}"))?;
+    let text = match format {
+        "csv" => report.csv(),
+        "json" => format!("{}\n", crate::text::json_pretty(&report.json())),
+        _ => report.table(),
+    };
+    let mut stdout = crate::cli::output::stdout_output();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

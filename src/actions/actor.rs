@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::audit::{AuditContext, AuditId, AuditLog, Interface, Settled, unknown_caller};
+use crate::actions::audit::{AuditContext, AuditId, AuditLog, Interface, Settled, unknown_caller};
 use crate::domain::{Action, ActionOutcome, ClearScope, ClearedTask};
 use crate::source::{ErrorKind, SourceError, SourceResult, Sources};
 

@@ -1,13 +1,19 @@
-//! Text helpers of the console: ages, durations, times; remote text is made inert and
-//! fitted by the shared [`crate::text`].
+//! Times told short: ages ("12 s"), durations ("3m12s"), how long ago, clock times.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use crate::text::{fit, inert, inert_line, pad, pad_left, width};
-
-pub use crate::app::resource::age;
+/// A short age: "12 s", "4 min", "3 h", "2 d".
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", s / 60),
+        3600..=86_399 => format!("{} h", s / 3600),
+        _ => format!("{} d", s / 86_400),
+    }
+}
 
 /// A compact duration: "42s", "3m12s", "1h05m", "2d03h".
 pub fn duration(d: Duration) -> String {
@@ -67,8 +73,6 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(192)), "3m12s");
         assert_eq!(duration(Duration::from_secs(3900)), "1h05m");
         assert_eq!(micros(1500), "1ms");
-        assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(fit("abc", 4), "abc");
         let now = "2026-11-23T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
         let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
         assert_eq!(clock(at("2026-11-23T01:42:00Z"), now), "01:42");

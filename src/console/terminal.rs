@@ -1,6 +1,7 @@
 //! The terminal guard: raw mode and the alternate screen on the way in, and always
 //! restored on the way out — on a normal exit, on a panic (the message is printed after the
-//! restore) and on the signals the runtime turns into a quit.
+//! restore) and on the signals the runtime turns into a quit; and what the console reads
+//! from it: keys and resizes on a thread of their own, signals on a task.
 
 use std::io::{self, Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -14,7 +15,10 @@ use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 
-use crate::app::{Key, KeyCode};
+use ratatui::crossterm::event::{self, Event};
+use tokio::sync::mpsc;
+
+use crate::app::{Key, KeyCode, Msg};
 
 /// True while the terminal is in raw mode on the alternate screen.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -86,64 +90,6 @@ fn install_panic_hook() {
     }));
 }
 
-/// Standard output for a one-shot command that stops minding a reader who left: once a
-/// write finds the pipe closed (`opsdeck audit | head -1`), every write after it succeeds
-/// without being written, so the command finishes what it does (a retry still records
-/// its outcome) and ends with its own exit code, without a "Broken pipe" message.
-pub struct Output<W> {
-    inner: W,
-    closed: bool,
-}
-
-impl<W: Write> Output<W> {
-    /// Wraps a writer (normally `stdout()`).
-    pub fn new(inner: W) -> Self {
-        Output {
-            inner,
-            closed: false,
-        }
-    }
-
-    /// Whether the reader has gone.
-    pub fn closed(&self) -> bool {
-        self.closed
-    }
-
-    fn quiet<T>(&mut self, result: io::Result<T>, gone: T) -> io::Result<T> {
-        match result {
-            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-                self.closed = true;
-                Ok(gone)
-            }
-            other => other,
-        }
-    }
-}
-
-/// Standard output as every subcommand writes it: remote text made inert line by line
-/// ([`crate::text::InertWriter`]), and quiet once its reader has gone.
-pub fn stdout_output() -> crate::text::InertWriter<Output<Stdout>> {
-    crate::text::InertWriter::new(Output::new(stdout()))
-}
-
-impl<W: Write> Write for Output<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.closed {
-            return Ok(buf.len());
-        }
-        let result = self.inner.write(buf);
-        self.quiet(result, buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.closed {
-            return Ok(());
-        }
-        let result = self.inner.flush();
-        self.quiet(result, ())
-    }
-}
-
 /// The console's key for a terminal key event (presses only).
 pub fn key_of(event: KeyEvent) -> Option<Key> {
     if event.kind != KeyEventKind::Press {
@@ -176,62 +122,68 @@ pub fn key_of(event: KeyEvent) -> Option<Key> {
     })
 }
 
+/// Where the console's input comes from: the terminal (keys, resizes) and signals.
+/// A test passes its own, which sends what it likes on the loop's channel.
+pub type Input = Box<dyn FnOnce(mpsc::UnboundedSender<Msg>) + Send>;
+
+/// The terminal's events and the process's signals, as the console reads them.
+pub fn terminal_input() -> Input {
+    Box::new(|tx| {
+        spawn_input(tx.clone());
+        spawn_signals(tx);
+    })
+}
+
+/// Reads terminal events on a thread of its own (crossterm's read blocks).
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match event::read() {
+                Ok(Event::Key(key)) => key_of(key).map(Msg::Key),
+                Ok(Event::Resize(width, height)) => Some(Msg::Resize { width, height }),
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the terminal");
+                    Some(Msg::Quit)
+                }
+            };
+            if let Some(msg) = msg
+                && tx.send(msg).is_err()
+            {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the console through the normal path, so the terminal is
+/// restored.
+fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!("cannot install signal handlers");
+            return;
+        };
+        let (name, number) = tokio::select! {
+            _ = term.recv() => ("SIGTERM", 15),
+            _ = hup.recv() => ("SIGHUP", 1),
+            _ = int.recv() => ("SIGINT", 2),
+        };
+        tracing::info!(signal = name, "quitting on signal");
+        note_signal(number);
+        let _ = tx.send(Msg::Quit);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A writer whose reader has gone after `room` bytes.
-    struct ClosingPipe {
-        room: usize,
-        written: Vec<u8>,
-    }
-
-    impl Write for ClosingPipe {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            if self.room == 0 {
-                return Err(io::Error::from(io::ErrorKind::BrokenPipe));
-            }
-            let n = buf.len().min(self.room);
-            self.room -= n;
-            self.written.extend_from_slice(&buf[..n]);
-            Ok(n)
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            if self.room == 0 {
-                return Err(io::Error::from(io::ErrorKind::BrokenPipe));
-            }
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn a_closed_pipe_ends_the_output_quietly() {
-        let mut out = Output::new(ClosingPipe {
-            room: 4,
-            written: Vec::new(),
-        });
-        assert!(writeln!(out, "first line").is_ok());
-        assert!(out.closed());
-        assert!(writeln!(out, "second line").is_ok());
-        assert!(out.flush().is_ok());
-        assert_eq!(out.inner.written, b"firs");
-    }
-
-    #[test]
-    fn other_write_errors_still_count() {
-        struct Full;
-        impl Write for Full {
-            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-                Err(io::Error::from(io::ErrorKind::StorageFull))
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut out = Output::new(Full);
-        assert!(writeln!(out, "x").is_err());
-        assert!(!out.closed());
-    }
 
     #[test]
     fn converts_key_events() {

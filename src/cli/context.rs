@@ -1,0 +1,249 @@
+//! What every subcommand starts from, built once: the paths, the config, the platform
+//! chosen, the theme's name, the audit log's path.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::args::{Cli, read_only};
+use crate::app::{Environment, Keymap, Model, ModelInit};
+use crate::config::{Config, EnvironmentConfig, Paths};
+use crate::demo::{DemoOptions, DemoPlatform};
+use crate::source::{SourceKind, Sources};
+
+/// The command line read against the config and the machine's paths.
+pub struct Context {
+    /// The global flags (the subcommand is taken out and matched on).
+    pub cli: Cli,
+    pub paths: Paths,
+    /// The config file read, if any.
+    pub config_path: Option<PathBuf>,
+    pub config: Config,
+    /// NO_COLOR is set.
+    pub no_color: bool,
+    pub platform: Platform,
+    /// The theme asked for: `--theme`, the environment's, the config's, or "default".
+    pub theme_name: String,
+    pub audit_path: PathBuf,
+}
+
+impl Context {
+    pub fn new(cli: Cli) -> anyhow::Result<Context> {
+        let paths = Paths::discover()?;
+        // A default path that is there but is no regular file is refused by `load`, not
+        // passed over.
+        let config_path = cli.config.clone().or_else(|| {
+            paths
+                .config_file
+                .exists()
+                .then(|| paths.config_file.clone())
+        });
+        let mut config = match &config_path {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        };
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let platform = choose_platform(&cli, &config)?;
+        let theme_name = cli
+            .theme
+            .clone()
+            .or_else(|| match &platform {
+                Platform::Aws(environment) => environment.theme.clone(),
+                Platform::Demo => None,
+            })
+            .or(config.theme.clone())
+            .unwrap_or_else(|| "default".to_string());
+        if matches!(platform, Platform::Demo) && config.pipelines.is_empty() {
+            config.pipelines = Config::parse(
+                crate::demo::PIPELINE_TOML,
+                std::path::Path::new("demo pipeline"),
+            )?
+            .pipelines;
+        }
+        let audit_path = crate::actions::audit::AuditLog::default_path(&paths.state_dir);
+        Ok(Context {
+            cli,
+            paths,
+            config_path,
+            config,
+            no_color,
+            platform,
+            theme_name,
+            audit_path,
+        })
+    }
+
+    /// Starts the log file; it is written until the guard is dropped.
+    pub fn start_log(&self) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+        super::logging::init(&self.paths.state_dir, &self.paths.log_file)
+    }
+
+    /// The runtime the commands and the console run on.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+
+    /// Opens the chosen platform: what the header says of it, and its sources. With a
+    /// deadline (`status`), an AWS configuration that does not load by then is an error.
+    pub fn connect(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        deadline: Option<(Instant, Duration)>,
+    ) -> anyhow::Result<(Environment, Sources)> {
+        let (cli, config) = (&self.cli, &self.config);
+        Ok(match &self.platform {
+            Platform::Demo => {
+                let demo = DemoPlatform::new(DemoOptions {
+                    seed: cli.seed,
+                    speed: cli.demo_speed,
+                    start: chrono::Utc::now(),
+                });
+                let sources = match cli.demo_rows {
+                    Some(rows) => crate::demo::load::padded(demo.sources(), rows),
+                    None => demo.sources(),
+                };
+                tracing::info!(
+                    seed = cli.seed,
+                    speed = cli.demo_speed,
+                    "starting on the demo platform"
+                );
+                let environment = Environment {
+                    name: "demo".to_string(),
+                    profile: None,
+                    region: Some("eu-west-1".to_string()),
+                    demo: true,
+                    read_only: read_only(cli, config.read_only),
+                    // The demo company budgets its platform at USD 30,000 a month.
+                    budget: config
+                        .cost
+                        .budget
+                        .or(Some(rust_decimal::Decimal::from(30_000))),
+                };
+                (environment, sources)
+            }
+            Platform::Aws(env) => {
+                tracing::info!(environment = %env.name, "starting on AWS");
+                let connect = crate::aws::platform::sources(env, &self.paths.cache_dir);
+                let connected = match deadline {
+                    Some((deadline, allowed)) => {
+                        let in_time =
+                            async { tokio::time::timeout_at(deadline.into(), connect).await };
+                        match runtime.block_on(in_time) {
+                            Ok(connected) => connected,
+                            Err(_) => anyhow::bail!(
+                                "nothing could be read: the AWS configuration of `{}` did not \
+                                 load within {} (status --timeout)",
+                                env.name,
+                                crate::text::age(allowed)
+                            ),
+                        }
+                    }
+                    None => runtime.block_on(connect),
+                };
+                let budget = config.budget_for(env);
+                let mut header = header_of(env, config.read_only, connected.region, budget);
+                header.read_only = read_only(cli, header.read_only);
+                (header, connected.sources)
+            }
+        })
+    }
+
+    /// The console's model at start, on `environment` (`status` reads through it too).
+    pub fn model(&self, environment: Environment, sources: &Sources, themes: Vec<String>) -> Model {
+        let config = &self.config;
+        let polling = &config.polling;
+        let mut environments: Vec<String> =
+            config.environments.iter().map(|e| e.name.clone()).collect();
+        // From the demo, `:env demo` comes back to it (the same simulated platform).
+        if environment.demo {
+            environments.push(environment.name.clone());
+        }
+        Model::new(ModelInit {
+            environment,
+            environments,
+            keymap: Keymap::with_overrides(&config.keys),
+            pipelines: config.pipelines.clone(),
+            cost_stages: config.cost.stages.clone(),
+            theme_name: self.theme_name.clone(),
+            themes,
+            intervals: SourceKind::ALL
+                .iter()
+                .map(|k| (*k, polling.interval(*k)))
+                .collect::<HashMap<_, _>>(),
+            now: chrono::Utc::now(),
+            platform_now: sources.clock.now(),
+        })
+    }
+}
+
+/// What the header says of an environment: the region its clients resolved, which is
+/// the configured one when there is one.
+pub(super) fn header_of(
+    environment: &EnvironmentConfig,
+    read_only: bool,
+    resolved_region: Option<String>,
+    budget: Option<rust_decimal::Decimal>,
+) -> Environment {
+    Environment {
+        name: environment.name.clone(),
+        profile: environment.profile.clone(),
+        region: environment.region.clone().or(resolved_region),
+        demo: false,
+        read_only: environment.read_only.unwrap_or(read_only),
+        budget,
+    }
+}
+
+/// What the console watches.
+pub enum Platform {
+    /// The embedded demo platform.
+    Demo,
+    /// An environment on AWS.
+    Aws(Box<EnvironmentConfig>),
+}
+
+/// The demo under `--demo`; otherwise the environment `-e` names, the config's first, or
+/// (with none configured) the default AWS credentials and region. `--profile` and
+/// `--region` override the environment's.
+fn choose_platform(cli: &Cli, config: &Config) -> anyhow::Result<Platform> {
+    if cli.demo {
+        if let Some(name) = &cli.env {
+            anyhow::bail!("--demo and -e {name} choose two platforms: give one of them");
+        }
+        return Ok(Platform::Demo);
+    }
+    let mut environment = match &cli.env {
+        Some(name) => match config.environments.iter().find(|e| &e.name == name) {
+            Some(environment) => environment.clone(),
+            None if config.environments.is_empty() => anyhow::bail!(
+                "no environment `{name}`: the config defines none; add an [[environment]] table (see docs/configuration.md)"
+            ),
+            None => anyhow::bail!(
+                "no environment `{name}` in the config; environments: {}",
+                config
+                    .environments
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        None => config
+            .environments
+            .first()
+            .cloned()
+            .unwrap_or_else(|| EnvironmentConfig {
+                name: "default".to_string(),
+                ..EnvironmentConfig::default()
+            }),
+    };
+    if cli.profile.is_some() {
+        environment.profile = cli.profile.clone();
+    }
+    if cli.region.is_some() {
+        environment.region = cli.region.clone();
+    }
+    Ok(Platform::Aws(Box::new(environment)))
+}

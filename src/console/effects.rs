@@ -1,0 +1,239 @@
+//! The effect executor: carries out what `update` asks — polls, detail fetches, the cost
+//! review and its export, actions and their audit records, themes, environment switches —
+//! on the current environment's [`Session`]. Outcomes come back as messages.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+
+use super::cost::{export_cost, review_cost};
+use super::session::Session;
+use super::{Environments, Opened};
+use crate::actions::Actor;
+use crate::actions::audit::{AuditLog, Interface};
+use crate::app::{Effect, Environment, Model, Msg, update};
+use crate::poll::{Cadence, fetch_detail};
+use crate::source::{SourceKind, Sources};
+use crate::ui::theme::Theme;
+
+/// What the executor keeps for the console's whole run.
+pub struct Settings {
+    pub cadences: HashMap<SourceKind, Cadence>,
+    /// Where user themes live, for `:theme NAME`.
+    pub themes_dir: Option<PathBuf>,
+    /// NO_COLOR was set: themes load without colours.
+    pub no_color: bool,
+    pub environments: Option<Arc<dyn Environments>>,
+    pub audit: Option<Arc<AuditLog>>,
+    pub export_dir: Option<PathBuf>,
+}
+
+/// Whether the loop goes on after an effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Carries out effects on the current session.
+pub struct Executor {
+    /// The theme frames are drawn in.
+    pub theme: Theme,
+    session: Session,
+    settings: Settings,
+    opened_tx: mpsc::UnboundedSender<(u64, Result<Opened, String>)>,
+    /// The number of the last `:env` asked: only its answer counts.
+    opening: u64,
+}
+
+impl Executor {
+    /// Opens the first environment's session; the receiver is its channel.
+    pub fn new(
+        theme: Theme,
+        sources: Sources,
+        model: &Model,
+        settings: Settings,
+        opened_tx: mpsc::UnboundedSender<(u64, Result<Opened, String>)>,
+    ) -> (Executor, mpsc::UnboundedReceiver<Msg>) {
+        let actor = actor_of(&sources, &model.environment, &settings.audit);
+        let (session, rx) = Session::open(sources, actor, &settings.cadences, model.tab.source());
+        let executor = Executor {
+            theme,
+            session,
+            settings,
+            opened_tx,
+            opening: 0,
+        };
+        (executor, rx)
+    }
+
+    /// Whether `request` is the last `:env` asked.
+    pub fn is_last_opening(&self, request: u64) -> bool {
+        request == self.opening
+    }
+
+    /// Replaces the session by the opened environment's: the old one's work stops and its
+    /// channel closes. Returns the effects of the switch and the new session's channel.
+    pub fn switch(
+        &mut self,
+        model: &mut Model,
+        opened: Opened,
+    ) -> (Vec<Effect>, mpsc::UnboundedReceiver<Msg>) {
+        let actor = actor_of(&opened.sources, &opened.environment, &self.settings.audit);
+        if opened.theme != model.theme_name
+            && let Ok(loaded) = self.load_theme(&opened.theme)
+        {
+            self.theme = loaded;
+            update(model, Msg::ThemeLoaded(Ok(opened.theme)));
+        }
+        let (session, rx) = Session::open(
+            opened.sources,
+            actor,
+            &self.settings.cadences,
+            model.tab.source(),
+        );
+        // Dropping the old session aborts what it ran.
+        self.session = session;
+        // After the theme: its notice names the environment.
+        let effects = update(model, Msg::EnvironmentSwitched(Ok(opened.environment)));
+        (effects, rx)
+    }
+
+    fn load_theme(&self, name: &str) -> Result<Theme, String> {
+        crate::config::themes::load(name, self.settings.themes_dir.as_deref())
+            .map(|loaded| {
+                if self.settings.no_color {
+                    loaded.without_colors()
+                } else {
+                    loaded
+                }
+            })
+            .map_err(|error| error.to_string())
+    }
+
+    /// Carries out one effect.
+    pub fn execute(&mut self, model: &mut Model, effect: Effect) -> Flow {
+        let session = &mut self.session;
+        match effect {
+            Effect::Quit => return Flow::Quit,
+            Effect::Refresh(kind) => session.refresh(kind),
+            // The cost review asked right after (the next effect) goes past the cache,
+            // and so does the polled spend (the Overview's month to date).
+            Effect::RefetchCost => {
+                session.sources.cost.bypass_cache_once();
+                session.refresh(SourceKind::Cost);
+            }
+            Effect::FetchCostReview(request) => {
+                let sources = session.sources.clone();
+                let stages = model.cost_stages.clone();
+                session.spawn(async move {
+                    Some(review_cost(&sources, request, &stages, Utc::now()).await)
+                });
+            }
+            Effect::ExportCost { report, json } => {
+                let msg = export_cost(self.settings.export_dir.as_deref(), &report, json);
+                update(model, Msg::Exported(msg));
+            }
+            Effect::Focus(focus) => session.focus(focus),
+            Effect::LoadTheme(name) => {
+                let msg = self.load_theme(&name).map(|loaded| {
+                    self.theme = loaded;
+                    name
+                });
+                // Applied at once, so the new theme is drawn in this frame.
+                update(model, Msg::ThemeLoaded(msg));
+            }
+            Effect::SwitchEnvironment(name) => {
+                self.opening += 1;
+                match &self.settings.environments {
+                    Some(environments) => {
+                        let (environments, opened_tx) =
+                            (environments.clone(), self.opened_tx.clone());
+                        let request = self.opening;
+                        tokio::spawn(async move {
+                            let opened = environments.open(&name).await;
+                            let _ = opened_tx.send((request, opened));
+                        });
+                    }
+                    None => {
+                        let error = "this console has no environments to switch to";
+                        update(model, Msg::EnvironmentSwitched(Err(error.into())));
+                    }
+                }
+            }
+            Effect::PreviewClear {
+                dag_id,
+                run_id,
+                scope,
+            } => {
+                let actor = session.actor.clone();
+                session.spawn(async move {
+                    let result = actor.preview_clear(&dag_id, &run_id, &scope).await;
+                    Some(Msg::ClearPreview {
+                        dag_id,
+                        run_id,
+                        scope,
+                        result,
+                    })
+                });
+            }
+            Effect::Act(actions) => {
+                for action in actions {
+                    let actor = session.actor.clone();
+                    session.spawn_detached(async move {
+                        let (result, recorded) = actor.perform_recorded(&action).await;
+                        let recorded = recorded.map(|id| id.0);
+                        Some(Msg::ActionDone {
+                            action,
+                            result,
+                            recorded,
+                        })
+                    });
+                }
+            }
+            Effect::WatchStatement(statement) => session.watch(statement),
+            Effect::RecordSettled {
+                recorded,
+                ok,
+                message,
+            } => {
+                let actor = session.actor.clone();
+                session.spawn_detached(async move {
+                    let id = crate::actions::audit::AuditId(recorded);
+                    let settled = crate::actions::audit::Settled::of(ok);
+                    actor.settled(&id, settled, &message).await;
+                    None
+                });
+            }
+            Effect::Refuse { action, reason } => {
+                let actor = session.actor.clone();
+                session.spawn_detached(async move {
+                    actor.refuse(&action, &reason).await;
+                    None
+                });
+            }
+            detail @ (Effect::FetchTableStatistics { .. }
+            | Effect::FetchTaskSettings { .. }
+            | Effect::FetchTaskInstances { .. }
+            | Effect::FetchTaskLog { .. }) => {
+                let sources = session.sources.clone();
+                session.spawn(async move { fetch_detail(detail, &sources).await });
+            }
+        }
+        Flow::Continue
+    }
+}
+
+/// The actor of an environment, for the console.
+fn actor_of(sources: &Sources, environment: &Environment, audit: &Option<Arc<AuditLog>>) -> Actor {
+    Actor {
+        sources: sources.clone(),
+        environment: environment.name.clone(),
+        read_only: environment.read_only,
+        audit: audit.clone(),
+        interface: Interface::Tui,
+    }
+}
