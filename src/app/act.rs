@@ -9,7 +9,8 @@ use super::confirm::{Answer, ClearTarget, Confirmable, Confirmation, StartTarget
 use super::model::{Detail, Follow, Mode, Model, Notice, Rerun};
 use super::msg::Effect;
 use super::tab::Tab;
-use super::view::Listed;
+use super::view::{Listed, RowKey};
+use crate::domain::action::ActionTarget;
 use crate::domain::failure::ItemRef;
 use crate::domain::follow::{AfterAction, Followed, Seen};
 use crate::domain::{
@@ -50,7 +51,7 @@ pub(super) fn mark(model: &mut Model) {
         let Some(table) = rows.get((*scroll).min(rows.len().saturating_sub(1))) else {
             return;
         };
-        let key = table_key(&table.schema, &table.table);
+        let key = RowKey::table(&table.schema, &table.table);
         if !model.marks.remove(&key) {
             model.marks.insert(key);
         }
@@ -91,12 +92,7 @@ pub(super) fn clear_marks(model: &mut Model) {
     );
 }
 
-/// The mark of a table in a task's detail.
-pub fn table_key(schema: &str, table: &str) -> String {
-    format!("{schema}.{table}")
-}
-
-fn selected_key(model: &Model) -> Option<String> {
+fn selected_key(model: &Model) -> Option<RowKey> {
     let view = model.view(model.tab);
     match model.tab {
         Tab::Dms => view.selected_key(model.tasks.data.as_deref()?),
@@ -270,7 +266,7 @@ fn reload_tables(model: &mut Model, task: ReplicationTask) -> Vec<Effect> {
             .collect()
     } else {
         rows.iter()
-            .filter(|t| model.marks.contains(&table_key(&t.schema, &t.table)))
+            .filter(|t| model.marks.contains(&RowKey::table(&t.schema, &t.table)))
             .map(|t| TableName {
                 schema: t.schema.clone(),
                 table: t.table.clone(),
@@ -845,7 +841,7 @@ fn submit(model: &mut Model, actions: Vec<Action>) -> Vec<Effect> {
             effects.push(Effect::Refuse { reason, action });
             continue;
         }
-        let key = action.item_key();
+        let key = action.acts_on();
         if model.in_flight.contains_key(&key) {
             model.notice = notice(
                 format!("{}: one request is already in flight", action.target()),
@@ -933,7 +929,7 @@ pub(super) fn done(
     result: Result<ActionOutcome, SourceError>,
     recorded: Option<String>,
 ) -> Vec<Effect> {
-    model.in_flight.remove(&action.item_key());
+    model.in_flight.remove(&action.acts_on());
     let kind = match &action {
         Action::StartTask { .. } | Action::ReloadTables { .. } => SourceKind::Replication,
         Action::ClearRun { .. } | Action::TriggerDag { .. } => SourceKind::Workflow,
@@ -1123,12 +1119,10 @@ fn settled_record(rerun: &Rerun, ok: Option<bool>, message: String) -> Option<Ef
 
 /// The word a row shows for an item with an action in flight or being followed.
 pub fn row_activity(model: &Model, item: &ItemRef) -> Option<&'static str> {
-    let key = match item {
-        ItemRef::Replication { id } => format!("dms:{id}"),
-        ItemRef::WorkflowRun { dag_id, run_id } => format!("dag:{dag_id}/{run_id}"),
-        ItemRef::Query { id } => format!("query:{id}"),
-    };
-    if model.in_flight.contains_key(&key) {
+    if model
+        .in_flight
+        .contains_key(&ActionTarget::Item(item.clone()))
+    {
         return Some("retrying…");
     }
     let rerun = match item {

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use super::keys::Keymap;
 use super::resource::Resource;
 use super::tab::Tab;
-use super::view::{Listed, TableView};
+use super::view::{Listed, RowKey, TableView};
+use crate::domain::action::ActionTarget;
 use crate::domain::breakdown::{BreakdownRow, CostReport, CostRequest};
 use crate::domain::cost::{CostAnomaly, Forecast, GroupBy};
 use crate::domain::failure::ItemRef;
@@ -267,11 +268,12 @@ pub struct Model {
     /// How far the open overlay (help, the message log) is scrolled.
     pub overlay_scroll: usize,
     pub quit: bool,
-    /// Actions sent and not yet answered, by [`Action::item_key`]: their rows say
+    /// Actions sent and not yet answered, by [`Action::acts_on`]: their rows say
     /// "retrying…", and a second request for the same item is refused.
-    pub in_flight: BTreeMap<String, Action>,
-    /// Rows marked with Space on the current tab (by [`Listed::key`]): one `r` retries all.
-    pub marks: BTreeSet<String>,
+    pub in_flight: BTreeMap<ActionTarget, Action>,
+    /// Rows marked with Space on the current tab (by [`Listed::key`]), or tables in a
+    /// task's detail: one `r` retries all.
+    pub marks: BTreeSet<RowKey>,
     /// Items retried and watched until they settle (recovered, or failed again).
     pub following: Vec<Follow>,
     /// Re-runs the console submitted, followed through their statements until they end.
@@ -418,7 +420,7 @@ impl Model {
     ///
     /// A selection on the first row stays on the first row, so a list the operator has
     /// not moved in keeps showing the newest and worst items at the top.
-    pub fn selection_keys(&self) -> [Option<String>; 5] {
+    pub fn selection_keys(&self) -> [Option<RowKey>; 5] {
         Tab::ALL.map(|tab| {
             if self.view(tab).selected == 0 {
                 None
@@ -428,7 +430,7 @@ impl Model {
         })
     }
 
-    fn selected_key(&self, tab: Tab) -> Option<String> {
+    fn selected_key(&self, tab: Tab) -> Option<RowKey> {
         let view = self.view(tab);
         match tab {
             Tab::Overview => view.selected_key(&self.failures),
@@ -442,7 +444,7 @@ impl Model {
     /// Re-derives the failure list and the spend table, and re-sorts every view, keeping
     /// each selection on the item it was on (`keys` from [`Model::selection_keys`] taken
     /// before the data changed).
-    pub fn rederive(&mut self, keys: [Option<String>; 5]) {
+    pub fn rederive(&mut self, keys: [Option<RowKey>; 5]) {
         let mut failures: Vec<Failure> = Vec::new();
         if let Some(tasks) = &self.tasks.data {
             failures.extend(tasks.iter().filter_map(Failure::of_task));
@@ -510,7 +512,7 @@ impl Model {
         self.rebuild_with(tab, key);
     }
 
-    fn rebuild_with(&mut self, tab: Tab, key: Option<String>) {
+    fn rebuild_with(&mut self, tab: Tab, key: Option<RowKey>) {
         let view = &mut self.views[tab.index()];
         match tab {
             Tab::Overview => view.rebuild(&self.failures, key),

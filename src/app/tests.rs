@@ -944,7 +944,14 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
     let effects = press(&mut m, "y");
     let action = start_of("orders-nightly-full-load", StartMode::ResumeProcessing);
     assert_eq!(effects, vec![Effect::Act(vec![action.clone()])]);
-    assert!(m.in_flight.contains_key("dms:orders-nightly-full-load"));
+    assert!(
+        m.in_flight
+            .contains_key(&crate::domain::action::ActionTarget::Item(
+                crate::domain::failure::ItemRef::Replication {
+                    id: "orders-nightly-full-load".into()
+                }
+            ))
+    );
     // A second confirmation while the first is in flight sends nothing.
     press(&mut m, "r");
     let effects = press(&mut m, "y");
@@ -1390,6 +1397,62 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
     // Leaving the detail forgets its marks.
     key(&mut m, KeyCode::Esc);
     assert!(m.marks.is_empty());
+}
+
+#[test]
+fn a_marked_table_is_told_apart_from_one_whose_dotted_name_reads_the_same() {
+    use crate::domain::{TableName, TableState, TableStatistics};
+    let mut m = loaded();
+    press(&mut m, "2");
+    let index = m
+        .view(Tab::Dms)
+        .rows
+        .iter()
+        .position(|&i| m.tasks.data.as_ref().unwrap()[i].id == "inventory-cdc")
+        .unwrap();
+    for _ in 0..index {
+        press(&mut m, "j");
+    }
+    key(&mut m, KeyCode::Enter);
+    let table = |schema: &str, name: &str| TableStatistics {
+        schema: schema.into(),
+        table: name.into(),
+        state: TableState::Error,
+        full_load_rows: 10,
+        inserts: 0,
+        updates: 0,
+        deletes: 0,
+        ddls: 0,
+        last_update: None,
+    };
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TableStatistics {
+            task_id: "inventory-cdc".into(),
+            result: Ok(vec![
+                table("sales.eu", "orders"),
+                table("sales", "eu.orders"),
+            ]),
+        }),
+    );
+    // "sales.eu"."orders" is marked; "sales"."eu.orders" is not, though both read
+    // sales.eu.orders.
+    press(&mut m, " ");
+    assert_eq!(m.marks.len(), 1);
+    press(&mut m, "r");
+    assert!(
+        dialog(&m).title.contains("reload 1 table(s)"),
+        "{}",
+        dialog(&m).title
+    );
+    let effects = press(&mut m, "y");
+    let Some(Effect::Act(actions)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert!(
+        matches!(&actions[..], [crate::domain::Action::ReloadTables { tables, .. }]
+        if tables == &vec![TableName { schema: "sales.eu".into(), table: "orders".into() }])
+    );
 }
 
 fn answer_review(m: &mut Model, request: crate::domain::breakdown::CostRequest) {
