@@ -312,11 +312,12 @@ where
                 | Effect::FetchTaskLog { .. }) => {
                     let tx = tx.clone();
                     let sources = sources.clone();
-                    tokio::spawn(async move {
-                        if let Some(msg) = fetch_detail(detail, &sources).await {
-                            let _ = tx.send(msg);
-                        }
-                    });
+                    if let Some(request) = detail.detail_request() {
+                        tokio::spawn(async move {
+                            let payload = fetch_detail(request, &sources).await;
+                            let _ = tx.send(Msg::DetailFetched(payload));
+                        });
+                    }
                 }
             }
         }

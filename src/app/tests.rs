@@ -1996,3 +1996,34 @@ fn an_environment_switch_resets_the_cost_review_and_takes_the_new_budget() {
     assert_eq!(m.budget, None, "the new environment's budget, none here");
     assert!(m.in_flight.is_empty());
 }
+
+#[test]
+fn a_pollers_updates_and_detail_effects_map_onto_the_console() {
+    use crate::source::{DetailRequest, Update};
+    assert!(matches!(
+        Msg::from(Update::Started(SourceKind::Cost)),
+        Msg::FetchStarted(SourceKind::Cost)
+    ));
+    let fetched = Msg::from(Update::Fetched {
+        kind: SourceKind::Warehouse,
+        fetched_at: t(9, 30),
+        result: Ok(Payload::Queries(Vec::new())),
+    });
+    assert!(matches!(
+        fetched,
+        Msg::Fetched { kind: SourceKind::Warehouse, fetched_at, result: Ok(Payload::Queries(q)) }
+            if fetched_at == t(9, 30) && q.is_empty()
+    ));
+    assert_eq!(
+        Effect::FetchTaskInstances {
+            dag_id: "dbt_build".into(),
+            run_id: "r1".into()
+        }
+        .detail_request(),
+        Some(DetailRequest::TaskInstances {
+            dag_id: "dbt_build".into(),
+            run_id: "r1".into()
+        })
+    );
+    assert_eq!(Effect::Refresh(SourceKind::Cost).detail_request(), None);
+}
