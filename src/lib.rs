@@ -16,6 +16,7 @@ pub mod config;
 pub mod cost_report;
 pub mod demo;
 pub mod domain;
+pub mod keymap;
 pub mod logging;
 pub mod poll;
 pub mod retry;
