@@ -17,6 +17,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod domain;
+pub mod keymap;
 pub mod poll;
 pub mod source;
 pub mod text;

@@ -39,8 +39,20 @@ fn ties_are_broken<T: Listed>(items: &[T]) {
             if i == j {
                 continue;
             }
-            assert_ne!(a.tie(b), Ordering::Equal, "{} and {} tie", a.key(), b.key());
-            assert_eq!(a.tie(b), b.tie(a).reverse(), "{} and {}", a.key(), b.key());
+            assert_ne!(
+                a.tie(b),
+                Ordering::Equal,
+                "{:?} and {:?} tie",
+                a.key(),
+                b.key()
+            );
+            assert_eq!(
+                a.tie(b),
+                b.tie(a).reverse(),
+                "{:?} and {:?}",
+                a.key(),
+                b.key()
+            );
         }
     }
 }
@@ -65,7 +77,7 @@ fn views_sort_by_the_column_then_the_tie<T: Listed>(items: &[T]) {
                 assert!(
                     order == Ordering::Less
                         || (order == Ordering::Equal && a.tie(b) == Ordering::Less),
-                    "column {} {}: {} before {}",
+                    "column {} {}: {:?} before {:?}",
                     T::COLUMNS[column],
                     if descending {
                         "descending"

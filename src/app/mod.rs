@@ -7,7 +7,6 @@ pub mod act;
 pub mod command;
 pub mod confirm;
 pub mod cost;
-pub mod keys;
 pub mod model;
 pub mod msg;
 pub mod overlay;
@@ -15,6 +14,9 @@ pub mod resource;
 pub mod tab;
 pub mod update;
 pub mod view;
+
+/// The keymap's vocabulary, which the config reads too: see [`crate::keymap`].
+pub use crate::keymap as keys;
 
 pub use confirm::{Confirmable, Confirmation};
 pub use keys::{Action, Key, KeyCode, Keymap};

@@ -8,30 +8,24 @@ use chrono::{DateTime, Utc};
 use super::keys::Keymap;
 use super::resource::Resource;
 use super::tab::Tab;
-use super::view::{Listed, TableView};
+use super::view::{Listed, RowKey, TableView};
+use crate::domain::action::ActionTarget;
 use crate::domain::breakdown::{BreakdownRow, CostReport, CostRequest};
 use crate::domain::cost::{CostAnomaly, Forecast, GroupBy};
 use crate::domain::failure::ItemRef;
 use crate::domain::follow::Watch;
+use crate::domain::snapshot::Snapshot;
+pub use crate::domain::snapshot::{SourceCounts, latest_runs};
 use crate::domain::stages::CostStages;
 use crate::domain::{
-    Action, Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask,
-    SpendSeries, StageStatus, StatementProgress, TableStatistics, TaskInstance, TaskSettings,
-    WorkflowRun,
+    Action, Failure, Health, PipelineDefinition, QueryRecord, ReplicationTask, SpendSeries,
+    StageStatus, StatementProgress, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::SourceKind;
 use rust_decimal::Decimal;
 
 /// Days of spend the Cost tab shows.
 pub const COST_DAYS: usize = 30;
-
-/// Health counts of each source's items; `None` until the source has answered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SourceCounts {
-    pub tasks: Option<HealthCounts>,
-    pub runs: Option<HealthCounts>,
-    pub queries: Option<HealthCounts>,
-}
 
 /// Which environment the console is looking at, for the header.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -271,11 +265,12 @@ pub struct Model {
     /// How far the open overlay (help, the message log) is scrolled.
     pub overlay_scroll: usize,
     pub quit: bool,
-    /// Actions sent and not yet answered, by [`Action::item_key`]: their rows say
+    /// Actions sent and not yet answered, by [`Action::acts_on`]: their rows say
     /// "retrying…", and a second request for the same item is refused.
-    pub in_flight: BTreeMap<String, Action>,
-    /// Rows marked with Space on the current tab (by [`Listed::key`]): one `r` retries all.
-    pub marks: BTreeSet<String>,
+    pub in_flight: BTreeMap<ActionTarget, Action>,
+    /// Rows marked with Space on the current tab (by [`Listed::key`]), or tables in a
+    /// task's detail: one `r` retries all.
+    pub marks: BTreeSet<RowKey>,
     /// Items retried and watched until they settle (recovered, or failed again).
     pub following: Vec<Follow>,
     /// Re-runs the console submitted, followed through their statements until they end.
@@ -422,7 +417,7 @@ impl Model {
     ///
     /// A selection on the first row stays on the first row, so a list the operator has
     /// not moved in keeps showing the newest and worst items at the top.
-    pub fn selection_keys(&self) -> [Option<String>; 5] {
+    pub fn selection_keys(&self) -> [Option<RowKey>; 5] {
         Tab::ALL.map(|tab| {
             if self.view(tab).selected == 0 {
                 None
@@ -432,7 +427,7 @@ impl Model {
         })
     }
 
-    fn selected_key(&self, tab: Tab) -> Option<String> {
+    fn selected_key(&self, tab: Tab) -> Option<RowKey> {
         let view = self.view(tab);
         match tab {
             Tab::Overview => view.selected_key(&self.failures),
@@ -446,35 +441,14 @@ impl Model {
     /// Re-derives the failure list and the spend table, and re-sorts every view, keeping
     /// each selection on the item it was on (`keys` from [`Model::selection_keys`] taken
     /// before the data changed).
-    pub fn rederive(&mut self, keys: [Option<String>; 5]) {
-        let mut failures: Vec<Failure> = Vec::new();
-        if let Some(tasks) = &self.tasks.data {
-            failures.extend(tasks.iter().filter_map(Failure::of_task));
-        }
-        if let Some(runs) = &self.runs.data {
-            failures.extend(latest_runs(runs).into_iter().filter_map(Failure::of_run));
-        }
-        if let Some(queries) = &self.queries.data {
-            failures.extend(queries.iter().filter_map(Failure::of_query));
-        }
-        self.failures = failures;
-        self.counts = SourceCounts {
-            tasks: self
-                .tasks
-                .data
-                .as_ref()
-                .map(|t| HealthCounts::tally(t.iter().map(ReplicationTask::health))),
-            runs: self
-                .runs
-                .data
-                .as_ref()
-                .map(|r| HealthCounts::tally(latest_runs(r).iter().map(|r| r.health()))),
-            queries: self
-                .queries
-                .data
-                .as_ref()
-                .map(|q| HealthCounts::tally(q.iter().map(QueryRecord::health))),
-        };
+    pub fn rederive(&mut self, keys: [Option<RowKey>; 5]) {
+        let snapshot = Snapshot::of(
+            self.tasks.data.as_deref(),
+            self.runs.data.as_deref(),
+            self.queries.data.as_deref(),
+        );
+        self.failures = snapshot.failures;
+        self.counts = snapshot.counts;
         self.stage_costs = self.yesterday_by_stage();
         self.stages = self
             .pipelines
@@ -514,7 +488,7 @@ impl Model {
         self.rebuild_with(tab, key);
     }
 
-    fn rebuild_with(&mut self, tab: Tab, key: Option<String>) {
+    fn rebuild_with(&mut self, tab: Tab, key: Option<RowKey>) {
         let view = &mut self.views[tab.index()];
         match tab {
             Tab::Overview => view.rebuild(&self.failures, key),
@@ -556,27 +530,4 @@ pub fn tab_of(item: &ItemRef) -> Tab {
         ItemRef::WorkflowRun { .. } => Tab::Airflow,
         ItemRef::Query { .. } => Tab::Redshift,
     }
-}
-
-/// The newest run of each workflow: an old failure that a later run fixed is not "failing now".
-///
-/// In the order each workflow first appears; linear in the number of runs.
-pub fn latest_runs(runs: &[WorkflowRun]) -> Vec<&WorkflowRun> {
-    let mut latest: Vec<&WorkflowRun> = Vec::new();
-    let mut slots: HashMap<&str, usize> = HashMap::new();
-    for run in runs {
-        match slots.get(run.dag_id.as_str()) {
-            Some(&i) => {
-                let slot = &mut latest[i];
-                if (run.logical_date, run.started_at) > (slot.logical_date, slot.started_at) {
-                    *slot = run;
-                }
-            }
-            None => {
-                slots.insert(&run.dag_id, latest.len());
-                latest.push(run);
-            }
-        }
-    }
-    latest
 }

@@ -5,58 +5,12 @@ use chrono::{DateTime, Utc};
 use super::keys::Key;
 use crate::domain::breakdown::{CostReport, CostRequest};
 use crate::domain::cost::{CostAnomaly, Forecast};
-use crate::domain::{
-    Action, ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries,
-    StatementProgress, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
-};
+use crate::domain::{Action, ActionOutcome, ClearScope, ClearedTask, StatementProgress};
 use crate::source::{SourceError, SourceKind};
 use rust_decimal::Decimal;
 
-/// What a source fetch brought back.
-#[derive(Debug, Clone)]
-pub enum Payload {
-    Tasks(Vec<ReplicationTask>),
-    Runs(Vec<WorkflowRun>),
-    Queries(Vec<QueryRecord>),
-    Spend(SpendSeries),
-}
-
-impl Payload {
-    /// The source kind this payload belongs to.
-    pub fn kind(&self) -> SourceKind {
-        match self {
-            Payload::Tasks(_) => SourceKind::Replication,
-            Payload::Runs(_) => SourceKind::Workflow,
-            Payload::Queries(_) => SourceKind::Warehouse,
-            Payload::Spend(_) => SourceKind::Cost,
-        }
-    }
-}
-
-/// What a detail fetch brought back.
-#[derive(Debug, Clone)]
-pub enum DetailPayload {
-    TableStatistics {
-        task_id: String,
-        result: Result<Vec<TableStatistics>, SourceError>,
-    },
-    TaskSettings {
-        task_id: String,
-        result: Result<TaskSettings, SourceError>,
-    },
-    TaskInstances {
-        dag_id: String,
-        run_id: String,
-        result: Result<Vec<TaskInstance>, SourceError>,
-    },
-    TaskLog {
-        dag_id: String,
-        run_id: String,
-        task_id: String,
-        try_number: u32,
-        result: Result<String, SourceError>,
-    },
-}
+pub use crate::source::{DetailPayload, Payload};
+use crate::source::{DetailRequest, Update};
 
 /// The cost review's answers to one request.
 #[derive(Debug, Clone)]
@@ -183,4 +137,52 @@ pub enum Effect {
     ExportCost { report: Box<CostReport>, json: bool },
     /// Leave the console.
     Quit,
+}
+
+impl From<Update> for Msg {
+    /// A poller's report, as the console's message.
+    fn from(update: Update) -> Msg {
+        match update {
+            Update::Started(kind) => Msg::FetchStarted(kind),
+            Update::Fetched {
+                kind,
+                fetched_at,
+                result,
+            } => Msg::Fetched {
+                kind,
+                fetched_at,
+                result,
+            },
+        }
+    }
+}
+
+impl Effect {
+    /// The detail fetch this effect asks for, if it is one.
+    pub fn detail_request(&self) -> Option<DetailRequest> {
+        Some(match self {
+            Effect::FetchTableStatistics { task_id } => DetailRequest::TableStatistics {
+                task_id: task_id.clone(),
+            },
+            Effect::FetchTaskSettings { task_id } => DetailRequest::TaskSettings {
+                task_id: task_id.clone(),
+            },
+            Effect::FetchTaskInstances { dag_id, run_id } => DetailRequest::TaskInstances {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            },
+            Effect::FetchTaskLog {
+                dag_id,
+                run_id,
+                task_id,
+                try_number,
+            } => DetailRequest::TaskLog {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+                task_id: task_id.clone(),
+                try_number: *try_number,
+            },
+            _ => return None,
+        })
+    }
 }

@@ -6,7 +6,27 @@
 use std::cmp::Ordering;
 
 use crate::domain::breakdown::BreakdownRow;
-use crate::domain::{Failure, QueryRecord, ReplicationTask, WorkflowRun};
+use crate::domain::failure::ItemRef;
+use crate::domain::{Failure, QueryRecord, ReplicationTask, TableName, WorkflowRun};
+
+/// What a row is, to find it again after new data and to mark it: an item of a source,
+/// a group of the cost breakdown, or a table in a replication task's detail.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RowKey {
+    Item(ItemRef),
+    Group(String),
+    Table(TableName),
+}
+
+impl RowKey {
+    /// The key of a table in a replication task's detail.
+    pub fn table(schema: &str, table: &str) -> RowKey {
+        RowKey::Table(TableName {
+            schema: schema.to_string(),
+            table: table.to_string(),
+        })
+    }
+}
 
 /// Which column a table is sorted by, and which way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +59,7 @@ impl TableView {
     }
 
     /// The key of the selected item, read from the items the rows were built from.
-    pub fn selected_key<T: Listed>(&self, items: &[T]) -> Option<String> {
+    pub fn selected_key<T: Listed>(&self, items: &[T]) -> Option<RowKey> {
         self.selected_index()
             .and_then(|i| items.get(i))
             .map(Listed::key)
@@ -47,7 +67,7 @@ impl TableView {
 
     /// Recomputes the rows from the items, putting the selection back on the item with key
     /// `keep` when it is still shown.
-    pub fn rebuild<T: Listed>(&mut self, items: &[T], keep: Option<String>) {
+    pub fn rebuild<T: Listed>(&mut self, items: &[T], keep: Option<RowKey>) {
         let needle = self.filter.to_lowercase();
         let mut rows: Vec<usize> = (0..items.len())
             .filter(|i| needle.is_empty() || items[*i].matches(&needle))
@@ -138,7 +158,7 @@ pub trait Listed {
         self.key().cmp(&other.key())
     }
     /// A key that stays the same for the same item across refreshes.
-    fn key(&self) -> String;
+    fn key(&self) -> RowKey;
 }
 
 fn contains(haystacks: &[&str], needle: &str) -> bool {
@@ -197,8 +217,10 @@ impl Listed for ReplicationTask {
         self.id.cmp(&other.id)
     }
 
-    fn key(&self) -> String {
-        self.id.clone()
+    fn key(&self) -> RowKey {
+        RowKey::Item(ItemRef::Replication {
+            id: self.id.clone(),
+        })
     }
 }
 
@@ -250,8 +272,11 @@ impl Listed for WorkflowRun {
         (&self.dag_id, &self.run_id).cmp(&(&other.dag_id, &other.run_id))
     }
 
-    fn key(&self) -> String {
-        format!("{}\u{1f}{}", self.dag_id, self.run_id)
+    fn key(&self) -> RowKey {
+        RowKey::Item(ItemRef::WorkflowRun {
+            dag_id: self.dag_id.clone(),
+            run_id: self.run_id.clone(),
+        })
     }
 }
 
@@ -312,8 +337,8 @@ impl Listed for QueryRecord {
         self.query_id.cmp(&other.query_id)
     }
 
-    fn key(&self) -> String {
-        self.query_id.to_string()
+    fn key(&self) -> RowKey {
+        RowKey::Item(ItemRef::Query { id: self.query_id })
     }
 }
 
@@ -358,14 +383,13 @@ impl Listed for Failure {
         self.item.cmp(&other.item)
     }
 
-    fn key(&self) -> String {
-        format!("{:?}", self.item)
+    fn key(&self) -> RowKey {
+        RowKey::Item(self.item.clone())
     }
 }
 
 /// The service a failure comes from, for the Overview's SOURCE column.
 pub fn source_name(failure: &Failure) -> &'static str {
-    use crate::domain::failure::ItemRef;
     match failure.item {
         ItemRef::Replication { .. } => "DMS",
         ItemRef::WorkflowRun { .. } => "Airflow",
@@ -398,8 +422,8 @@ impl Listed for BreakdownRow {
         self.key.cmp(&other.key)
     }
 
-    fn key(&self) -> String {
-        self.key.clone()
+    fn key(&self) -> RowKey {
+        RowKey::Group(self.key.clone())
     }
 }
 

@@ -21,9 +21,9 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use toml::Spanned;
 
-use crate::app::keys::{Action, Key};
 use crate::domain::stages::OTHER_STAGE;
 use crate::domain::{PipelineDefinition, StageDefinition, StageSelector};
+use crate::keymap::{Action, Key};
 use crate::source::SourceKind;
 
 pub use cost::{CostSettings, DEFAULT_CURRENCY};
@@ -44,7 +44,7 @@ pub struct Config {
     pub theme: Option<String>,
     /// How often each source is asked.
     pub polling: Polling,
-    /// Rebound actions, in file order, for [`Keymap::with_overrides`](crate::app::keys::Keymap::with_overrides).
+    /// Rebound actions, in file order, for [`Keymap::with_overrides`](crate::keymap::Keymap::with_overrides).
     pub keys: Vec<(Action, Vec<Key>)>,
     /// The pipelines the overview follows, in file order.
     pub pipelines: Vec<PipelineDefinition>,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use toml::Spanned;
 
-use crate::app::keys::{Action, Key};
+use crate::keymap::{Action, Key};
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]

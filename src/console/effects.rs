@@ -219,8 +219,12 @@ impl Executor {
             | Effect::FetchTaskSettings { .. }
             | Effect::FetchTaskInstances { .. }
             | Effect::FetchTaskLog { .. }) => {
-                let sources = session.sources.clone();
-                session.spawn(async move { fetch_detail(detail, &sources).await });
+                if let Some(request) = detail.detail_request() {
+                    let sources = session.sources.clone();
+                    session.spawn(async move {
+                        Some(Msg::DetailFetched(fetch_detail(request, &sources).await))
+                    });
+                }
             }
         }
         Flow::Continue

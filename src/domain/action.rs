@@ -7,6 +7,16 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::failure::ItemRef;
+
+/// What an action acts on: an item (a task, a run, a query), or a DAG as a whole for a
+/// trigger, which makes a run that does not exist yet.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionTarget {
+    Item(ItemRef),
+    Dag { dag_id: String },
+}
+
 /// How a replication task is started again (DMS `StartReplicationTaskType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -184,17 +194,24 @@ impl Action {
         }
     }
 
-    /// A key that is the same for two actions on the same item, so a second request for a
-    /// target with one in flight is refused.
-    pub fn item_key(&self) -> String {
+    /// What the action acts on: the same for two actions on the same item, so a second
+    /// request for a target with one in flight is refused.
+    pub fn acts_on(&self) -> ActionTarget {
         match self {
             Action::StartTask { task_id, .. } | Action::ReloadTables { task_id, .. } => {
-                format!("dms:{task_id}")
+                ActionTarget::Item(ItemRef::Replication {
+                    id: task_id.clone(),
+                })
             }
-            Action::ClearRun { dag_id, run_id, .. } => format!("dag:{dag_id}/{run_id}"),
-            Action::TriggerDag { dag_id } => format!("trigger:{dag_id}"),
+            Action::ClearRun { dag_id, run_id, .. } => ActionTarget::Item(ItemRef::WorkflowRun {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            }),
+            Action::TriggerDag { dag_id } => ActionTarget::Dag {
+                dag_id: dag_id.clone(),
+            },
             Action::RerunQuery { query_id, .. } | Action::CancelQuery { query_id, .. } => {
-                format!("query:{query_id}")
+                ActionTarget::Item(ItemRef::Query { id: *query_id })
             }
         }
     }
@@ -342,7 +359,13 @@ mod tests {
             },
         };
         assert_eq!(clear.target(), "dbt_build/scheduled__2026-11-23/dbt_test");
-        assert_eq!(clear.item_key(), "dag:dbt_build/scheduled__2026-11-23");
+        assert_eq!(
+            clear.acts_on(),
+            ActionTarget::Item(ItemRef::WorkflowRun {
+                dag_id: "dbt_build".into(),
+                run_id: "scheduled__2026-11-23".into()
+            })
+        );
         let json = serde_json::to_value(&clear).unwrap();
         assert_eq!(json["action"], "clear_run");
         assert_eq!(json["scope"]["scope"], "task");

@@ -12,6 +12,7 @@ pub mod health;
 pub mod money;
 pub mod pipeline;
 pub mod replication;
+pub mod snapshot;
 pub mod spend;
 pub mod stages;
 pub mod warehouse;

@@ -9,9 +9,10 @@ use chrono::{Days, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 
-use crate::app::{DetailPayload, Effect, Msg, Payload};
 use crate::domain::WorkflowRun;
-use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
+use crate::source::{
+    DetailPayload, DetailRequest, ErrorKind, Payload, SourceError, SourceKind, Sources, Update,
+};
 pub use schedule::Cadence;
 
 /// How long one request may take before it counts as unreachable.
@@ -42,12 +43,13 @@ impl Drop for Poller {
 }
 
 impl Poller {
-    /// Starts polling `kind` on the current tokio runtime, sending results to `tx`.
-    pub fn spawn(
+    /// Starts polling `kind` on the current tokio runtime, sending its [`Update`]s to `tx`
+    /// as whatever message type the receiver speaks.
+    pub fn spawn<M: From<Update> + Send + 'static>(
         kind: SourceKind,
         sources: Sources,
         cadence: Cadence,
-        tx: mpsc::UnboundedSender<Msg>,
+        tx: mpsc::UnboundedSender<M>,
     ) -> Self {
         let (control, rx) = watch::channel(Control::default());
         let task = tokio::spawn(run(kind, sources, cadence, tx, rx));
@@ -69,29 +71,30 @@ impl Poller {
     }
 }
 
-async fn run(
+async fn run<M: From<Update> + Send + 'static>(
     kind: SourceKind,
     sources: Sources,
     cadence: Cadence,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: mpsc::UnboundedSender<M>,
     mut control: watch::Receiver<Control>,
 ) {
+    let send = |update: Update| tx.send(M::from(update)).is_ok();
     let mut failures = 0u32;
     let mut rng = fastrand::Rng::new();
     loop {
         let seen = *control.borrow_and_update();
-        if tx.send(Msg::FetchStarted(kind)).is_err() {
+        if !send(Update::Started(kind)) {
             return;
         }
         let started = Instant::now();
         // What a long first read can show already is shown, then the rest is awaited.
         let early = |runs: Vec<WorkflowRun>| {
-            let _ = tx.send(Msg::Fetched {
+            send(Update::Fetched {
                 kind,
                 fetched_at: Utc::now(),
                 result: Ok(Payload::Runs(runs)),
             });
-            let _ = tx.send(Msg::FetchStarted(kind));
+            send(Update::Started(kind));
         };
         let result = with_timeout(fetch_showing_early(kind, &sources, &early)).await;
         failures = if result.is_ok() {
@@ -104,12 +107,11 @@ async fn run(
             Ok(Payload::Spend(series)) => series.fetched_at.unwrap_or_else(Utc::now),
             _ => Utc::now(),
         };
-        let msg = Msg::Fetched {
+        if !send(Update::Fetched {
             kind,
             fetched_at,
             result,
-        };
-        if tx.send(msg).is_err() {
+        }) {
             return;
         }
         let jitter = rng.f64();
@@ -182,18 +184,18 @@ async fn fetch_showing_early(
     }
 }
 
-/// Carries out a detail fetch effect and returns its message; `None` for other effects.
-pub async fn fetch_detail(effect: Effect, sources: &Sources) -> Option<Msg> {
-    let payload = match effect {
-        Effect::FetchTableStatistics { task_id } => {
+/// Carries out a detail request.
+pub async fn fetch_detail(request: DetailRequest, sources: &Sources) -> DetailPayload {
+    match request {
+        DetailRequest::TableStatistics { task_id } => {
             let result = with_timeout(sources.replication.table_statistics(&task_id)).await;
             DetailPayload::TableStatistics { task_id, result }
         }
-        Effect::FetchTaskSettings { task_id } => {
+        DetailRequest::TaskSettings { task_id } => {
             let result = with_timeout(sources.replication.task_settings(&task_id)).await;
             DetailPayload::TaskSettings { task_id, result }
         }
-        Effect::FetchTaskInstances { dag_id, run_id } => {
+        DetailRequest::TaskInstances { dag_id, run_id } => {
             let result = with_timeout(sources.workflow.task_instances(&dag_id, &run_id)).await;
             DetailPayload::TaskInstances {
                 dag_id,
@@ -201,7 +203,7 @@ pub async fn fetch_detail(effect: Effect, sources: &Sources) -> Option<Msg> {
                 result,
             }
         }
-        Effect::FetchTaskLog {
+        DetailRequest::TaskLog {
             dag_id,
             run_id,
             task_id,
@@ -221,9 +223,7 @@ pub async fn fetch_detail(effect: Effect, sources: &Sources) -> Option<Msg> {
                 result,
             }
         }
-        _ => return None,
-    };
-    Some(Msg::DetailFetched(payload))
+    }
 }
 
 #[cfg(test)]
@@ -257,9 +257,9 @@ mod tests {
         }
     }
 
-    fn runs(msg: Msg) -> Option<usize> {
-        match msg {
-            Msg::Fetched {
+    fn runs(update: Update) -> Option<usize> {
+        match update {
+            Update::Fetched {
                 result: Ok(Payload::Runs(runs)),
                 ..
             } => Some(runs.len()),
@@ -273,7 +273,7 @@ mod tests {
         let all = sources.workflow.runs().await.unwrap();
         assert!(all.len() > 1);
         sources.workflow = Arc::new(TwoPages(all.clone()));
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Update>();
         let cadence = Cadence {
             background: Duration::from_secs(600),
             visible: Duration::from_secs(600),
@@ -284,9 +284,9 @@ mod tests {
         for _ in 0..4 {
             seen.push(rx.recv().await.unwrap());
         }
-        assert!(matches!(seen[0], Msg::FetchStarted(SourceKind::Workflow)));
+        assert!(matches!(seen[0], Update::Started(SourceKind::Workflow)));
         assert!(
-            matches!(seen[2], Msg::FetchStarted(SourceKind::Workflow)),
+            matches!(seen[2], Update::Started(SourceKind::Workflow)),
             "still loading"
         );
         let mut seen = seen.into_iter();

@@ -4,6 +4,8 @@
 //! Adapters (AWS, self-managed Airflow) and the demo platform implement these; the
 //! pollers and the runtime only ever see the traits.
 
+mod update;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -15,6 +17,8 @@ use crate::domain::{
     ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, SpendSeries, StartMode,
     StatementProgress, TableName, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
+
+pub use update::{DetailPayload, DetailRequest, Payload, Update};
 
 /// The four kinds of source the console reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

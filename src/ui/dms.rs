@@ -9,6 +9,7 @@ use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
 use super::widgets::{marked_health_span, state_span, status_cell};
 use crate::app::act::row_activity;
+use crate::app::view::Listed;
 use crate::app::{Detail, Model, Resource, Tab};
 use crate::domain::failure::ItemRef;
 use crate::domain::{ReplicationTask, TableState, TableStatistics, TaskSettings};
@@ -55,7 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             vec![
                 Cell::from(marked_health_span(
                     task.health(),
-                    model.marks.contains(&task.id),
+                    model.marks.contains(&task.key()),
                     theme,
                 )),
                 Cell::from(inert_line(&task.id)),
@@ -241,7 +242,7 @@ fn render_tables(
             let t = &rows[i];
             let marked = model
                 .marks
-                .contains(&crate::app::act::table_key(&t.schema, &t.table));
+                .contains(&crate::app::view::RowKey::table(&t.schema, &t.table));
             vec![
                 Cell::from({
                     let state = state_span(

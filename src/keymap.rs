@@ -1,4 +1,7 @@
 //! Keys and the keymap: which key does which action, as data the config can override.
+//!
+//! Neutral ground: the console's `update` dispatches on these actions and `config` reads
+//! overrides of them, so neither has to import the other.
 
 use std::fmt;
 use std::str::FromStr;
