@@ -106,7 +106,7 @@ fn full_file_keys_feed_the_keymap() {
 #[test]
 fn visible_interval_is_the_faster_of_the_two() {
     let config = Config::load(&fixture("full.toml")).unwrap_or_else(|e| panic!("{e}"));
-    for kind in SourceKind::ALL {
+    for &kind in SourceKind::ALL {
         assert_eq!(
             config.polling.visible_interval(kind),
             Duration::from_secs(3),

@@ -757,7 +757,7 @@ fn wide_characters_are_fitted_by_display_width() {
 fn the_overview_names_the_dates_its_cost_compares_with() {
     let theme = Theme::builtin("default").unwrap();
     let model = common::demo_model();
-    let series = model.spend.data.as_ref().expect("the demo's spend");
+    let series = model.spend.data.clone().expect("the demo's spend");
     let mtd = series.month_to_date(model.platform_now.date_naive());
     assert_eq!(mtd.compared_label(), "Oct 01–23");
     assert!(mtd.dates_label().ends_with(&mtd.compared_label()));
@@ -774,6 +774,17 @@ fn the_overview_names_the_dates_its_cost_compares_with() {
     );
     assert!(line.contains(&comparison), "{comparison:?} in {line:?}");
     assert!(!line.contains("last month"), "{line}");
+    // The Cost tab at month to date names the same days the same way.
+    let mut model = model;
+    press(&mut model, "5pp");
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    assert!(screen.contains("month to date"), "{screen}");
+    let compared = format!(
+        " vs {} ({})",
+        opsdeck::text::money(mtd.previous, &series.unit),
+        mtd.compared_label()
+    );
+    assert!(screen.contains(&compared), "{compared:?} in\n{screen}");
 }
 
 /// At small heights the Cost tab leaves its chart out rather than draw an empty box, and

@@ -152,7 +152,8 @@ impl StatusReport {
     /// The configured sources that could not be read (in time or at all).
     fn unread(&self) -> Vec<SourceKind> {
         SourceKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|kind| {
                 self.error(*kind)
                     .is_some_and(|e| e.kind != ErrorKind::NotConfigured)
@@ -193,7 +194,7 @@ impl StatusReport {
             let _ = write!(out, " · {}", inert_line(part));
         }
         let _ = writeln!(out, " · {}", m.now.format("%Y-%m-%d %H:%M UTC"));
-        for kind in SourceKind::ALL {
+        for &kind in SourceKind::ALL {
             out.push_str(&pad(kind.service_name(), 9));
             if let Some(error) = self.error(kind) {
                 // A source the environment does not have is not a failure of it.

@@ -2,7 +2,7 @@
 //! as DescribeReplicationTasks words them.
 
 /// How a nightly full load goes wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::VariantArray)]
 pub(super) enum LoadFailure {
     /// The source connection broke mid-load: task `failed`, recoverable.
     Odbc,
@@ -15,13 +15,8 @@ pub(super) enum LoadFailure {
 }
 
 impl LoadFailure {
-    /// Every kind, in the order a seeded draw picks from.
-    pub const ALL: [LoadFailure; 4] = [
-        LoadFailure::Odbc,
-        LoadFailure::LoadUtility,
-        LoadFailure::Fatal,
-        LoadFailure::LowMemory,
-    ];
+    /// Every kind, in the order a seeded draw picks from (the order of declaration).
+    pub const ALL: &'static [LoadFailure] = <LoadFailure as strum::VariantArray>::VARIANTS;
 
     /// The task status the failure leaves behind.
     pub fn status(self) -> &'static str {

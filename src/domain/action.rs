@@ -18,7 +18,7 @@ pub enum ActionTarget {
 }
 
 /// How a replication task is started again (DMS `StartReplicationTaskType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "kebab-case")]
 pub enum StartMode {
     /// Continue from the last stop point: the safe default for a task that ran before.
@@ -30,12 +30,8 @@ pub enum StartMode {
 }
 
 impl StartMode {
-    /// Every mode, in the order a dialog offers them.
-    pub const ALL: [StartMode; 3] = [
-        StartMode::ResumeProcessing,
-        StartMode::StartReplication,
-        StartMode::ReloadTarget,
-    ];
+    /// Every mode, in the order a dialog offers them (the order of declaration).
+    pub const ALL: &'static [StartMode] = <StartMode as strum::VariantArray>::VARIANTS;
 
     /// The service's name of the mode.
     pub fn as_str(self) -> &'static str {
@@ -331,7 +327,7 @@ mod tests {
 
     #[test]
     fn modes_parse_from_the_cli_and_the_service_names() {
-        for mode in StartMode::ALL {
+        for &mode in StartMode::ALL {
             assert_eq!(StartMode::parse(mode.as_str()), Some(mode));
         }
         assert_eq!(

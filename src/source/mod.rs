@@ -21,7 +21,7 @@ use crate::domain::{
 pub use update::{DetailPayload, DetailRequest, Payload, Update};
 
 /// The four kinds of source the console reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::VariantArray)]
 pub enum SourceKind {
     Replication,
     Workflow,
@@ -30,13 +30,8 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    /// Every kind, in tab order.
-    pub const ALL: [SourceKind; 4] = [
-        SourceKind::Replication,
-        SourceKind::Workflow,
-        SourceKind::Warehouse,
-        SourceKind::Cost,
-    ];
+    /// Every kind, in tab order (the order of declaration).
+    pub const ALL: &'static [SourceKind] = <SourceKind as strum::VariantArray>::VARIANTS;
 
     /// The name used in config files (`[intervals] replication = 15`).
     pub fn config_name(self) -> &'static str {

@@ -165,9 +165,20 @@ fn head_lines(
             },
         ));
     }
-    // The dates compared with, named.
+    // The dates compared with, named; month to date's as the Overview and `status` name
+    // them (its own label).
+    let mtd = model
+        .spend
+        .data
+        .as_ref()
+        .map(|s| s.month_to_date(model.platform_now.date_naive()));
     totals.push(Span::styled(
         match report.compared {
+            Some(compared) if mtd.is_some_and(|m| m.compared == compared) => format!(
+                " vs {} ({})",
+                money(b.previous_total, &b.unit),
+                mtd.map(|m| m.compared_label()).unwrap_or_default()
+            ),
             Some((start, end)) => format!(
                 " vs {} ({} → {})",
                 money(b.previous_total, &b.unit),

@@ -71,7 +71,7 @@ pub fn model_with(platform: &DemoPlatform, sources: opsdeck::source::Sources) ->
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    for kind in SourceKind::ALL {
+    for &kind in SourceKind::ALL {
         let result = runtime.block_on(fetch(kind, &sources));
         update(
             &mut model,

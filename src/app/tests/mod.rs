@@ -25,7 +25,7 @@ fn t(hour: u32, min: u32) -> DateTime<Utc> {
 
 fn model() -> Model {
     let mut intervals = HashMap::new();
-    for kind in SourceKind::ALL {
+    for &kind in SourceKind::ALL {
         intervals.insert(kind, Duration::from_secs(30));
     }
     Model::new(ModelInit {
