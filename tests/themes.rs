@@ -41,11 +41,11 @@ fn builtin(name: &str) -> Theme {
 }
 
 fn resolve(name: &str, dir: Option<&Path>) -> Theme {
-    opsdeck::config::themes::load(name, dir).unwrap_or_else(|e| panic!("{e}"))
+    opsdeck::console::load_theme(name, dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn error_of(name: &str, dir: Option<&Path>) -> String {
-    match opsdeck::config::themes::load(name, dir) {
+    match opsdeck::console::load_theme(name, dir) {
         Ok(theme) => panic!("{name} resolved: {theme:?}"),
         Err(error) => error.to_string(),
     }
@@ -129,7 +129,7 @@ fn unknown_theme_lists_what_exists() {
         "unknown theme `nope`; available: default, high-contrast, light"
     );
     assert!(matches!(
-        opsdeck::config::themes::load("../mine", Some(&dir.0)),
+        opsdeck::console::load_theme("../mine", Some(&dir.0)),
         Err(ThemeError::Unknown { .. })
     ));
 }
@@ -140,11 +140,11 @@ fn available_is_sorted_and_deduplicated() {
     dir.write("solarized.toml", "");
     dir.write("default.toml", "");
     assert_eq!(
-        opsdeck::config::themes::available(Some(&dir.0)),
+        opsdeck::console::theme_names(Some(&dir.0)),
         vec!["default", "high-contrast", "light", "solarized"]
     );
     assert_eq!(
-        opsdeck::config::themes::available(Some(&dir.0.join("missing"))),
+        opsdeck::console::theme_names(Some(&dir.0.join("missing"))),
         vec!["default", "high-contrast", "light"]
     );
 }

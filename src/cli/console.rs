@@ -17,7 +17,7 @@ use crate::source::{SourceKind, Sources};
 
 pub fn start(context: Context) -> anyhow::Result<ExitCode> {
     let themes_dir = context.paths.themes_dir.clone();
-    let theme = crate::config::themes::load(&context.theme_name, Some(&themes_dir))?;
+    let theme = crate::console::load_theme(&context.theme_name, Some(&themes_dir))?;
     let theme = if context.no_color {
         theme.without_colors()
     } else {
@@ -29,7 +29,7 @@ pub fn start(context: Context) -> anyhow::Result<ExitCode> {
     let model = context.model(
         environment.clone(),
         &sources,
-        crate::config::themes::available(Some(&themes_dir)),
+        crate::console::theme_names(Some(&themes_dir)),
     );
     let (cli, config, paths) = (&context.cli, &context.config, &context.paths);
     let environments = ConfiguredEnvironments {

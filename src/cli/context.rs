@@ -247,3 +247,40 @@ fn choose_platform(cli: &Cli, config: &Config) -> anyhow::Result<Platform> {
     }
     Ok(Platform::Aws(Box::new(environment)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use clap::Parser;
+
+    /// The console's model is built with what the config says, not patched after.
+    #[test]
+    fn the_model_starts_with_the_configs_environments_and_cost_stages() {
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/config/cost.toml"
+        );
+        let cli = Cli::parse_from(["opsdeck", "--demo", "--config", fixture]);
+        let context = Context::new(cli).expect("the fixture loads");
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 23, 9, 30, 0)
+            .unwrap();
+        let platform = DemoPlatform::frozen(7, at);
+        let environment = Environment {
+            name: "demo".into(),
+            profile: None,
+            region: None,
+            demo: true,
+            read_only: false,
+            budget: None,
+        };
+        let model = context.model(environment, &platform.sources(), Vec::new());
+        assert_eq!(model.environments, ["prod", "staging", "demo"]);
+        assert_eq!(model.cost_stages, context.config.cost.stages);
+        assert_ne!(
+            model.cost_stages,
+            crate::domain::stages::CostStages::defaults()
+        );
+    }
+}

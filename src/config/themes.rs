@@ -1,37 +1,31 @@
-//! Theme files: a user's `themes/NAME.toml` in the config dir is read here and wins over
-//! the built-in of the same name (the `Theme` type and its styles are the ui's).
+//! Theme files: a user's `themes/NAME.toml` in the config dir, which wins over the
+//! built-in of the same name. Only the reading is here; the `Theme` type, its styles and
+//! the parsing of a file's text are the ui's.
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::ui::theme::{Theme, ThemeError};
-
-/// The theme called `name`: the user's `NAME.toml` if there is one, else the built-in;
-/// an unknown name is an error that lists the themes that exist.
-pub fn load(name: &str, user_themes_dir: Option<&Path>) -> Result<Theme, ThemeError> {
-    if is_theme_name(name) {
-        if let Some(dir) = user_themes_dir {
-            let path = dir.join(format!("{name}.toml"));
-            match fs::read_to_string(&path) {
-                Ok(text) => return Theme::parse(name, &text, &path),
-                Err(cause) if cause.kind() == io::ErrorKind::NotFound => {}
-                Err(cause) => return Err(ThemeError::Read { path, cause }),
-            }
-        }
-        if let Some(theme) = Theme::builtin(name) {
-            return Ok(theme);
-        }
+/// The user's file for the theme `name`, read: its path and text (none when there is no
+/// such file, or `name` cannot be a file's name); an error names the file.
+pub fn read(
+    name: &str,
+    user_themes_dir: Option<&Path>,
+) -> Result<Option<(PathBuf, String)>, (PathBuf, io::Error)> {
+    let Some(dir) = user_themes_dir.filter(|_| is_theme_name(name)) else {
+        return Ok(None);
+    };
+    let path = dir.join(format!("{name}.toml"));
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(Some((path, text))),
+        Err(cause) if cause.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(cause) => Err((path, cause)),
     }
-    Err(ThemeError::Unknown {
-        name: name.to_string(),
-        available: available(user_themes_dir),
-    })
 }
 
-/// Every theme name that [`load`] accepts, sorted, without duplicates.
-pub fn available(user_themes_dir: Option<&Path>) -> Vec<String> {
-    let mut names: Vec<String> = Theme::BUILTIN.iter().map(|n| n.to_string()).collect();
+/// The names of the user's theme files, sorted.
+pub fn names(user_themes_dir: Option<&Path>) -> Vec<String> {
+    let mut names = Vec::new();
     let entries = user_themes_dir.and_then(|dir| fs::read_dir(dir).ok());
     for entry in entries.into_iter().flatten().flatten() {
         let path = entry.path();
@@ -43,12 +37,11 @@ pub fn available(user_themes_dir: Option<&Path>) -> Vec<String> {
         }
     }
     names.sort();
-    names.dedup();
     names
 }
 
 /// Theme names are file stems: letters, digits, `-` and `_` (no paths).
-fn is_theme_name(name: &str) -> bool {
+pub fn is_theme_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()

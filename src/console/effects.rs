@@ -103,7 +103,7 @@ impl Executor {
     }
 
     fn load_theme(&self, name: &str) -> Result<Theme, String> {
-        crate::config::themes::load(name, self.settings.themes_dir.as_deref())
+        super::load_theme(name, self.settings.themes_dir.as_deref())
             .map(|loaded| {
                 if self.settings.no_color {
                     loaded.without_colors()

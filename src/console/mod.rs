@@ -29,7 +29,7 @@ use crate::actions::audit::AuditLog;
 use crate::app::{Environment, Model, Msg, update};
 use crate::poll::Cadence;
 use crate::source::{SourceKind, Sources};
-use crate::ui::theme::Theme;
+use crate::ui::theme::{Theme, ThemeError};
 
 pub use cost::review_cost;
 use effects::{Executor, Flow};
@@ -72,6 +72,32 @@ pub struct Opened {
 pub trait Environments: Send + Sync {
     /// Builds the sources of the environment called `name`.
     async fn open(&self, name: &str) -> Result<Opened, String>;
+}
+
+/// The theme called `name`: the user's `NAME.toml` in `user_themes_dir` if there is one,
+/// else the built-in; an unknown name is an error that lists the themes that exist.
+pub fn load_theme(
+    name: &str,
+    user_themes_dir: Option<&std::path::Path>,
+) -> Result<Theme, ThemeError> {
+    let user_file = crate::config::themes::read(name, user_themes_dir)
+        .map_err(|(path, cause)| ThemeError::Read { path, cause })?;
+    let user_themes = match &user_file {
+        Some(_) => Vec::new(),
+        None => crate::config::themes::names(user_themes_dir),
+    };
+    Theme::resolve(
+        name,
+        user_file
+            .as_ref()
+            .map(|(path, text)| (path.as_path(), text.as_str())),
+        &user_themes,
+    )
+}
+
+/// Every theme name [`load_theme`] accepts, sorted, without duplicates.
+pub fn theme_names(user_themes_dir: Option<&std::path::Path>) -> Vec<String> {
+    Theme::available(&crate::config::themes::names(user_themes_dir))
 }
 
 /// Runs the console on the terminal's input until the operator quits or a signal arrives.

@@ -296,4 +296,44 @@ mod tests {
         assert_eq!(started.elapsed(), Duration::from_secs(7));
         watcher.await.expect("the watcher ends by itself");
     }
+
+    /// Ending a session aborts what it runs and closes its channel: work still under way
+    /// never answers, and nothing of it reaches whoever reads next.
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn ending_a_session_aborts_its_work_and_closes_its_channel() {
+        use chrono::TimeZone;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
+        let platform = crate::demo::DemoPlatform::frozen(7, at);
+        let sources = platform.sources();
+        let actor = Actor {
+            sources: sources.clone(),
+            environment: "demo".into(),
+            read_only: true,
+            audit: None,
+            interface: crate::actions::audit::Interface::Tui,
+        };
+        let (mut session, mut rx) = Session::open(sources, actor, &HashMap::new(), None);
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        session.spawn(async move {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            flag.store(true, Ordering::SeqCst);
+            Some(Msg::Quit)
+        });
+        session.watch("no-such-statement".into());
+        drop(session);
+        let drained = tokio::time::timeout(Duration::from_secs(600), async {
+            while let Some(msg) = rx.recv().await {
+                assert!(
+                    !matches!(msg, Msg::Quit | Msg::StatementProgress { .. }),
+                    "an answer of an ended session: {msg:?}"
+                );
+            }
+        })
+        .await;
+        assert!(drained.is_ok(), "the channel closes with the session");
+        assert!(!finished.load(Ordering::SeqCst), "its work was aborted");
+    }
 }

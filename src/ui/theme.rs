@@ -150,6 +150,32 @@ impl Theme {
         Ok(base.overlay(file))
     }
 
+    /// The theme called `name`: the user's file of that name (its path and text, as
+    /// [`crate::config::themes::read`] found it) if there is one, else the built-in; an
+    /// unknown name is an error that lists the built-ins and `user_themes`.
+    pub fn resolve(
+        name: &str,
+        user_file: Option<(&Path, &str)>,
+        user_themes: &[String],
+    ) -> Result<Theme, ThemeError> {
+        if let Some((path, text)) = user_file {
+            return Theme::parse(name, text, path);
+        }
+        Theme::builtin(name).ok_or_else(|| ThemeError::Unknown {
+            name: name.to_string(),
+            available: Theme::available(user_themes),
+        })
+    }
+
+    /// Every theme name: the built-ins and `user_themes`, sorted, without duplicates.
+    pub fn available(user_themes: &[String]) -> Vec<String> {
+        let mut names: Vec<String> = Theme::BUILTIN.iter().map(|n| n.to_string()).collect();
+        names.extend(user_themes.iter().cloned());
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The style of a health.
     pub fn health(&self, health: Health) -> Style {
         match health {
