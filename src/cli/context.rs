@@ -95,10 +95,12 @@ impl Context {
         let (cli, config) = (&self.cli, &self.config);
         Ok(match &self.platform {
             Platform::Demo => {
+                let start = chrono::Utc::now();
                 let demo = DemoPlatform::new(DemoOptions {
                     seed: cli.seed,
                     speed: cli.demo_speed,
-                    start: chrono::Utc::now(),
+                    start,
+                    story: demo_story(&self.paths.state_dir, cli.seed, start),
                 });
                 let sources = match cli.demo_rows {
                     Some(rows) => crate::demo::load::padded(demo.sources(), rows),
@@ -282,5 +284,84 @@ mod tests {
             model.cost_stages,
             crate::domain::stages::CostStages::defaults()
         );
+    }
+}
+
+/// How long a demo's backstory is told again by the next demos of its seed.
+const DEMO_STORY_HOURS: i64 = 6;
+
+/// Where the demo of `seed` starting at `start` places its backstory: where the last
+/// demo of the same seed did, if that was within [`DEMO_STORY_HOURS`], so the commands of a
+/// runbook (`status`, then `retry query ID`) see the same items with the same ids; else a
+/// new place, kept in the state dir (`demo-story.json`) for the next. A file that cannot be
+/// read or written only means a new story.
+fn demo_story(
+    state_dir: &std::path::Path,
+    seed: u64,
+    start: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Story {
+        seed: u64,
+        at: chrono::DateTime<chrono::Utc>,
+    }
+    let path = state_dir.join("demo-story.json");
+    let kept = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Story>(&text).ok())
+        .filter(|story| {
+            story.seed == seed
+                && story.at <= start
+                && start - story.at < chrono::Duration::hours(DEMO_STORY_HOURS)
+        });
+    if let Some(story) = kept {
+        return Some(story.at);
+    }
+    let at = crate::demo::story_anchor(start);
+    let written = std::fs::create_dir_all(state_dir).and_then(|()| {
+        let text = serde_json::to_string(&Story { seed, at }).map_err(std::io::Error::other)?;
+        std::fs::write(&path, text)
+    });
+    if let Err(error) = written {
+        tracing::warn!(%error, path = %path.display(), "cannot keep the demo's story");
+    }
+    Some(at)
+}
+
+#[cfg(test)]
+mod demo_story_tests {
+    use super::demo_story;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn a_demo_tells_the_last_demos_story_of_its_seed_for_six_hours() {
+        let dir = std::env::temp_dir().join(format!("opsdeck-story-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = Utc.with_ymd_and_hms(2026, 11, 23, 9, 34, 12).unwrap();
+        let anchor = demo_story(&dir, 7, first).unwrap();
+        assert_eq!(
+            anchor,
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap()
+        );
+        // Later demos of the seed keep it; another seed, or one six hours on, start anew.
+        assert_eq!(
+            demo_story(&dir, 7, first + Duration::minutes(47)),
+            Some(anchor)
+        );
+        assert_eq!(
+            demo_story(&dir, 7, first + Duration::hours(5)),
+            Some(anchor)
+        );
+        let other = demo_story(&dir, 8, first + Duration::minutes(47)).unwrap();
+        assert_eq!(
+            other,
+            Utc.with_ymd_and_hms(2026, 11, 23, 10, 20, 0).unwrap()
+        );
+        let later = first + Duration::hours(7);
+        assert_eq!(
+            demo_story(&dir, 8, later),
+            Some(Utc.with_ymd_and_hms(2026, 11, 23, 16, 30, 0).unwrap())
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

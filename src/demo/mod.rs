@@ -56,6 +56,7 @@ use crate::source::{
     WarehouseSource, WorkflowSource,
 };
 use simulation::Simulation;
+pub use simulation::story_anchor;
 
 /// The demo's pipeline definition, in the config file's format; its stages name the
 /// demo's replication tasks and DAGs.
@@ -73,6 +74,11 @@ pub struct DemoOptions {
     pub speed: f64,
     /// The platform time at creation.
     pub start: DateTime<Utc>,
+    /// Where the backstory is placed (its failures happen in the hours before it): an
+    /// earlier demo's, so that demos of one seed started apart tell the same story and
+    /// show the same items with the same ids at the same demo time. None (or one after
+    /// `start`): around the start, see [`story_anchor`].
+    pub story: Option<DateTime<Utc>>,
 }
 
 impl Default for DemoOptions {
@@ -82,6 +88,7 @@ impl Default for DemoOptions {
             seed: DEFAULT_SEED,
             speed: 1.0,
             start: Utc::now(),
+            story: None,
         }
     }
 }
@@ -145,6 +152,7 @@ impl DemoPlatform {
         Self::build(
             options.seed,
             options.start,
+            options.story,
             Pace::Live {
                 since: Instant::now(),
                 speed,
@@ -154,12 +162,12 @@ impl DemoPlatform {
 
     /// For tests: a platform whose clock moves only with [`DemoPlatform::advance`].
     pub fn frozen(seed: u64, at: DateTime<Utc>) -> Self {
-        Self::build(seed, at, Pace::Frozen)
+        Self::build(seed, at, None, Pace::Frozen)
     }
 
-    fn build(seed: u64, start: DateTime<Utc>, pace: Pace) -> Self {
+    fn build(seed: u64, start: DateTime<Utc>, story: Option<DateTime<Utc>>, pace: Pace) -> Self {
         DemoPlatform {
-            simulation: Arc::new(Mutex::new(Simulation::new(seed, start))),
+            simulation: Arc::new(Mutex::new(Simulation::new(seed, start, story))),
             clock: Arc::new(DemoClock {
                 start,
                 pace,

@@ -24,7 +24,7 @@ const MAX_CATCH_UP_DAYS: i64 = 30;
 const STORY_GRID_SECONDS: i64 = 600;
 
 /// The start rounded down to its ten minutes.
-fn story_anchor(start: DateTime<Utc>) -> DateTime<Utc> {
+pub fn story_anchor(start: DateTime<Utc>) -> DateTime<Utc> {
     let seconds = start.timestamp();
     let floored = seconds - seconds.rem_euclid(STORY_GRID_SECONDS);
     DateTime::from_timestamp(floored, 0).unwrap_or(start)
@@ -45,12 +45,15 @@ pub(super) struct Simulation {
 impl Simulation {
     /// The platform of `seed`, played from its backstory up to `start`.
     ///
-    /// The backstory is placed around the start's ten minutes, not its second: demos of
-    /// one seed started within the same ten minutes (the commands of a runbook) tell the
-    /// same story, so at the same demo time they show the same items with the same ids.
-    pub fn new(seed: u64, start: DateTime<Utc>) -> Self {
+    /// The backstory is placed at `story` (an earlier demo's anchor), or around the start's
+    /// ten minutes, not its second: demos of one seed with the same anchor tell the same
+    /// story, so at the same demo time they show the same items with the same ids.
+    pub fn new(seed: u64, start: DateTime<Utc>, story: Option<DateTime<Utc>>) -> Self {
         let seed = Seed(seed);
-        let story = Backstory::new(seed, story_anchor(start));
+        let anchor = story
+            .filter(|at| *at <= start)
+            .unwrap_or_else(|| story_anchor(start));
+        let story = Backstory::new(seed, anchor);
         let mut sim = Simulation {
             cursor: story.origin,
             seen: story.origin,

@@ -46,6 +46,7 @@ fn a_live_platform_follows_the_wall_clock_at_its_speed() {
         seed: 7,
         speed: 3600.0,
         start,
+        story: None,
     });
     let first = platform.now();
     assert!(first >= start && first < start + Duration::hours(6));
@@ -57,6 +58,7 @@ fn a_live_platform_follows_the_wall_clock_at_its_speed() {
         seed: 7,
         speed: 0.0,
         start,
+        story: None,
     });
     assert_eq!(stopped.now(), start);
 }

@@ -209,3 +209,35 @@ fn the_same_seed_and_demo_time_give_the_same_ids_whenever_the_demo_started() {
     assert!(first.tasks() == second.tasks());
     assert!(first.runs() == second.runs());
 }
+
+#[test]
+fn demos_started_apart_with_one_story_show_the_same_ids_at_the_same_demo_time() {
+    use super::super::DemoOptions;
+    // The second demo starts 25 minutes after the first (another ten minutes), told the
+    // first one's story, as `opsdeck --demo` does within six hours.
+    let story = Some(snapshot_time());
+    let at = |start| {
+        DemoPlatform::new(DemoOptions {
+            seed: 7,
+            speed: 0.0,
+            start,
+            story,
+        })
+    };
+    let first = at(snapshot_time() + Duration::minutes(5));
+    let second = at(snapshot_time() + Duration::minutes(30));
+    first.advance(Duration::minutes(25));
+    assert_eq!(first.now(), second.now());
+    let ids = |p: &DemoPlatform| {
+        p.queries()
+            .iter()
+            .map(|q| (q.query_id, q.status.clone(), q.started_at))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        ids(&first) == ids(&second),
+        "the same queries with the same ids"
+    );
+    assert!(first.tasks() == second.tasks());
+    assert!(first.runs() == second.runs());
+}
