@@ -211,7 +211,13 @@ impl Period {
                     .map_err(|_| format!("`{t}` is not a date (YYYY-MM-DD)"))
             };
             let (start, end) = (date(a)?, date(b)?);
-            if start >= end {
+            if start == end {
+                return Err(format!(
+                    "the range {s} holds no day: its end is not included (for that one day: {start}..{})",
+                    end.succ_opt().unwrap_or(end)
+                ));
+            }
+            if start > end {
                 return Err(format!("the range {s} ends before it starts"));
             }
             return Ok(Period::Range(start, end));
@@ -378,7 +384,17 @@ mod tests {
             Period::parse("2026-10-01..2026-11-01"),
             Ok(Period::Range(d("2026-10-01"), d("2026-11-01")))
         );
-        assert!(Period::parse("2026-11-01..2026-10-01").is_err());
+        assert!(
+            Period::parse("2026-11-01..2026-10-01")
+                .unwrap_err()
+                .contains("ends before it starts")
+        );
+        // A range whose end is its start holds no day, and is told so.
+        assert!(
+            Period::parse("2026-12-05..2026-12-05")
+                .unwrap_err()
+                .contains("holds no day: its end is not included (for that one day: 2026-12-05..2026-12-06)")
+        );
         assert!(
             Period::parse("fortnight")
                 .unwrap_err()
