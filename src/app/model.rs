@@ -442,6 +442,31 @@ impl Model {
     /// each selection on the item it was on (`keys` from [`Model::selection_keys`] taken
     /// before the data changed).
     pub fn rederive(&mut self, keys: [Option<RowKey>; 5]) {
+        self.derive_failures();
+        self.stage_costs = self.yesterday_by_stage();
+        for (tab, key) in Tab::ALL.into_iter().zip(keys) {
+            self.rebuild_with(tab, key);
+        }
+    }
+
+    /// Derives again only what new data of `kind` feeds: after tasks, runs or queries,
+    /// the failures, counts, pipeline chain, the Overview's list and the source's own
+    /// tab; after spend, the stages' cost of last night. The other tabs keep their rows.
+    pub fn rederive_source(&mut self, kind: SourceKind, keys: [Option<RowKey>; 5]) {
+        if kind == SourceKind::Cost {
+            self.stage_costs = self.yesterday_by_stage();
+            return;
+        }
+        self.derive_failures();
+        for (tab, key) in Tab::ALL.into_iter().zip(keys) {
+            if tab == Tab::Overview || tab.source() == Some(kind) {
+                self.rebuild_with(tab, key);
+            }
+        }
+    }
+
+    /// The failures, health counts, pipeline stages and problem badges of the lists.
+    fn derive_failures(&mut self) {
         let snapshot = Snapshot::of(
             self.tasks.data.as_deref(),
             self.runs.data.as_deref(),
@@ -449,7 +474,6 @@ impl Model {
         );
         self.failures = snapshot.failures;
         self.counts = snapshot.counts;
-        self.stage_costs = self.yesterday_by_stage();
         self.stages = self
             .pipelines
             .iter()
@@ -461,9 +485,6 @@ impl Model {
                 .filter(|f| f.health == Health::Failed && tab_of(&f.item) == tab)
                 .count()
         });
-        for (tab, key) in Tab::ALL.into_iter().zip(keys) {
-            self.rebuild_with(tab, key);
-        }
     }
 
     /// Yesterday's spend of each cost stage: the last whole day of the daily spend.

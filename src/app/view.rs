@@ -45,6 +45,8 @@ pub struct TableView {
     pub sort: Sort,
     /// Indices into the source's items, in display order.
     pub rows: Vec<usize>,
+    /// How many times the rows were built: data that does not feed a view leaves it alone.
+    pub builds: u64,
 }
 
 impl TableView {
@@ -55,6 +57,7 @@ impl TableView {
             filter: String::new(),
             sort: Sort { column, descending },
             rows: Vec::new(),
+            builds: 0,
         }
     }
 
@@ -68,6 +71,7 @@ impl TableView {
     /// Recomputes the rows from the items, putting the selection back on the item with key
     /// `keep` when it is still shown.
     pub fn rebuild<T: Listed>(&mut self, items: &[T], keep: Option<RowKey>) {
+        self.builds += 1;
         let needle = self.filter.to_lowercase();
         let mut rows: Vec<usize> = (0..items.len())
             .filter(|i| needle.is_empty() || items[*i].matches(&needle))

@@ -317,3 +317,45 @@ fn refresh_asks_for_the_visible_source_or_all_on_the_overview() {
         ]
     );
 }
+
+#[test]
+fn new_data_rebuilds_only_the_views_it_feeds() {
+    let mut m = loaded();
+    let builds = |m: &Model| Tab::ALL.map(|tab| m.view(tab).builds);
+    let before = builds(&m);
+    let fetched = |m: &mut Model, kind, result| {
+        update(
+            m,
+            Msg::Fetched {
+                kind,
+                fetched_at: t(9, 31),
+                result,
+            },
+        );
+    };
+    // New runs: the Overview's list and the Airflow tab, nothing else.
+    let runs = vec![run("dbt_build", "failed", t(3, 0))];
+    fetched(&mut m, SourceKind::Workflow, Ok(Payload::Runs(runs)));
+    let after = builds(&m);
+    assert_eq!(
+        after[Tab::Overview.index()],
+        before[Tab::Overview.index()] + 1
+    );
+    assert_eq!(
+        after[Tab::Airflow.index()],
+        before[Tab::Airflow.index()] + 1
+    );
+    for tab in [Tab::Dms, Tab::Redshift, Tab::Cost] {
+        assert_eq!(after[tab.index()], before[tab.index()], "{tab:?} rebuilt");
+    }
+    // New spend and a failed fetch rebuild no list.
+    let spend = crate::domain::SpendSeries {
+        unit: "USD".into(),
+        ..Default::default()
+    };
+    fetched(&mut m, SourceKind::Cost, Ok(Payload::Spend(spend)));
+    let error = crate::source::SourceError::new(crate::source::ErrorKind::Unreachable, "down");
+    fetched(&mut m, SourceKind::Replication, Err(error));
+    assert_eq!(builds(&m), after);
+    assert!(m.tasks.error.is_some(), "the error is kept beside the data");
+}

@@ -181,6 +181,8 @@ fn on_fetched(
         }
     }
     let keys = model.selection_keys();
+    // A failed fetch keeps the data: nothing derived from it changes.
+    let new_data = result.is_ok();
     match kind {
         SourceKind::Replication => apply(&mut model.tasks, fetched_at, result, |p| match p {
             Payload::Tasks(t) => Some(t),
@@ -199,7 +201,9 @@ fn on_fetched(
             _ => None,
         }),
     }
-    model.rederive(keys);
+    if new_data {
+        model.rederive_source(kind, keys);
+    }
     crate::app::act::settle(model)
 }
 
