@@ -13,7 +13,7 @@ mod money;
 mod time;
 
 pub use money::money;
-pub use time::{age, ago, clock, duration, micros, span};
+pub use time::{age, ago, clock, duration, micros, rough_age, span, updated_ago};
 
 use std::borrow::Cow;
 use std::io;

@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ratatui::Terminal;
-use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -34,6 +33,7 @@ use crate::ui::theme::{Theme, ThemeError};
 pub use cost::review_cost;
 use effects::{Executor, Flow};
 use screen::Screen;
+pub use screen::Synchronized;
 pub use terminal::{Input, TerminalGuard, terminal_input};
 
 /// The shortest time between two frames (30 frames a second at most).
@@ -101,7 +101,10 @@ pub fn theme_names(user_themes_dir: Option<&std::path::Path>) -> Vec<String> {
 }
 
 /// Runs the console on the terminal's input until the operator quits or a signal arrives.
-pub async fn run<B: Backend>(terminal: &mut Terminal<B>, console: Console) -> anyhow::Result<()>
+pub async fn run<B: Synchronized>(
+    terminal: &mut Terminal<B>,
+    console: Console,
+) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
@@ -109,7 +112,7 @@ where
 }
 
 /// Runs the console on the messages `input` sends.
-pub async fn run_with<B: Backend>(
+pub async fn run_with<B: Synchronized>(
     terminal: &mut Terminal<B>,
     console: Console,
     input: Input,

@@ -1,12 +1,42 @@
 //! The frame writer: draws the model into an off-screen buffer and sends the terminal
-//! only what changed, nothing at all when the frame is the one already on screen.
+//! only what changed, nothing at all when the frame is the one already on screen. A frame
+//! that writes is wrapped in the terminal's synchronized update (DEC mode 2026), so a slow
+//! link never shows it half drawn.
 
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::buffer::Buffer;
+use ratatui::crossterm::queue;
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 
 use crate::app::Model;
 use crate::ui::{self, theme::Theme};
+
+/// A terminal that can hold back a frame until it is whole (DEC mode 2026, a
+/// synchronized update); terminals without it ignore the sequences.
+pub trait Synchronized: Backend {
+    fn begin_update(&mut self) -> Result<(), Self::Error>;
+    fn end_update(&mut self) -> Result<(), Self::Error>;
+}
+
+impl<W: std::io::Write> Synchronized for ratatui::backend::CrosstermBackend<W> {
+    fn begin_update(&mut self) -> std::io::Result<()> {
+        queue!(self, BeginSynchronizedUpdate)
+    }
+    fn end_update(&mut self) -> std::io::Result<()> {
+        queue!(self, EndSynchronizedUpdate)
+    }
+}
+
+/// The test terminal keeps cells only: there is nothing to hold back.
+impl Synchronized for ratatui::backend::TestBackend {
+    fn begin_update(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn end_update(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
 
 /// The last frame sent to the terminal, so an identical frame sends nothing at all.
 #[derive(Default)]
@@ -15,7 +45,7 @@ pub struct Screen {
 }
 
 impl Screen {
-    pub fn draw<B: Backend>(
+    pub fn draw<B: Synchronized>(
         &mut self,
         terminal: &mut Terminal<B>,
         model: &Model,
@@ -31,8 +61,10 @@ impl Screen {
             return Ok(());
         }
         self.last = Some(current.clone());
+        terminal.backend_mut().begin_update()?;
         terminal.flush()?;
         terminal.swap_buffers();
+        terminal.backend_mut().end_update()?;
         terminal.backend_mut().flush()
     }
 }
@@ -83,6 +115,26 @@ mod tests {
         }
     }
 
+    /// A terminal that keeps what it is sent.
+    #[derive(Clone, Default)]
+    struct Kept(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Kept {
+        fn take(&self) -> String {
+            String::from_utf8(std::mem::take(&mut *self.0.borrow_mut())).unwrap()
+        }
+    }
+
+    impl std::io::Write for Kept {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     /// An unchanged model sends not one byte to the terminal; a change sends only a diff.
     #[test]
     fn identical_frames_write_nothing() {
@@ -109,5 +161,45 @@ mod tests {
             second > 0 && second < first,
             "a change writes a diff ({second} bytes)"
         );
+    }
+
+    /// A frame that changes reaches the terminal whole, inside one synchronized update; an
+    /// identical frame sends not even the brackets.
+    #[test]
+    fn a_changed_frame_is_one_synchronized_update() {
+        const BEGIN: &str = "\x1b[?2026h";
+        const END: &str = "\x1b[?2026l";
+        let sent = Kept::default();
+        let backend = CrosstermBackend::new(sent.clone());
+        let options = TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 80, 24)),
+        };
+        let mut terminal = Terminal::with_options(backend, options).unwrap();
+        let theme = Theme::builtin("default").unwrap();
+        let mut model = model(Utc::now());
+        let mut screen = Screen::default();
+        for change in [None, Some('2')] {
+            if let Some(key) = change {
+                update(&mut model, Msg::Key(crate::app::Key::char(key)));
+            }
+            screen.draw(&mut terminal, &model, &theme).unwrap();
+            let frame = sent.take();
+            assert!(
+                frame.starts_with(BEGIN),
+                "the frame opens the update: {frame:?}"
+            );
+            assert!(
+                frame.ends_with(END),
+                "the frame closes the update: {frame:?}"
+            );
+            assert_eq!(frame.matches(BEGIN).count(), 1);
+            assert_eq!(frame.matches(END).count(), 1);
+            assert!(
+                frame.len() > BEGIN.len() + END.len(),
+                "the frame draws inside it"
+            );
+        }
+        screen.draw(&mut terminal, &model, &theme).unwrap();
+        assert_eq!(sent.take(), "", "an identical frame sends nothing");
     }
 }

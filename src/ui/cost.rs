@@ -54,7 +54,7 @@ fn older_than_the_review(
     let review = model.cost.report.fetched_at?;
     let at = fetched_at?;
     ((review - at) > chrono::Duration::minutes(1))
-        .then(|| crate::text::age((model.now - at).to_std().unwrap_or_default()))
+        .then(|| crate::text::rough_age((model.now - at).to_std().unwrap_or_default()))
 }
 
 /// An amount without its cents ("$30,488"), for forecasts, whose cents mean nothing.

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 use super::theme::Theme;
 use crate::app::{Freshness, Resource, TableView};
 use crate::domain::Health;
-use crate::text::{age, inert_line};
+use crate::text::{age, inert_line, updated_ago};
 
 /// The health as symbol and word, in its colour: never told by colour alone.
 pub fn health_span(health: Health, theme: &Theme) -> Span<'static> {
@@ -98,9 +98,12 @@ pub fn freshness_line<T>(
     match resource.freshness(now) {
         Freshness::Never if resource.error.is_some() => Line::styled(" no data ", theme.failed),
         Freshness::Never => Line::styled(" loading… ", theme.muted),
-        Freshness::Fresh(d) => {
-            Line::styled(format!(" updated {} ago{loading} ", age(d)), theme.muted)
-        }
+        // Fresh data says "just now" while its source polls on time, so an idle screen
+        // stays still; stale data tells its exact age.
+        Freshness::Fresh(d) => Line::styled(
+            format!(" updated {}{loading} ", updated_ago(d, resource.interval)),
+            theme.muted,
+        ),
         Freshness::Stale(d) => Line::styled(
             format!(" ⚠ stale: updated {} ago{loading} ", age(d)),
             theme.warning,
