@@ -647,3 +647,28 @@ fn inputs_out_of_bounds_are_refused_before_the_terminal_is_touched() {
         );
     }
 }
+
+/// `e` on the Cost tab writes the view beside the console's loop and says where; the file
+/// holds the table on screen.
+#[test]
+fn the_cost_tab_exports_what_it_shows_and_says_where() {
+    let mut s = Session::start("export", &["--demo", "--seed", "7"], 120, 36);
+    s.wait_for("failing now");
+    s.send("5");
+    s.wait_for("Amazon Redshift");
+    s.send("e");
+    s.wait_for("exported to");
+    let dir = s._home.0.join("state/opsdeck/exports");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let csv = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        csv.contains("Amazon Redshift") && csv.contains("TOTAL"),
+        "{csv}"
+    );
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -133,9 +133,17 @@ impl Executor {
                     Some(review_cost(&sources, request, &stages, Utc::now()).await)
                 });
             }
+            // The file is written off the loop; its path (or why not) comes back.
             Effect::ExportCost { report, json } => {
-                let msg = export_cost(self.settings.export_dir.as_deref(), &report, json);
-                update(model, Msg::Exported(msg));
+                let dir = self.settings.export_dir.clone();
+                session.spawn_detached(async move {
+                    let written = tokio::task::spawn_blocking(move || {
+                        export_cost(dir.as_deref(), &report, json)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the export stopped: {e}")));
+                    Some(Msg::Exported(written))
+                });
             }
             Effect::Focus(focus) => session.focus(focus),
             Effect::LoadTheme(name) => {

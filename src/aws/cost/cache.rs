@@ -115,7 +115,7 @@ impl CachedCost {
         let gate = self.gate(&name);
         let _one_at_a_time = gate.lock().await;
 
-        let cached: Option<Entry<T>> = self.read(&path, &question);
+        let cached: Option<Entry<T>> = self.read(&path, &question).await;
         let usable = cached.as_ref().is_some_and(|entry| {
             if bypass {
                 // Only an answer fetched since the bypass (by a caller we waited for).
@@ -143,7 +143,7 @@ impl CachedCost {
                     fetched_at: Utc::now(),
                     answer,
                 };
-                self.write(&path, &entry);
+                self.write(&path, &entry).await;
                 self.serve(&name);
                 Ok((entry.answer, None))
             }
@@ -177,8 +177,13 @@ impl CachedCost {
         Arc::clone(gates.entry(name.to_string()).or_default())
     }
 
-    fn read<T: DeserializeOwned>(&self, path: &Path, question: &str) -> Option<Entry<T>> {
-        let text = std::fs::read_to_string(path).ok()?;
+    /// The cached entry of `question`, read on a blocking thread (never on the console's).
+    async fn read<T: DeserializeOwned>(&self, path: &Path, question: &str) -> Option<Entry<T>> {
+        let file = path.to_path_buf();
+        let text = tokio::task::spawn_blocking(move || std::fs::read_to_string(file))
+            .await
+            .ok()?
+            .ok()?;
         match serde_json::from_str::<Entry<T>>(&text) {
             Ok(entry) if entry.question == question => Some(entry),
             Ok(_) => None,
@@ -189,15 +194,25 @@ impl CachedCost {
         }
     }
 
-    fn write<T: Serialize>(&self, path: &Path, entry: &Entry<T>) {
-        let result = (|| -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.dir)?;
-            let text = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+    /// Writes an entry, on a blocking thread (never on the console's).
+    async fn write<T: Serialize>(&self, path: &Path, entry: &Entry<T>) {
+        let text = match serde_json::to_string(entry) {
+            Ok(text) => text,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cannot write the cost cache");
+                return;
+            }
+        };
+        let (dir, file) = (self.dir.clone(), path.to_path_buf());
+        let result = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
             // Write then rename, so a reader (another opsdeck too) never sees half a file.
-            let partial = path.with_extension(format!("{}.partial", std::process::id()));
+            let partial = file.with_extension(format!("{}.partial", std::process::id()));
             std::fs::write(&partial, text)?;
-            std::fs::rename(&partial, path)
-        })();
+            std::fs::rename(&partial, &file)
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         if let Err(error) = result {
             tracing::warn!(path = %path.display(), %error, "cannot write the cost cache");
         }
