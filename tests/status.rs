@@ -64,7 +64,7 @@ fn status_lines_up_failing_items_by_display_width() {
     let allowed = Duration::from_secs(15);
     let report = runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(model, &sources, deadline, allowed).await
+        opsdeck::cli::status::collect(model.environment, &sources, deadline, allowed).await
     });
     let text = report.text();
     let failing: Vec<&str> = text
@@ -96,4 +96,14 @@ fn status_lines_up_failing_items_by_display_width() {
     for line in text.lines().skip(1).take(4) {
         assert_eq!(from_column(line, 8).map(|s| &s[..1]), Some(" "), "{line:?}");
     }
+}
+
+/// `status` builds its report from the domain's snapshot, not by driving the console.
+#[test]
+fn status_does_not_drive_the_console() {
+    let source = include_str!("../src/cli/status.rs");
+    assert!(
+        !source.contains("crate::app"),
+        "src/cli/status.rs imports the console's app"
+    );
 }

@@ -1,6 +1,7 @@
 //! `opsdeck status`: one look at every source of an environment, without the console —
-//! for cron, CI and alerting. The sources are read concurrently and applied to a model
-//! exactly as the console would, so the counts and the failing items are the Overview's.
+//! for cron, CI and alerting. Each source is read once, concurrently, and the failures and
+//! counts are the domain's [`Snapshot`] of the answers: the same derivation the console's
+//! Overview shows.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -12,17 +13,26 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::app::model::latest_runs;
-use crate::app::{Model, Msg, Resource, update};
 use crate::domain::failure::ItemRef;
-use crate::domain::{Failure, Health, HealthCounts};
+use crate::domain::snapshot::Snapshot;
+use crate::domain::{Environment, Failure, Health, HealthCounts, SpendSeries};
 use crate::poll::fetch;
-use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
+use crate::source::{ErrorKind, Payload, SourceError, SourceKind, Sources};
 use crate::text::{inert_line, money, pad};
 
 /// What `status` found, and the exit code it means.
 pub struct StatusReport {
-    model: Model,
+    environment: Environment,
+    /// When the report was made (the machine's clock).
+    generated_at: DateTime<Utc>,
+    /// The platform's clock when the sources were read (the demo's may be frozen).
+    platform_now: DateTime<Utc>,
+    /// Failures and counts of what the sources returned.
+    snapshot: Snapshot,
+    /// The daily spend, when Cost Explorer answered.
+    spend: Option<SpendSeries>,
+    /// Why each source that returned nothing returned nothing.
+    errors: Vec<(SourceKind, SourceError)>,
     /// The sources that had not answered when the deadline came.
     late: Vec<SourceKind>,
 }
@@ -44,15 +54,16 @@ const COUNTED: [Health; 4] = [
     Health::Ok,
 ];
 
-/// Reads every source of `sources` concurrently into `model`, each until `deadline`: a
-/// source that has not answered by then is reported as not read in time (`allowed` is
-/// the time it had, for the message).
+/// Reads every source of `sources` once, concurrently, for `environment`, each until
+/// `deadline`: a source that has not answered by then is reported as not read in time
+/// (`allowed` is the time it had, for the message).
 pub async fn collect(
-    mut model: Model,
+    environment: Environment,
     sources: &Sources,
     deadline: tokio::time::Instant,
     allowed: Duration,
 ) -> StatusReport {
+    let platform_now = sources.clock.now();
     let mut late = Vec::new();
     let in_time = |kind: SourceKind| async move {
         tokio::time::timeout_at(deadline, fetch(kind, sources))
@@ -65,35 +76,40 @@ pub async fn collect(
         in_time(SourceKind::Warehouse),
         in_time(SourceKind::Cost),
     );
-    let mut on_time = |answer: Result<Result<_, SourceError>, SourceKind>| {
-        answer.unwrap_or_else(|kind| {
-            late.push(kind);
-            Err(not_in_time(kind, allowed))
-        })
-    };
-    let (tasks, runs, queries, spend) = (
-        on_time(tasks),
-        on_time(runs),
-        on_time(queries),
-        on_time(spend),
-    );
-    let now = Utc::now();
-    for (kind, result) in [
+    let (mut task_data, mut run_data, mut query_data, mut spend_data) = (None, None, None, None);
+    let mut errors = Vec::new();
+    for (kind, answer) in [
         (SourceKind::Replication, tasks),
         (SourceKind::Workflow, runs),
         (SourceKind::Warehouse, queries),
         (SourceKind::Cost, spend),
     ] {
-        update(
-            &mut model,
-            Msg::Fetched {
-                kind,
-                fetched_at: now,
-                result,
-            },
-        );
+        let answer = answer.unwrap_or_else(|kind| {
+            late.push(kind);
+            Err(not_in_time(kind, allowed))
+        });
+        match answer {
+            Ok(Payload::Tasks(t)) => task_data = Some(t),
+            Ok(Payload::Runs(r)) => run_data = Some(r),
+            Ok(Payload::Queries(q)) => query_data = Some(q),
+            Ok(Payload::Spend(s)) => spend_data = Some(s),
+            Err(error) => errors.push((kind, error)),
+        }
     }
-    StatusReport { model, late }
+    let snapshot = Snapshot::of(
+        task_data.as_deref(),
+        run_data.as_deref(),
+        query_data.as_deref(),
+    );
+    StatusReport {
+        environment,
+        generated_at: Utc::now(),
+        platform_now,
+        snapshot,
+        spend: spend_data,
+        errors,
+        late,
+    }
 }
 
 /// The error of a source that had not answered by the deadline.
@@ -112,39 +128,23 @@ fn not_in_time(kind: SourceKind, allowed: Duration) -> SourceError {
 impl StatusReport {
     /// Health counts of a source, `None` when it returned nothing.
     fn counts(&self, kind: SourceKind) -> Option<HealthCounts> {
-        let m = &self.model;
+        let counts = &self.snapshot.counts;
         match kind {
-            SourceKind::Replication => m
-                .tasks
-                .data
-                .as_ref()
-                .map(|t| HealthCounts::tally(t.iter().map(|t| t.health()))),
-            SourceKind::Workflow => m
-                .runs
-                .data
-                .as_ref()
-                .map(|r| HealthCounts::tally(latest_runs(r).iter().map(|r| r.health()))),
-            SourceKind::Warehouse => m
-                .queries
-                .data
-                .as_ref()
-                .map(|q| HealthCounts::tally(q.iter().map(|q| q.health()))),
+            SourceKind::Replication => counts.tasks,
+            SourceKind::Workflow => counts.runs,
+            SourceKind::Warehouse => counts.queries,
             SourceKind::Cost => None,
         }
     }
 
     fn error(&self, kind: SourceKind) -> Option<&SourceError> {
-        let m = &self.model;
-        match kind {
-            SourceKind::Replication => error_of(&m.tasks),
-            SourceKind::Workflow => error_of(&m.runs),
-            SourceKind::Warehouse => error_of(&m.queries),
-            SourceKind::Cost => error_of(&m.spend),
-        }
+        self.errors
+            .iter()
+            .find_map(|(k, error)| (*k == kind).then_some(error))
     }
 
     fn failing(&self) -> Vec<&Failure> {
-        let mut failing: Vec<&Failure> = self.model.failures.iter().collect();
+        let mut failing: Vec<&Failure> = self.snapshot.failures.iter().collect();
         failing.sort_by(|a, b| b.since.cmp(&a.since).then_with(|| a.title.cmp(&b.title)));
         failing
     }
@@ -174,7 +174,7 @@ impl StatusReport {
     pub fn exit_code(&self) -> u8 {
         if !self.unread().is_empty() {
             EXIT_UNREADABLE
-        } else if self.model.failures.is_empty() {
+        } else if self.snapshot.failures.is_empty() {
             EXIT_HEALTHY
         } else {
             EXIT_UNHEALTHY
@@ -183,9 +183,8 @@ impl StatusReport {
 
     /// The human summary: a line per source, then what is failing now.
     pub fn text(&self) -> String {
-        let m = &self.model;
         let mut out = String::new();
-        let env = &m.environment;
+        let env = &self.environment;
         let _ = write!(out, "opsdeck status · env {}", inert_line(&env.name));
         if env.demo {
             out.push_str(" (DEMO)");
@@ -193,7 +192,7 @@ impl StatusReport {
         for part in [&env.profile, &env.region].into_iter().flatten() {
             let _ = write!(out, " · {}", inert_line(part));
         }
-        let _ = writeln!(out, " · {}", m.now.format("%Y-%m-%d %H:%M UTC"));
+        let _ = writeln!(out, " · {}", self.generated_at.format("%Y-%m-%d %H:%M UTC"));
         for &kind in SourceKind::ALL {
             out.push_str(&pad(kind.service_name(), 9));
             if let Some(error) = self.error(kind) {
@@ -238,7 +237,7 @@ impl StatusReport {
                     pad(f.health.label(), 8),
                     pad(source_of(&f.item).service_name(), 8),
                     pad(&inert_line(&f.title), 28),
-                    pad(&since(f.since, m.platform_now), 12),
+                    pad(&since(f.since, self.platform_now), 12),
                     inert_line(&f.reason)
                 );
             }
@@ -247,10 +246,10 @@ impl StatusReport {
     }
 
     fn cost_text(&self) -> String {
-        let Some(series) = self.model.spend.data.as_ref() else {
+        let Some(series) = self.spend.as_ref() else {
             return String::new();
         };
-        let mtd = series.month_to_date(self.model.platform_now.date_naive());
+        let mtd = series.month_to_date(self.platform_now.date_naive());
         let mut text = format!(
             "month to date {} vs {} last month",
             money(mtd.current, &series.unit),
@@ -265,7 +264,6 @@ impl StatusReport {
 
     /// The machine summary.
     pub fn json(&self) -> Value {
-        let m = &self.model;
         let sources: serde_json::Map<String, Value> = SourceKind::ALL
             .iter()
             .map(|kind| {
@@ -291,9 +289,9 @@ impl StatusReport {
                         .into();
                 }
                 if *kind == SourceKind::Cost
-                    && let Some(series) = &m.spend.data
+                    && let Some(series) = &self.spend
                 {
-                    let mtd = series.month_to_date(m.platform_now.date_naive());
+                    let mtd = series.month_to_date(self.platform_now.date_naive());
                     entry["month_to_date"] = json!({
                         "unit": series.unit,
                         "current": mtd.current.to_string(),
@@ -326,21 +324,17 @@ impl StatusReport {
             })
             .collect();
         json!({
-            "environment": m.environment.name,
-            "demo": m.environment.demo,
-            "profile": m.environment.profile,
-            "region": m.environment.region,
-            "generated_at": m.now.to_rfc3339(),
+            "environment": self.environment.name,
+            "demo": self.environment.demo,
+            "profile": self.environment.profile,
+            "region": self.environment.region,
+            "generated_at": self.generated_at.to_rfc3339(),
             "exit_code": self.exit_code(),
             "nothing_read": self.nothing_read(),
             "sources": sources,
             "failing": failing,
         })
     }
-}
-
-fn error_of<T>(resource: &Resource<T>) -> Option<&SourceError> {
-    resource.error.as_ref()
 }
 
 fn source_of(item: &ItemRef) -> SourceKind {
@@ -389,8 +383,7 @@ pub fn start(
             return Err(error);
         }
     };
-    let model = context.model(environment, &sources, Vec::new());
-    let report = runtime.block_on(collect(model, &sources, deadline.into(), allowed));
+    let report = runtime.block_on(collect(environment, &sources, deadline.into(), allowed));
     // Work still running past the deadline (a request that never ends, a blocking
     // lookup) is left behind, not waited for.
     runtime.shutdown_background();
