@@ -29,8 +29,12 @@ pub struct StatusReport {
     platform_now: DateTime<Utc>,
     /// Failures and counts of what the sources returned.
     snapshot: Snapshot,
-    /// The daily spend, when Cost Explorer answered.
+    /// The daily spend, when Cost Explorer answered (or its cache did).
     spend: Option<SpendSeries>,
+    /// When the spend was fetched from Cost Explorer: now, or earlier for a cached answer.
+    spend_fetched_at: Option<DateTime<Utc>>,
+    /// Why an older cached answer was served: renewing it failed.
+    spend_renewal: Option<SourceError>,
     /// Why each source that returned nothing returned nothing.
     errors: Vec<(SourceKind, SourceError)>,
     /// The sources that had not answered when the deadline came.
@@ -101,12 +105,23 @@ pub async fn collect(
         run_data.as_deref(),
         query_data.as_deref(),
     );
+    let generated_at = Utc::now();
+    // A cached answer carries when it was fetched; a new one was fetched just now.
+    let spend_fetched_at = spend_data
+        .as_ref()
+        .map(|s| s.fetched_at.unwrap_or(generated_at));
+    let spend_renewal = spend_data
+        .as_ref()
+        .and_then(|s| s.fetched_at)
+        .and_then(|_| sources.cost.renewal_error());
     StatusReport {
         environment,
-        generated_at: Utc::now(),
+        generated_at,
         platform_now,
         snapshot,
         spend: spend_data,
+        spend_fetched_at,
+        spend_renewal,
         errors,
         late,
     }
@@ -157,6 +172,9 @@ impl StatusReport {
             .filter(|kind| {
                 self.error(*kind)
                     .is_some_and(|e| e.kind != ErrorKind::NotConfigured)
+                    // An older answer shown in place of one that could not be renewed:
+                    // Cost Explorer was not read.
+                    || (*kind == SourceKind::Cost && self.spend_renewal.is_some())
             })
             .collect()
     }
@@ -169,7 +187,8 @@ impl StatusReport {
             .all(|kind| self.error(*kind).is_some())
     }
 
-    /// 2 if a configured source could not be read, else 1 if anything is failed or
+    /// 2 if a configured source could not be read (a cached cost answer whose renewal
+    /// failed included), else 1 if anything is failed or
     /// degraded, else 0.
     pub fn exit_code(&self) -> u8 {
         if !self.unread().is_empty() {
@@ -259,6 +278,15 @@ impl StatusReport {
             let _ = write!(text, " ({}%)", crate::domain::money::signed(pct));
         }
         let _ = write!(text, " · {}", mtd.dates_label());
+        // An answer from the cache is not today's: say how old it is, and why it was not
+        // renewed when that failed.
+        if let Some(cached_at) = series.fetched_at {
+            let age = (self.generated_at - cached_at).to_std().unwrap_or_default();
+            let _ = write!(text, " · as of {} ago", crate::text::age(age));
+        }
+        if let Some(error) = &self.spend_renewal {
+            let _ = write!(text, " · not renewed: {}", inert_line(&error.to_string()));
+        }
         text
     }
 
@@ -292,6 +320,14 @@ impl StatusReport {
                     && let Some(series) = &self.spend
                 {
                     let mtd = series.month_to_date(self.platform_now.date_naive());
+                    entry["fetched_at"] = json!(self.spend_fetched_at.map(|t| t.to_rfc3339()));
+                    if let Some(error) = &self.spend_renewal {
+                        entry["renewal_error"] = json!({
+                            "kind": format!("{:?}", error.kind).to_lowercase(),
+                            "message": error.message,
+                            "hint": error.hint,
+                        });
+                    }
                     entry["month_to_date"] = json!({
                         "unit": series.unit,
                         "current": mtd.current.to_string(),

@@ -288,6 +288,12 @@ pub trait CostSource: Send + Sync {
     }
     /// Makes the next `daily_spend` ask the provider even if a cached answer is fresh.
     fn bypass_cache_once(&self) {}
+    /// Why the last answer handed out from a cache past its time was not renewed: the
+    /// provider failed and the older answer was served instead. `None` when the last
+    /// answer was fresh or renewed, and for a source without a cache.
+    fn renewal_error(&self) -> Option<SourceError> {
+        None
+    }
 }
 
 /// A source the environment does not configure: every call says so, with the config
