@@ -133,7 +133,7 @@ fn not_in_time(kind: SourceKind, allowed: Duration) -> SourceError {
         ErrorKind::Unreachable,
         format!(
             "{}: not read in time (no answer within {})",
-            kind.service_name(),
+            kind.message_name(),
             crate::text::age(allowed)
         ),
     )
@@ -208,8 +208,12 @@ impl StatusReport {
         if env.demo {
             out.push_str(" (DEMO)");
         }
-        for part in [&env.profile, &env.region].into_iter().flatten() {
-            let _ = write!(out, " · {}", inert_line(part));
+        // As the console's header says them: the profile named as one.
+        if let Some(profile) = &env.profile {
+            let _ = write!(out, " · profile {}", inert_line(profile));
+        }
+        if let Some(region) = &env.region {
+            let _ = write!(out, " · {}", inert_line(region));
         }
         let _ = writeln!(out, " · {}", self.generated_at.format("%Y-%m-%d %H:%M UTC"));
         for &kind in SourceKind::ALL {
@@ -234,7 +238,7 @@ impl StatusReport {
             out.push('\n');
         }
         let failing = self.failing();
-        let unread: Vec<&str> = self.unread().iter().map(|k| k.service_name()).collect();
+        let unread: Vec<&str> = self.unread().iter().map(|k| k.message_name()).collect();
         if self.nothing_read() {
             // No answer is no news: "nothing is failing" would claim what was not seen.
             out.push_str("\nnothing could be read from any source\n");
@@ -433,4 +437,52 @@ pub fn start(
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::from(report.exit_code()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(environment: Environment) -> StatusReport {
+        StatusReport {
+            environment,
+            generated_at: Utc::now(),
+            platform_now: Utc::now(),
+            snapshot: Snapshot::default(),
+            spend: None,
+            spend_fetched_at: None,
+            spend_renewal: None,
+            errors: vec![(
+                SourceKind::Cost,
+                not_in_time(SourceKind::Cost, Duration::from_secs(15)),
+            )],
+            late: vec![SourceKind::Cost],
+        }
+    }
+
+    #[test]
+    fn the_header_names_the_profile_as_the_console_does() {
+        let text = report(Environment {
+            name: "default".into(),
+            profile: Some("nope".into()),
+            region: Some("eu-west-1".into()),
+            ..Environment::default()
+        })
+        .text();
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.starts_with("opsdeck status · env default · profile nope · eu-west-1 · "),
+            "{header}"
+        );
+    }
+
+    #[test]
+    fn a_late_cost_answer_is_named_cost_explorer_as_every_message_does() {
+        let text = report(Environment::default()).text();
+        assert!(
+            text.contains("✖ Cost Explorer: not read in time (no answer within 15 s)"),
+            "{text}"
+        );
+        assert!(text.contains("not read: Cost Explorer\n"), "{text}");
+    }
 }

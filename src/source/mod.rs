@@ -52,6 +52,15 @@ impl SourceKind {
             SourceKind::Cost => "Cost",
         }
     }
+
+    /// The service's full name, as messages say it ("Cost Explorer: …"); the same as
+    /// [`SourceKind::service_name`] but for Cost Explorer, whose short name is a label.
+    pub fn message_name(self) -> &'static str {
+        match self {
+            SourceKind::Cost => "Cost Explorer",
+            other => other.service_name(),
+        }
+    }
 }
 
 /// What kind of failure a source call met; decides the hint shown to the operator.
