@@ -635,7 +635,7 @@ fn status_ends_by_its_deadline_whatever_the_sources_do() {
     );
     assert_eq!(code, Some(2), "{stdout}{stderr}");
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
-    for service in ["DMS", "Airflow", "Redshift", "Cost"] {
+    for service in ["DMS", "Airflow", "Redshift", "Cost Explorer"] {
         assert!(
             stdout.contains(&format!(
                 "{service}: not read in time (no answer within 2 s)"

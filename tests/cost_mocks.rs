@@ -1157,6 +1157,35 @@ async fn cache_past_the_ttl_without_network_serves_the_answer_with_its_age() {
 }
 
 #[tokio::test]
+async fn cache_an_answer_served_because_its_renewal_failed_says_why() {
+    let (usage, forecast, anomalies) = every_answer();
+    let client = mock_client!(ce, RuleMode::MatchAny, [&usage, &forecast, &anomalies]);
+    let online = Arc::new(adapter(client, CostConfig::default()));
+    let dir = tempdir();
+    let query = CostQuery::daily_by_service(date("2026-11-01"), date("2026-11-02"));
+    let before = CachedCost::new(online, &dir, "prod", &CostConfig::default(), Duration::ZERO);
+    before.cost(&query).await.unwrap();
+    assert_eq!(before.renewal_error(), None, "a new answer was renewed");
+
+    let network = NoNetwork::default();
+    let offline = Arc::new(adapter(offline_client(&network), CostConfig::default()));
+    let expired = CachedCost::new(
+        offline,
+        &dir,
+        "prod",
+        &CostConfig::default(),
+        Duration::ZERO,
+    );
+    let stale = expired.cost(&query).await.expect("the cached answer");
+    assert!(stale.fetched_at.is_some());
+    let error = expired
+        .renewal_error()
+        .expect("why the older answer was served");
+    assert_eq!(error.kind, ErrorKind::Unreachable);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
 async fn cache_bypass_sends_each_question_of_the_refetch_once() {
     let (usage, forecast, anomalies) = every_answer();
     let client = mock_client!(ce, RuleMode::MatchAny, [&usage, &forecast, &anomalies]);

@@ -7,8 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use opsdeck::domain::{ReplicationTask, TableStatistics, TaskSettings};
-use opsdeck::source::{ReplicationSource, SourceResult, Sources};
+use chrono::NaiveDate;
+use opsdeck::domain::{ReplicationTask, SpendSeries, TableStatistics, TaskSettings};
+use opsdeck::source::{
+    CostSource, ErrorKind, ReplicationSource, SourceError, SourceResult, Sources,
+};
 use opsdeck::text::width;
 
 /// The demo's replication tasks, each renamed with wide characters in front.
@@ -64,7 +67,7 @@ fn status_lines_up_failing_items_by_display_width() {
     let allowed = Duration::from_secs(15);
     let report = runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(model, &sources, deadline, allowed).await
+        opsdeck::cli::status::collect(model.environment, &sources, deadline, allowed).await
     });
     let text = report.text();
     let failing: Vec<&str> = text
@@ -96,4 +99,92 @@ fn status_lines_up_failing_items_by_display_width() {
     for line in text.lines().skip(1).take(4) {
         assert_eq!(from_column(line, 8).map(|s| &s[..1]), Some(" "), "{line:?}");
     }
+}
+
+/// `status` builds its report from the domain's snapshot, not by driving the console.
+#[test]
+fn status_does_not_drive_the_console() {
+    let source = include_str!("../src/cli/status.rs");
+    assert!(
+        !source.contains("crate::app"),
+        "src/cli/status.rs imports the console's app"
+    );
+}
+
+/// The demo's spend as a disk cache serves it: fetched 7 hours ago, its renewal (when
+/// `renewal` says why) failed.
+struct CachedSpend {
+    demo: Sources,
+    renewal: Option<SourceError>,
+}
+
+#[async_trait]
+impl CostSource for CachedSpend {
+    async fn daily_spend(&self, start: NaiveDate, end: NaiveDate) -> SourceResult<SpendSeries> {
+        let mut series = self.demo.cost.daily_spend(start, end).await?;
+        series.fetched_at = Some(chrono::Utc::now() - chrono::Duration::hours(7));
+        Ok(series)
+    }
+    fn renewal_error(&self) -> Option<SourceError> {
+        self.renewal.clone()
+    }
+}
+
+fn status_with_cost(renewal: Option<SourceError>) -> opsdeck::cli::status::StatusReport {
+    let platform = common::platform();
+    let model = common::model_from(&platform);
+    let demo = platform.sources();
+    let sources = Sources {
+        cost: Arc::new(CachedSpend {
+            demo: demo.clone(),
+            renewal,
+        }),
+        ..demo
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let allowed = Duration::from_secs(15);
+    runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + allowed;
+        opsdeck::cli::status::collect(model.environment, &sources, deadline, allowed).await
+    })
+}
+
+#[test]
+fn status_says_the_age_of_a_cached_cost_answer() {
+    let report = status_with_cost(None);
+    let text = report.text();
+    let cost = text
+        .lines()
+        .find(|l| l.contains("month to date"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(cost.ends_with(" · as of 7 h ago"), "{cost}");
+    let json = report.json();
+    let fetched_at = json["sources"]["cost"]["fetched_at"].as_str().unwrap();
+    let fetched_at = chrono::DateTime::parse_from_rfc3339(fetched_at).unwrap();
+    let age = chrono::Utc::now() - fetched_at.with_timezone(&chrono::Utc);
+    assert!((age.num_minutes() - 7 * 60).abs() <= 1, "{fetched_at}");
+    assert!(json["sources"]["cost"].get("renewal_error").is_none());
+    // The demo fails something: 1, not 2, since Cost Explorer was not asked.
+    assert_eq!(report.exit_code(), opsdeck::cli::status::EXIT_UNHEALTHY);
+}
+
+#[test]
+fn status_says_a_failed_renewal_of_the_cost_answer_and_exits_2() {
+    let error = SourceError::new(ErrorKind::Unreachable, "Cost Explorer: no answer")
+        .with_hint("check the network");
+    let report = status_with_cost(Some(error));
+    let text = report.text();
+    assert!(
+        text.contains("· as of 7 h ago · not renewed: Cost Explorer: no answer"),
+        "{text}"
+    );
+    let json = report.json();
+    let renewal = &json["sources"]["cost"]["renewal_error"];
+    assert_eq!(renewal["kind"], "unreachable");
+    assert_eq!(renewal["message"], "Cost Explorer: no answer");
+    assert!(json["sources"]["cost"]["month_to_date"].is_object());
+    assert_eq!(report.exit_code(), opsdeck::cli::status::EXIT_UNREADABLE);
 }

@@ -27,19 +27,7 @@ use rust_decimal::Decimal;
 /// Days of spend the Cost tab shows.
 pub const COST_DAYS: usize = 30;
 
-/// Which environment the console is looking at, for the header.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Environment {
-    pub name: String,
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    /// True on the embedded demo platform: the header says DEMO plainly.
-    pub demo: bool,
-    /// Mutating actions are off for this environment; the header says so.
-    pub read_only: bool,
-    /// The environment's monthly budget, when the config sets one.
-    pub budget: Option<Decimal>,
-}
+pub use crate::domain::environment::Environment;
 
 /// What the keyboard is talking to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

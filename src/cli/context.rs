@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::args::{Cli, read_only};
-use crate::app::{Environment, Keymap, Model, ModelInit};
+use crate::app::{Keymap, Model, ModelInit};
 use crate::config::{Config, EnvironmentConfig, Paths};
 use crate::demo::{DemoOptions, DemoPlatform};
+use crate::domain::Environment;
 use crate::source::{SourceKind, Sources};
 
 /// The command line read against the config and the machine's paths.
@@ -152,7 +153,7 @@ impl Context {
         })
     }
 
-    /// The console's model at start, on `environment` (`status` reads through it too).
+    /// The console's model at start, on `environment`.
     pub fn model(&self, environment: Environment, sources: &Sources, themes: Vec<String>) -> Model {
         let config = &self.config;
         let polling = &config.polling;

@@ -1,6 +1,7 @@
 //! `opsdeck status`: one look at every source of an environment, without the console —
-//! for cron, CI and alerting. The sources are read concurrently and applied to a model
-//! exactly as the console would, so the counts and the failing items are the Overview's.
+//! for cron, CI and alerting. Each source is read once, concurrently, and the failures and
+//! counts are the domain's [`Snapshot`] of the answers: the same derivation the console's
+//! Overview shows.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -12,17 +13,30 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::app::model::latest_runs;
-use crate::app::{Model, Msg, Resource, update};
 use crate::domain::failure::ItemRef;
-use crate::domain::{Failure, Health, HealthCounts};
+use crate::domain::snapshot::Snapshot;
+use crate::domain::{Environment, Failure, Health, HealthCounts, SpendSeries};
 use crate::poll::fetch;
-use crate::source::{ErrorKind, SourceError, SourceKind, Sources};
+use crate::source::{ErrorKind, Payload, SourceError, SourceKind, Sources};
 use crate::text::{inert_line, money, pad};
 
 /// What `status` found, and the exit code it means.
 pub struct StatusReport {
-    model: Model,
+    environment: Environment,
+    /// When the report was made (the machine's clock).
+    generated_at: DateTime<Utc>,
+    /// The platform's clock when the sources were read (the demo's may be frozen).
+    platform_now: DateTime<Utc>,
+    /// Failures and counts of what the sources returned.
+    snapshot: Snapshot,
+    /// The daily spend, when Cost Explorer answered (or its cache did).
+    spend: Option<SpendSeries>,
+    /// When the spend was fetched from Cost Explorer: now, or earlier for a cached answer.
+    spend_fetched_at: Option<DateTime<Utc>>,
+    /// Why an older cached answer was served: renewing it failed.
+    spend_renewal: Option<SourceError>,
+    /// Why each source that returned nothing returned nothing.
+    errors: Vec<(SourceKind, SourceError)>,
     /// The sources that had not answered when the deadline came.
     late: Vec<SourceKind>,
 }
@@ -44,15 +58,16 @@ const COUNTED: [Health; 4] = [
     Health::Ok,
 ];
 
-/// Reads every source of `sources` concurrently into `model`, each until `deadline`: a
-/// source that has not answered by then is reported as not read in time (`allowed` is
-/// the time it had, for the message).
+/// Reads every source of `sources` once, concurrently, for `environment`, each until
+/// `deadline`: a source that has not answered by then is reported as not read in time
+/// (`allowed` is the time it had, for the message).
 pub async fn collect(
-    mut model: Model,
+    environment: Environment,
     sources: &Sources,
     deadline: tokio::time::Instant,
     allowed: Duration,
 ) -> StatusReport {
+    let platform_now = sources.clock.now();
     let mut late = Vec::new();
     let in_time = |kind: SourceKind| async move {
         tokio::time::timeout_at(deadline, fetch(kind, sources))
@@ -65,35 +80,51 @@ pub async fn collect(
         in_time(SourceKind::Warehouse),
         in_time(SourceKind::Cost),
     );
-    let mut on_time = |answer: Result<Result<_, SourceError>, SourceKind>| {
-        answer.unwrap_or_else(|kind| {
-            late.push(kind);
-            Err(not_in_time(kind, allowed))
-        })
-    };
-    let (tasks, runs, queries, spend) = (
-        on_time(tasks),
-        on_time(runs),
-        on_time(queries),
-        on_time(spend),
-    );
-    let now = Utc::now();
-    for (kind, result) in [
+    let (mut task_data, mut run_data, mut query_data, mut spend_data) = (None, None, None, None);
+    let mut errors = Vec::new();
+    for (kind, answer) in [
         (SourceKind::Replication, tasks),
         (SourceKind::Workflow, runs),
         (SourceKind::Warehouse, queries),
         (SourceKind::Cost, spend),
     ] {
-        update(
-            &mut model,
-            Msg::Fetched {
-                kind,
-                fetched_at: now,
-                result,
-            },
-        );
+        let answer = answer.unwrap_or_else(|kind| {
+            late.push(kind);
+            Err(not_in_time(kind, allowed))
+        });
+        match answer {
+            Ok(Payload::Tasks(t)) => task_data = Some(t),
+            Ok(Payload::Runs(r)) => run_data = Some(r),
+            Ok(Payload::Queries(q)) => query_data = Some(q),
+            Ok(Payload::Spend(s)) => spend_data = Some(s),
+            Err(error) => errors.push((kind, error)),
+        }
     }
-    StatusReport { model, late }
+    let snapshot = Snapshot::of(
+        task_data.as_deref(),
+        run_data.as_deref(),
+        query_data.as_deref(),
+    );
+    let generated_at = Utc::now();
+    // A cached answer carries when it was fetched; a new one was fetched just now.
+    let spend_fetched_at = spend_data
+        .as_ref()
+        .map(|s| s.fetched_at.unwrap_or(generated_at));
+    let spend_renewal = spend_data
+        .as_ref()
+        .and_then(|s| s.fetched_at)
+        .and_then(|_| sources.cost.renewal_error());
+    StatusReport {
+        environment,
+        generated_at,
+        platform_now,
+        snapshot,
+        spend: spend_data,
+        spend_fetched_at,
+        spend_renewal,
+        errors,
+        late,
+    }
 }
 
 /// The error of a source that had not answered by the deadline.
@@ -102,7 +133,7 @@ fn not_in_time(kind: SourceKind, allowed: Duration) -> SourceError {
         ErrorKind::Unreachable,
         format!(
             "{}: not read in time (no answer within {})",
-            kind.service_name(),
+            kind.message_name(),
             crate::text::age(allowed)
         ),
     )
@@ -112,39 +143,23 @@ fn not_in_time(kind: SourceKind, allowed: Duration) -> SourceError {
 impl StatusReport {
     /// Health counts of a source, `None` when it returned nothing.
     fn counts(&self, kind: SourceKind) -> Option<HealthCounts> {
-        let m = &self.model;
+        let counts = &self.snapshot.counts;
         match kind {
-            SourceKind::Replication => m
-                .tasks
-                .data
-                .as_ref()
-                .map(|t| HealthCounts::tally(t.iter().map(|t| t.health()))),
-            SourceKind::Workflow => m
-                .runs
-                .data
-                .as_ref()
-                .map(|r| HealthCounts::tally(latest_runs(r).iter().map(|r| r.health()))),
-            SourceKind::Warehouse => m
-                .queries
-                .data
-                .as_ref()
-                .map(|q| HealthCounts::tally(q.iter().map(|q| q.health()))),
+            SourceKind::Replication => counts.tasks,
+            SourceKind::Workflow => counts.runs,
+            SourceKind::Warehouse => counts.queries,
             SourceKind::Cost => None,
         }
     }
 
     fn error(&self, kind: SourceKind) -> Option<&SourceError> {
-        let m = &self.model;
-        match kind {
-            SourceKind::Replication => error_of(&m.tasks),
-            SourceKind::Workflow => error_of(&m.runs),
-            SourceKind::Warehouse => error_of(&m.queries),
-            SourceKind::Cost => error_of(&m.spend),
-        }
+        self.errors
+            .iter()
+            .find_map(|(k, error)| (*k == kind).then_some(error))
     }
 
     fn failing(&self) -> Vec<&Failure> {
-        let mut failing: Vec<&Failure> = self.model.failures.iter().collect();
+        let mut failing: Vec<&Failure> = self.snapshot.failures.iter().collect();
         failing.sort_by(|a, b| b.since.cmp(&a.since).then_with(|| a.title.cmp(&b.title)));
         failing
     }
@@ -157,6 +172,9 @@ impl StatusReport {
             .filter(|kind| {
                 self.error(*kind)
                     .is_some_and(|e| e.kind != ErrorKind::NotConfigured)
+                    // An older answer shown in place of one that could not be renewed:
+                    // Cost Explorer was not read.
+                    || (*kind == SourceKind::Cost && self.spend_renewal.is_some())
             })
             .collect()
     }
@@ -169,12 +187,13 @@ impl StatusReport {
             .all(|kind| self.error(*kind).is_some())
     }
 
-    /// 2 if a configured source could not be read, else 1 if anything is failed or
+    /// 2 if a configured source could not be read (a cached cost answer whose renewal
+    /// failed included), else 1 if anything is failed or
     /// degraded, else 0.
     pub fn exit_code(&self) -> u8 {
         if !self.unread().is_empty() {
             EXIT_UNREADABLE
-        } else if self.model.failures.is_empty() {
+        } else if self.snapshot.failures.is_empty() {
             EXIT_HEALTHY
         } else {
             EXIT_UNHEALTHY
@@ -183,17 +202,20 @@ impl StatusReport {
 
     /// The human summary: a line per source, then what is failing now.
     pub fn text(&self) -> String {
-        let m = &self.model;
         let mut out = String::new();
-        let env = &m.environment;
+        let env = &self.environment;
         let _ = write!(out, "opsdeck status · env {}", inert_line(&env.name));
         if env.demo {
             out.push_str(" (DEMO)");
         }
-        for part in [&env.profile, &env.region].into_iter().flatten() {
-            let _ = write!(out, " · {}", inert_line(part));
+        // As the console's header says them: the profile named as one.
+        if let Some(profile) = &env.profile {
+            let _ = write!(out, " · profile {}", inert_line(profile));
         }
-        let _ = writeln!(out, " · {}", m.now.format("%Y-%m-%d %H:%M UTC"));
+        if let Some(region) = &env.region {
+            let _ = write!(out, " · {}", inert_line(region));
+        }
+        let _ = writeln!(out, " · {}", self.generated_at.format("%Y-%m-%d %H:%M UTC"));
         for &kind in SourceKind::ALL {
             out.push_str(&pad(kind.service_name(), 9));
             if let Some(error) = self.error(kind) {
@@ -216,7 +238,7 @@ impl StatusReport {
             out.push('\n');
         }
         let failing = self.failing();
-        let unread: Vec<&str> = self.unread().iter().map(|k| k.service_name()).collect();
+        let unread: Vec<&str> = self.unread().iter().map(|k| k.message_name()).collect();
         if self.nothing_read() {
             // No answer is no news: "nothing is failing" would claim what was not seen.
             out.push_str("\nnothing could be read from any source\n");
@@ -238,7 +260,7 @@ impl StatusReport {
                     pad(f.health.label(), 8),
                     pad(source_of(&f.item).service_name(), 8),
                     pad(&inert_line(&f.title), 28),
-                    pad(&since(f.since, m.platform_now), 12),
+                    pad(&since(f.since, self.platform_now), 12),
                     inert_line(&f.reason)
                 );
             }
@@ -247,10 +269,10 @@ impl StatusReport {
     }
 
     fn cost_text(&self) -> String {
-        let Some(series) = self.model.spend.data.as_ref() else {
+        let Some(series) = self.spend.as_ref() else {
             return String::new();
         };
-        let mtd = series.month_to_date(self.model.platform_now.date_naive());
+        let mtd = series.month_to_date(self.platform_now.date_naive());
         let mut text = format!(
             "month to date {} vs {} last month",
             money(mtd.current, &series.unit),
@@ -260,12 +282,20 @@ impl StatusReport {
             let _ = write!(text, " ({}%)", crate::domain::money::signed(pct));
         }
         let _ = write!(text, " · {}", mtd.dates_label());
+        // An answer from the cache is not today's: say how old it is, and why it was not
+        // renewed when that failed.
+        if let Some(cached_at) = series.fetched_at {
+            let age = (self.generated_at - cached_at).to_std().unwrap_or_default();
+            let _ = write!(text, " · as of {} ago", crate::text::age(age));
+        }
+        if let Some(error) = &self.spend_renewal {
+            let _ = write!(text, " · not renewed: {}", inert_line(&error.to_string()));
+        }
         text
     }
 
     /// The machine summary.
     pub fn json(&self) -> Value {
-        let m = &self.model;
         let sources: serde_json::Map<String, Value> = SourceKind::ALL
             .iter()
             .map(|kind| {
@@ -291,9 +321,17 @@ impl StatusReport {
                         .into();
                 }
                 if *kind == SourceKind::Cost
-                    && let Some(series) = &m.spend.data
+                    && let Some(series) = &self.spend
                 {
-                    let mtd = series.month_to_date(m.platform_now.date_naive());
+                    let mtd = series.month_to_date(self.platform_now.date_naive());
+                    entry["fetched_at"] = json!(self.spend_fetched_at.map(|t| t.to_rfc3339()));
+                    if let Some(error) = &self.spend_renewal {
+                        entry["renewal_error"] = json!({
+                            "kind": format!("{:?}", error.kind).to_lowercase(),
+                            "message": error.message,
+                            "hint": error.hint,
+                        });
+                    }
                     entry["month_to_date"] = json!({
                         "unit": series.unit,
                         "current": mtd.current.to_string(),
@@ -326,21 +364,17 @@ impl StatusReport {
             })
             .collect();
         json!({
-            "environment": m.environment.name,
-            "demo": m.environment.demo,
-            "profile": m.environment.profile,
-            "region": m.environment.region,
-            "generated_at": m.now.to_rfc3339(),
+            "environment": self.environment.name,
+            "demo": self.environment.demo,
+            "profile": self.environment.profile,
+            "region": self.environment.region,
+            "generated_at": self.generated_at.to_rfc3339(),
             "exit_code": self.exit_code(),
             "nothing_read": self.nothing_read(),
             "sources": sources,
             "failing": failing,
         })
     }
-}
-
-fn error_of<T>(resource: &Resource<T>) -> Option<&SourceError> {
-    resource.error.as_ref()
 }
 
 fn source_of(item: &ItemRef) -> SourceKind {
@@ -389,8 +423,7 @@ pub fn start(
             return Err(error);
         }
     };
-    let model = context.model(environment, &sources, Vec::new());
-    let report = runtime.block_on(collect(model, &sources, deadline.into(), allowed));
+    let report = runtime.block_on(collect(environment, &sources, deadline.into(), allowed));
     // Work still running past the deadline (a request that never ends, a blocking
     // lookup) is left behind, not waited for.
     runtime.shutdown_background();
@@ -404,4 +437,52 @@ pub fn start(
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::from(report.exit_code()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(environment: Environment) -> StatusReport {
+        StatusReport {
+            environment,
+            generated_at: Utc::now(),
+            platform_now: Utc::now(),
+            snapshot: Snapshot::default(),
+            spend: None,
+            spend_fetched_at: None,
+            spend_renewal: None,
+            errors: vec![(
+                SourceKind::Cost,
+                not_in_time(SourceKind::Cost, Duration::from_secs(15)),
+            )],
+            late: vec![SourceKind::Cost],
+        }
+    }
+
+    #[test]
+    fn the_header_names_the_profile_as_the_console_does() {
+        let text = report(Environment {
+            name: "default".into(),
+            profile: Some("nope".into()),
+            region: Some("eu-west-1".into()),
+            ..Environment::default()
+        })
+        .text();
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.starts_with("opsdeck status · env default · profile nope · eu-west-1 · "),
+            "{header}"
+        );
+    }
+
+    #[test]
+    fn a_late_cost_answer_is_named_cost_explorer_as_every_message_does() {
+        let text = report(Environment::default()).text();
+        assert!(
+            text.contains("✖ Cost Explorer: not read in time (no answer within 15 s)"),
+            "{text}"
+        );
+        assert!(text.contains("not read: Cost Explorer\n"), "{text}");
+    }
 }

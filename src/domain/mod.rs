@@ -6,6 +6,7 @@
 pub mod action;
 pub mod breakdown;
 pub mod cost;
+pub mod environment;
 pub mod failure;
 pub mod follow;
 pub mod health;
@@ -22,6 +23,7 @@ pub use action::{
     Action, ActionOutcome, ClearScope, ClearedTask, MAX_RELOAD_TABLES, StartMode,
     StatementProgress, StatementState, TableName,
 };
+pub use environment::Environment;
 pub use failure::Failure;
 pub use health::{Health, HealthCounts};
 pub use pipeline::{PipelineDefinition, StageDefinition, StageSelector, StageStatus};

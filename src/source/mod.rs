@@ -52,6 +52,15 @@ impl SourceKind {
             SourceKind::Cost => "Cost",
         }
     }
+
+    /// The service's full name, as messages say it ("Cost Explorer: …"); the same as
+    /// [`SourceKind::service_name`] but for Cost Explorer, whose short name is a label.
+    pub fn message_name(self) -> &'static str {
+        match self {
+            SourceKind::Cost => "Cost Explorer",
+            other => other.service_name(),
+        }
+    }
 }
 
 /// What kind of failure a source call met; decides the hint shown to the operator.
@@ -288,6 +297,12 @@ pub trait CostSource: Send + Sync {
     }
     /// Makes the next `daily_spend` ask the provider even if a cached answer is fresh.
     fn bypass_cache_once(&self) {}
+    /// Why the last answer handed out from a cache past its time was not renewed: the
+    /// provider failed and the older answer was served instead. `None` when the last
+    /// answer was fresh or renewed, and for a source without a cache.
+    fn renewal_error(&self) -> Option<SourceError> {
+        None
+    }
 }
 
 /// A source the environment does not configure: every call says so, with the config

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::CostConfig;
 use crate::domain::SpendSeries;
 use crate::domain::cost::{CostAnomaly, CostQuery, Forecast, Metric};
-use crate::source::{CostSource, SourceResult};
+use crate::source::{CostSource, SourceError, SourceResult};
 
 /// How long a cached answer is used without asking (Cost Explorer refreshes its data about
 /// three times a day).
@@ -50,6 +50,9 @@ pub struct CachedCost {
     /// The files whose answer this session has already handed out: the caller has it, so
     /// a later failure to renew it is reported, not hidden behind the same answer.
     served: Mutex<std::collections::HashSet<String>>,
+    /// Why the last cached answer served past its time was not renewed (cleared by an
+    /// answer renewed or fresh).
+    renewal_error: Mutex<Option<SourceError>>,
 }
 
 /// A file of the cache.
@@ -85,6 +88,7 @@ impl CachedCost {
             bypass_since: AtomicI64::new(0),
             in_flight: Mutex::new(HashMap::new()),
             served: Mutex::new(std::collections::HashSet::new()),
+            renewal_error: Mutex::new(None),
         }
     }
 
@@ -128,6 +132,7 @@ impl CachedCost {
             }
         });
         if usable && let Some(entry) = cached {
+            self.set_renewal_error(None);
             self.serve(&name);
             return Ok((entry.answer, Some(entry.fetched_at)));
         }
@@ -144,6 +149,7 @@ impl CachedCost {
                     answer,
                 };
                 self.write(&path, &entry).await;
+                self.set_renewal_error(None);
                 self.serve(&name);
                 Ok((entry.answer, None))
             }
@@ -157,12 +163,17 @@ impl CachedCost {
             Err(error) => match cached {
                 Some(entry) => {
                     tracing::warn!(%error, file = %name, "cost source failed; serving the cached answer");
+                    self.set_renewal_error(Some(error));
                     self.serve(&name);
                     Ok((entry.answer, Some(entry.fetched_at)))
                 }
                 None => Err(error),
             },
         }
+    }
+
+    fn set_renewal_error(&self, error: Option<SourceError>) {
+        *self.renewal_error.lock().unwrap_or_else(|p| p.into_inner()) = error;
     }
 
     fn serve(&self, name: &str) {
@@ -270,6 +281,13 @@ impl CostSource for CachedCost {
 
     fn billed_requests(&self) -> Option<u64> {
         self.inner.billed_requests()
+    }
+
+    fn renewal_error(&self) -> Option<SourceError> {
+        self.renewal_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn bypass_cache_once(&self) {
