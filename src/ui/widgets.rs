@@ -135,18 +135,22 @@ pub fn pane<T>(
                 text.push_str(" (showing the last data)");
             }
             // The cause and its hint wrap over up to three lines (two under data), so the
-            // hint is read whole at 80 columns; the data keeps the rest.
+            // hint is read whole at 80 columns; the data keeps the rest. What still does
+            // not fit ends with `…`.
             let most: u16 = if resource.data.is_some() { 2 } else { 3 };
-            let needed = (crate::text::width(&text) as u16)
-                .div_ceil(inner.width.max(1))
-                .clamp(1, most)
-                .min(inner.height - 1);
+            let most = most.min(inner.height - 1);
+            let lines = crate::text::wrap(&text, usize::from(inner.width), usize::from(most));
+            let needed = (lines.len() as u16).max(1);
             let [line, rest] =
                 ratatui::layout::Layout::vertical([Constraint::Length(needed), Constraint::Min(0)])
                     .areas(inner);
             frame.render_widget(
-                Paragraph::new(Line::styled(text, theme.failed))
-                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                Paragraph::new(
+                    lines
+                        .into_iter()
+                        .map(|l| Line::styled(l, theme.failed))
+                        .collect::<Vec<_>>(),
+                ),
                 line,
             );
             rest
