@@ -875,3 +875,29 @@ fn text_is_never_cut_without_an_ellipsis_at_80_columns() {
         "{cost}"
     );
 }
+
+/// On the Overview at 80 columns, a stale source's age is cut with `…` when it does not
+/// fit beside the counts, never mid-word without a mark.
+#[test]
+fn the_overview_cuts_a_stale_age_with_an_ellipsis() {
+    let mut model = common::demo_model();
+    let later = model.now + chrono::Duration::minutes(3);
+    update(
+        &mut model,
+        Msg::Tick {
+            now: later,
+            platform_now: later,
+        },
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let stale: Vec<&str> = screen.lines().filter(|l| l.contains("⚠ stale")).collect();
+    assert!(!stale.is_empty(), "{screen}");
+    for line in stale {
+        let age = line[line.find("⚠ stale").unwrap()..].trim_end_matches(['│', ' ']);
+        assert!(
+            age.ends_with("ago") || age.ends_with('…') || age.ends_with('⟳'),
+            "{age:?}\n{screen}"
+        );
+    }
+}

@@ -108,6 +108,35 @@ pub fn freshness_line<T>(
     }
 }
 
+/// A line cut to `columns` display columns, ending with `…` when cut (each span keeps its
+/// style; the cut falls between grapheme clusters).
+pub fn fit_line(line: Line<'static>, columns: usize) -> Line<'static> {
+    if line.width() <= columns {
+        return line;
+    }
+    let mut room = columns;
+    let mut spans = Vec::new();
+    let count = line.spans.len();
+    for (i, span) in line.spans.into_iter().enumerate() {
+        let w = crate::text::width(&span.content);
+        if w < room || (w == room && i + 1 == count) {
+            room -= w;
+            spans.push(span);
+            continue;
+        }
+        spans.push(Span::styled(
+            crate::text::fit(&span.content, room),
+            span.style,
+        ));
+        break;
+    }
+    Line {
+        spans,
+        ..Line::default()
+    }
+    .style(line.style)
+}
+
 /// Draws a bordered pane with a title and its data's age; returns the area inside, less a
 /// line for the source's error when there is one (the data stays visible below it).
 pub fn pane<T>(
