@@ -18,7 +18,8 @@ pub use time::{age, ago, clock, duration, micros, rough_age, span, updated_ago};
 use std::borrow::Cow;
 use std::io;
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// What stands in for a control character that is not part of an escape sequence.
 pub const PLACEHOLDER: char = '\u{fffd}';
@@ -128,8 +129,9 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// Cuts a string to at most `columns` display columns, ending with `…` when cut. A wide
-/// character that would straddle the edge is left out whole.
+/// Cuts a string to at most `columns` display columns, ending with `…` when cut. The cut
+/// falls between grapheme clusters: a wide character or an emoji sequence (`👩‍💻`, a flag,
+/// a letter with its accents) that would straddle the edge is left out whole.
 pub fn fit(s: &str, columns: usize) -> String {
     if width(s) <= columns {
         return s.to_string();
@@ -139,15 +141,85 @@ pub fn fit(s: &str, columns: usize) -> String {
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
+    for cluster in s.graphemes(true) {
+        let w = width(cluster);
         if used + w > columns - 1 {
             break;
         }
         used += w;
-        out.push(c);
+        out.push_str(cluster);
     }
     out.push('…');
+    out
+}
+
+/// Wraps a string into at most `lines` lines of at most `columns` display columns, at
+/// spaces (a word wider than a line is cut between grapheme clusters); when the text does
+/// not fit, the last line ends with `…`, so a cut is always seen.
+pub fn wrap(s: &str, columns: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if columns == 0 || lines == 0 {
+        return out;
+    }
+    let mut line = String::new();
+    let mut cut = false;
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        let spacer = usize::from(!line.is_empty());
+        if width(&line) + spacer + width(word) <= columns {
+            if spacer == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        if out.len() == lines {
+            cut = true;
+            break;
+        }
+        if width(word) <= columns {
+            line.push_str(word);
+        } else {
+            // A word wider than a line fills lines of its own.
+            let mut rest = word;
+            while width(rest) > columns {
+                let head = fit(rest, columns + 1);
+                let head = head.trim_end_matches('…');
+                out.push(head.to_string());
+                rest = &rest[head.len()..];
+                if out.len() == lines {
+                    cut = true;
+                    break;
+                }
+            }
+            if cut {
+                break;
+            }
+            line.push_str(rest);
+        }
+    }
+    if !line.is_empty() {
+        if out.len() == lines {
+            cut = true;
+        } else {
+            out.push(line);
+        }
+    }
+    if cut && let Some(last) = out.last_mut() {
+        // The last line makes room for `…` at its end.
+        let kept = fit(&format!("{last} x"), columns);
+        let kept = if kept.ends_with('…') {
+            kept
+        } else {
+            format!(
+                "{}…",
+                fit(last, columns.saturating_sub(1)).trim_end_matches('…')
+            )
+        };
+        *last = kept;
+    }
     out
 }
 
@@ -390,6 +462,38 @@ mod tests {
         assert_eq!(pad_left("42", 5), "   42");
         assert_eq!(width(&pad("🚀 load", 10)), 10);
         assert_eq!(fit("x", 0), "");
+    }
+
+    #[test]
+    fn fitting_never_splits_an_emoji_sequence_or_a_cluster() {
+        let woman_coder = "👩\u{200d}💻";
+        let target = format!("{woman_coder}{woman_coder}-deploy");
+        let cut = fit(&target, 4);
+        assert_eq!(cut, format!("{woman_coder}…"));
+        assert!(width(&cut) <= 4);
+        // Narrower than the sequence: nothing of it, not its first half.
+        assert_eq!(fit(&target, 2), "…");
+        let flag = "🇫🇷🇩🇪";
+        assert_eq!(fit(flag, 3), "🇫🇷…");
+        // A letter keeps its combining accent.
+        assert_eq!(fit("e\u{301}e\u{301}xyz", 2), "e\u{301}…");
+        assert_eq!(width(&pad(&target, 7)), 7);
+    }
+
+    #[test]
+    fn wrapping_ends_a_cut_with_an_ellipsis() {
+        let text = "✖ Cost Explorer: not answered — check the network and the credentials";
+        assert_eq!(wrap(text, 40, 3).len(), 2);
+        assert!(!wrap(text, 40, 3).concat().contains('…'));
+        let cut = wrap(text, 30, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut.iter().all(|l| width(l) <= 30), "{cut:?}");
+        assert!(cut[1].ends_with('…'), "{cut:?}");
+        assert_eq!(cut[0], "✖ Cost Explorer: not answered");
+        // A word wider than a line is cut, and the cut shows.
+        let long = wrap(&"x".repeat(50), 20, 2);
+        assert_eq!(long, vec!["x".repeat(20), format!("{}…", "x".repeat(19))]);
+        assert_eq!(wrap("short", 20, 2), vec!["short"]);
     }
 
     #[test]

@@ -132,7 +132,7 @@ fn confirmed_failed_and_refused_actions_are_recorded() {
     assert_eq!(actions[2].message, "read-only mode");
 
     let mut table = Vec::new();
-    audit::render_table(&trail.records, &mut table).unwrap();
+    audit::render_table(&trail.records, &mut table, audit::TABLE_WIDTH).unwrap();
     let table = String::from_utf8(table).unwrap();
     for line in table.lines() {
         assert!(line.chars().count() <= 100, "{line}");
@@ -225,7 +225,7 @@ fn a_request_survives_a_crash_during_the_call() {
     assert_eq!(actions[0].ending, Ending::NoOutcome);
     assert_eq!(actions[0].message, NO_OUTCOME);
     let mut table = Vec::new();
-    audit::render_table(&trail.records, &mut table).unwrap();
+    audit::render_table(&trail.records, &mut table, audit::TABLE_WIDTH).unwrap();
     let table = String::from_utf8(table).unwrap();
     assert!(
         table.contains("no outcome recorded (the process ended during the call)"),
@@ -332,7 +332,7 @@ fn remote_text_reaches_the_table_inert() {
     )
     .unwrap();
     let mut table = Vec::new();
-    audit::render_table(&read_all(&path).records, &mut table).unwrap();
+    audit::render_table(&read_all(&path).records, &mut table, audit::TABLE_WIDTH).unwrap();
     let table = String::from_utf8(table).unwrap();
     assert!(
         !table.chars().any(|c| c.is_control() && c != '\n'),

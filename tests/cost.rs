@@ -684,3 +684,59 @@ fn remote_group_names_are_inert_and_fitted_by_display_width_in_the_table_and_csv
     assert!(csv.contains("\n'=cmd|' /C calc'!A0,"), "{csv}");
     assert_outputs_agree(&report);
 }
+
+/// On a narrow terminal the table fits its width: no line wider, every amount whole (each
+/// row's total and change are the CSV's to the cent), names cut with `…`.
+#[test]
+fn the_table_fits_a_narrow_terminal_without_cutting_a_number() {
+    let report = october(CostRequest {
+        period: period(),
+        ..CostRequest::default()
+    });
+    let csv = report.csv();
+    let csv_rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    for columns in [80, 60] {
+        let table = report.table_within(Some(columns));
+        for line in table.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= columns,
+                "wider than {columns}: {line}\n{table}"
+            );
+        }
+        let body: Vec<&str> = table
+            .lines()
+            .skip_while(|l| !l.starts_with("GROUP"))
+            .skip(1)
+            .collect();
+        assert_eq!(body.len(), csv_rows.len(), "{table}");
+        for (line, fields) in body.iter().zip(&csv_rows) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            // The row's total is shown whole, and so is its change when there is room.
+            assert!(words.contains(&fields[1]), "total {} in {line}", fields[1]);
+            let change = format!("{:+.2}", dec(fields[4]));
+            if table
+                .lines()
+                .any(|l| l.starts_with("GROUP") && l.contains("CHANGE"))
+            {
+                assert!(
+                    words.contains(&change.as_str()),
+                    "change {change} in {line}"
+                );
+            }
+        }
+        if columns == 60 {
+            assert!(
+                table.contains("Amazon Relational Database…"),
+                "cut with …\n{table}"
+            );
+        }
+        // The title's dates are whole too.
+        assert!(table.contains("2026-09-30"), "{table}");
+    }
+    // Without a width (a pipe), the full table as before.
+    assert_eq!(report.table(), report.table_within(None));
+}

@@ -892,3 +892,69 @@ fn the_airflow_tab_names_the_window_of_runs_it_shows() {
         assert!(line.contains(" updated just now ┐"), "{line}");
     }
 }
+
+/// At 80 columns nothing is cut without showing it: a marked row keeps its health word
+/// whole, and a source error too long for its lines ends with `…` (it wraps first).
+#[test]
+fn text_is_never_cut_without_an_ellipsis_at_80_columns() {
+    use opsdeck::source::{ErrorKind, SourceError};
+    let theme = Theme::builtin("default").unwrap();
+    let mut model = common::demo_model();
+    // Mark the failed and the degraded task.
+    press(&mut model, "2  ");
+    let dms = text(draw(&model, &theme, 80, 24).backend().buffer());
+    assert!(dms.contains("●▲ degraded "), "{dms}");
+    assert!(dms.contains("●✖ failed "), "{dms}");
+
+    let mut model = common::demo_model();
+    let error = SourceError::new(
+        ErrorKind::Throttled,
+        "Cost Explorer: the request was sent but not answered within 30 s",
+    )
+    .with_hint(
+        "check the network path to ce.us-east-1.amazonaws.com, the proxy settings and the \
+         credentials of the profile; opsdeck keeps the last spend and tries again at the \
+         next poll, every 6 hours",
+    );
+    press(&mut model, "5");
+    model.cost.report.error = Some(error);
+    let cost = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let rows: Vec<&str> = cost.lines().collect();
+    let at = rows
+        .iter()
+        .position(|l| l.contains("✖ Cost Explorer"))
+        .unwrap_or_else(|| panic!("the error is shown:\n{cost}"));
+    // Two lines under the data: the second ends with … and not in a word cut short.
+    let second = rows[at + 1].trim_matches(['│', ' ']);
+    assert!(second.ends_with('…'), "{second:?}\n{cost}");
+    assert!(
+        rows[at].contains("✖ Cost Explorer: the request was sent"),
+        "{cost}"
+    );
+}
+
+/// On the Overview at 80 columns, a stale source's age is cut with `…` when it does not
+/// fit beside the counts, never mid-word without a mark.
+#[test]
+fn the_overview_cuts_a_stale_age_with_an_ellipsis() {
+    let mut model = common::demo_model();
+    let later = model.now + chrono::Duration::minutes(3);
+    update(
+        &mut model,
+        Msg::Tick {
+            now: later,
+            platform_now: later,
+        },
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+    let stale: Vec<&str> = screen.lines().filter(|l| l.contains("⚠ stale")).collect();
+    assert!(!stale.is_empty(), "{screen}");
+    for line in stale {
+        let age = line[line.find("⚠ stale").unwrap()..].trim_end_matches(['│', ' ']);
+        assert!(
+            age.ends_with("ago") || age.ends_with('…') || age.ends_with('⟳'),
+            "{age:?}\n{screen}"
+        );
+    }
+}

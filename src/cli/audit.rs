@@ -24,7 +24,10 @@ pub fn show(context: &Context, since: Option<&str>, json: bool) -> anyhow::Resul
     if json {
         crate::actions::audit::render_json(&trail.records, &mut stdout)?;
     } else {
-        crate::actions::audit::render_table(&trail.records, &mut stdout)?;
+        // On a terminal the table fits its width; a pipe gets the full table.
+        let columns =
+            crate::cli::output::terminal_columns().unwrap_or(crate::actions::audit::TABLE_WIDTH);
+        crate::actions::audit::render_table(&trail.records, &mut stdout, columns)?;
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)

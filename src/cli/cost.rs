@@ -19,7 +19,7 @@ use crate::domain::money;
 use crate::domain::stages::CostStages;
 use crate::domain::{DailySpend, SpendSeries};
 use crate::source::{SourceError, Sources};
-use crate::text::{inert_line, pad};
+use crate::text::{fit, inert_line, pad, pad_left, width};
 
 /// Asks the cost source for the period and the one before, at once.
 /// Grouped by stage, the by-service answers are summed into `stages`.
@@ -102,37 +102,87 @@ impl CostReport {
         title
     }
 
-    /// A table within 100 columns: group, total, share, change, change %. Every figure is
-    /// the breakdown's, as shown: rounded once, and footing.
+    /// The table at its full width (92 columns, the title on one line): what a pipe gets,
+    /// so scripts see the same columns whatever the terminal.
     pub fn table(&self) -> String {
+        self.table_within(None)
+    }
+
+    /// The table fitted to `columns` display columns (a terminal's width), or at its full
+    /// width with `None`: group, total, share, change, change %. When narrower than the
+    /// full table, the number columns shrink to their widest figure, the group names are
+    /// cut with `…` (by display width), and the least important columns go first (share,
+    /// then change %, then change); a number is never cut. The title wraps at its ` · `.
+    /// Every figure is the breakdown's, as shown: rounded once, and footing.
+    pub fn table_within(&self, columns: Option<usize>) -> String {
         let b = &self.breakdown;
         let mut out = String::new();
-        let _ = writeln!(out, "{}", inert_line(&self.title()));
-        let _ = writeln!(
-            out,
-            "{:<46} {:>14} {:>7} {:>13} {:>8}",
-            "GROUP", "TOTAL", "SHARE", "CHANGE", "CHANGE%"
-        );
-        for row in &b.rows {
-            let _ = writeln!(
-                out,
-                "{} {:>14} {:>6}% {:>13} {:>8}",
-                pad(&inert_line(&row.key), 46),
-                amount(row.total),
-                format!("{:.1}", row.share),
-                format!("{:+.2}", row.change),
-                percent(row.change_percent)
-            );
+        let title = inert_line(&self.title());
+        match columns {
+            Some(columns) => {
+                for line in wrap_parts(&title, " · ", columns) {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            None => {
+                let _ = writeln!(out, "{title}");
+            }
         }
-        let _ = writeln!(
-            out,
-            "{:<46} {:>14} {:>7} {:>13} {:>8}",
-            "TOTAL",
+        let header = ["GROUP", "TOTAL", "SHARE", "CHANGE", "CHANGE%"].map(str::to_string);
+        let mut rows: Vec<[String; 5]> = b
+            .rows
+            .iter()
+            .map(|row| {
+                [
+                    inert_line(&row.key),
+                    amount(row.total),
+                    format!("{:.1}%", row.share),
+                    format!("{:+.2}", row.change),
+                    percent(row.change_percent),
+                ]
+            })
+            .collect();
+        rows.push([
+            "TOTAL".to_string(),
             amount(b.total),
             format!("{:.1}%", b.rows.iter().map(|r| r.share).sum::<Decimal>()),
             format!("{:+.2}", b.change),
-            percent(b.change_percent())
-        );
+            percent(b.change_percent()),
+        ]);
+        // Full width: the group in 46 columns, then the figures in 14, 7, 13 and 8.
+        let mut widths = [46, 14, 7, 13, 8];
+        let mut shown = [true; 5];
+        if let Some(columns) = columns.filter(|&c| c < widths.iter().sum::<usize>() + 4) {
+            for (i, w) in widths.iter_mut().enumerate().skip(1) {
+                *w = rows
+                    .iter()
+                    .chain(std::iter::once(&header))
+                    .map(|cells| width(&cells[i]))
+                    .max()
+                    .unwrap_or(0);
+            }
+            // A group name keeps at least this much before a column of figures goes.
+            const GROUP_AT_LEAST: usize = 16;
+            let room = |shown: &[bool; 5]| {
+                let figures: usize = (1..5).filter(|&i| shown[i]).map(|i| widths[i] + 1).sum();
+                columns.saturating_sub(figures)
+            };
+            for drop in [2, 4, 3] {
+                if room(&shown) >= GROUP_AT_LEAST {
+                    break;
+                }
+                shown[drop] = false;
+            }
+            widths[0] = room(&shown).max(1);
+        }
+        for cells in std::iter::once(&header).chain(&rows) {
+            let mut line = pad(&cells[0], widths[0]);
+            for i in (1..5).filter(|&i| shown[i]) {
+                line.push(' ');
+                line.push_str(&pad_left(&cells[i], widths[i]));
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
         out
     }
 
@@ -294,6 +344,38 @@ pub fn export(
     Err(format!("{}: no free name", dir.display()))
 }
 
+/// `text` in lines of at most `columns` display columns, cut preferably at `separator`
+/// (as many parts on a line as fit), a part wider than a line at its spaces; only a word
+/// wider than a whole line is cut, with `…`.
+fn wrap_parts(text: &str, separator: &str, columns: usize) -> Vec<String> {
+    let mut pieces: Vec<(&str, String)> = Vec::new();
+    for (n, part) in text.split(separator).enumerate() {
+        let joiner = if n == 0 { "" } else { separator };
+        if width(part) <= columns {
+            pieces.push((joiner, part.to_string()));
+        } else {
+            for (m, word) in part.split(' ').enumerate() {
+                pieces.push((if m == 0 { joiner } else { " " }, fit(word, columns)));
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for (joiner, piece) in pieces {
+        if !line.is_empty() && width(&line) + width(joiner) + width(&piece) > columns {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push_str(joiner);
+        }
+        line.push_str(&piece);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// A CSV field, quoted when it holds a comma, a quote or a line break; a leading `=`,
 /// `+`, `-` or `@` is prefixed with `'` so a spreadsheet never runs it as a formula.
 fn csv_field(text: &str) -> String {
@@ -327,7 +409,7 @@ pub fn start(context: Context, request: CostRequest, format: &str) -> anyhow::Re
     let text = match format {
         "csv" => report.csv(),
         "json" => format!("{}\n", crate::text::json_pretty(&report.json())),
-        _ => report.table(),
+        _ => report.table_within(crate::cli::output::terminal_columns()),
     };
     let mut stdout = crate::cli::output::stdout_output();
     stdout.write_all(text.as_bytes())?;

@@ -42,6 +42,27 @@ pub fn stdout_output() -> crate::text::InertWriter<Output<Stdout>> {
     crate::text::InertWriter::new(Output::new(stdout()))
 }
 
+/// The width of the terminal standard output writes to, in columns: `COLUMNS` when set
+/// to a number, else what the terminal says. `None` when standard output is not a
+/// terminal (a pipe, a file): tables keep their full width there, so scripts see the same
+/// columns whatever the terminal.
+pub fn terminal_columns() -> Option<usize> {
+    use std::io::IsTerminal as _;
+    if !stdout().is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| {
+            ratatui::crossterm::terminal::size()
+                .ok()
+                .map(|(columns, _)| usize::from(columns))
+                .filter(|&c| c > 0)
+        })
+}
+
 impl<W: Write> Write for Output<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.closed {

@@ -18,7 +18,7 @@ use crate::domain::{TaskInstance, TaskState, WorkflowRun};
 use crate::text::{clock, inert, inert_line, span};
 
 const COLUMNS: [Column; 7] = [
-    Column::always("HEALTH", Constraint::Length(10)),
+    Column::always("HEALTH", Constraint::Length(11)),
     Column::always("DAG", Constraint::Length(17)),
     Column::from("RUN", Constraint::Length(38), 130),
     Column::always("STATE", Constraint::Length(7)),

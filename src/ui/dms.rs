@@ -16,7 +16,7 @@ use crate::domain::{ReplicationTask, TableState, TableStatistics, TaskSettings};
 use crate::text::{ago, clock, duration, inert_line};
 
 const COLUMNS: [Column; 7] = [
-    Column::always("HEALTH", Constraint::Length(10)),
+    Column::always("HEALTH", Constraint::Length(11)),
     Column::always("TASK", Constraint::Min(20)),
     Column::from("TYPE", Constraint::Length(17), 100),
     Column::always("STATUS", Constraint::Length(8)),

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::theme::Theme;
-use super::widgets::{Column, block, freshness_line, health_span, stage_words, table};
+use super::widgets::{Column, block, fit_line, freshness_line, health_span, stage_words, table};
 use crate::app::view::source_name;
 use crate::app::{Model, Resource, Tab};
 use crate::domain::HealthCounts;
@@ -93,7 +93,7 @@ fn render_counts(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(
             ages.into_iter()
-                .map(|l| l.right_aligned())
+                .map(|l| fit_line(l, usize::from(right.width)).right_aligned())
                 .collect::<Vec<_>>(),
         ),
         right,

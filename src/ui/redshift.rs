@@ -17,7 +17,7 @@ use crate::domain::failure::ItemRef;
 use crate::text::{clock, inert, inert_line, micros};
 
 const COLUMNS: [Column; 7] = [
-    Column::always("HEALTH", Constraint::Length(10)),
+    Column::always("HEALTH", Constraint::Length(11)),
     Column::from("QUERY", Constraint::Length(8), 60),
     Column::always("LABEL / SQL", Constraint::Min(18)),
     Column::from("USER", Constraint::Length(8), 70),

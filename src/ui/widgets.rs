@@ -111,6 +111,35 @@ pub fn freshness_line<T>(
     }
 }
 
+/// A line cut to `columns` display columns, ending with `…` when cut (each span keeps its
+/// style; the cut falls between grapheme clusters).
+pub fn fit_line(line: Line<'static>, columns: usize) -> Line<'static> {
+    if line.width() <= columns {
+        return line;
+    }
+    let mut room = columns;
+    let mut spans = Vec::new();
+    let count = line.spans.len();
+    for (i, span) in line.spans.into_iter().enumerate() {
+        let w = crate::text::width(&span.content);
+        if w < room || (w == room && i + 1 == count) {
+            room -= w;
+            spans.push(span);
+            continue;
+        }
+        spans.push(Span::styled(
+            crate::text::fit(&span.content, room),
+            span.style,
+        ));
+        break;
+    }
+    Line {
+        spans,
+        ..Line::default()
+    }
+    .style(line.style)
+}
+
 /// Draws a bordered pane with a title and its data's age; returns the area inside, less a
 /// line for the source's error when there is one (the data stays visible below it).
 pub fn pane<T>(
@@ -138,18 +167,22 @@ pub fn pane<T>(
                 text.push_str(" (showing the last data)");
             }
             // The cause and its hint wrap over up to three lines (two under data), so the
-            // hint is read whole at 80 columns; the data keeps the rest.
+            // hint is read whole at 80 columns; the data keeps the rest. What still does
+            // not fit ends with `…`.
             let most: u16 = if resource.data.is_some() { 2 } else { 3 };
-            let needed = (crate::text::width(&text) as u16)
-                .div_ceil(inner.width.max(1))
-                .clamp(1, most)
-                .min(inner.height - 1);
+            let most = most.min(inner.height - 1);
+            let lines = crate::text::wrap(&text, usize::from(inner.width), usize::from(most));
+            let needed = (lines.len() as u16).max(1);
             let [line, rest] =
                 ratatui::layout::Layout::vertical([Constraint::Length(needed), Constraint::Min(0)])
                     .areas(inner);
             frame.render_widget(
-                Paragraph::new(Line::styled(text, theme.failed))
-                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                Paragraph::new(
+                    lines
+                        .into_iter()
+                        .map(|l| Line::styled(l, theme.failed))
+                        .collect::<Vec<_>>(),
+                ),
                 line,
             );
             rest

@@ -26,7 +26,7 @@ mod render;
 mod trail;
 
 pub use log::AuditLog;
-pub use render::{render_json, render_table};
+pub use render::{TABLE_WIDTH, render_json, render_table};
 pub use trail::{
     AuditReadError, AuditTrail, AuditedAction, Ending, audited_actions, parse_age, parse_since,
     parse_since_at, read,
