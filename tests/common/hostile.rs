@@ -2,7 +2,7 @@
 //! (colour, window title, hyperlink, screen clear), C1 controls, bidi overrides. The tests
 //! that use it prove that no output of opsdeck lets them reach a terminal raw.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 
 /// A string with one of each kind of terminal control in it, around `word`.
@@ -122,26 +122,8 @@ pub fn endpoint() -> String {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream);
-                let mut target = String::new();
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(v) = lower.strip_prefix("x-amz-target:") {
-                        target = line[line.len() - v.len()..].trim().to_string();
-                    }
-                    if let Some(v) = lower.strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
+                let (target, _, mut stream) = super::recording::read_request(stream);
                 let (status, body) = answer(&target);
-                let mut stream = reader.into_inner();
                 let _ = write!(
                     stream,
                     "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -2,7 +2,7 @@
 //! tests that prove read-only mode sends no mutating request.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
 /// An endpoint on loopback that answers DMS reads with one failed task (anything else is
@@ -15,24 +15,7 @@ pub fn endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
-            let mut reader = BufReader::new(stream);
-            let mut target = String::from("(no target)");
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("x-amz-target:") {
-                    target = line[line.len() - v.len()..].trim().to_string();
-                }
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
+            let (mut target, body, mut stream) = read_request(stream);
             // Query-protocol services (STS) name the operation in the body.
             if target == "(no target)" {
                 target = String::from_utf8_lossy(&body)
@@ -55,7 +38,6 @@ pub fn endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
                     r#"{"__type":"AccessDeniedException","message":"not in this test"}"#,
                 )
             };
-            let mut stream = reader.into_inner();
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
@@ -64,6 +46,30 @@ pub fn endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
         }
     });
     (url, seen)
+}
+
+/// Reads one HTTP request: its `X-Amz-Target` ("(no target)" without one), its body, and
+/// the stream to answer on.
+pub fn read_request(stream: TcpStream) -> (String, Vec<u8>, TcpStream) {
+    let mut reader = BufReader::new(stream);
+    let mut target = String::from("(no target)");
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("x-amz-target:") {
+            target = line[line.len() - v.len()..].trim().to_string();
+        }
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    (target, body, reader.into_inner())
 }
 
 /// The endpoint was reached (DMS was listed), and nothing was asked to change.
