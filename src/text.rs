@@ -9,6 +9,7 @@
 //! Ages, durations, clock times ([`time`]) and amounts of money ([`money`]) are told the
 //! same way by the console's panes and the one-shot commands.
 
+mod cost_report;
 mod money;
 mod time;
 

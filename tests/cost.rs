@@ -4,8 +4,9 @@
 mod common;
 
 use chrono::NaiveDate;
-use opsdeck::cli::cost::{CostRequest, report};
+use opsdeck::cli::cost::CostRequest;
 use opsdeck::domain::cost::{CostFilter, GroupBy, Period};
+use opsdeck::poll::cost_report as report;
 use rust_decimal::Decimal;
 
 fn october(request: CostRequest) -> opsdeck::cli::cost::CostReport {
@@ -448,13 +449,13 @@ fn an_export_never_replaces_an_earlier_one() {
         period: period(),
         ..CostRequest::default()
     });
-    let first = opsdeck::cli::cost::export(&dir, &report, false).unwrap();
+    let first = opsdeck::console::export(&dir, &report, false).unwrap();
     let mut filtered = report.clone();
     filtered.breakdown = report.breakdown.only(&[1]);
     filtered.row_filter = Some("redshift".into());
-    let second = opsdeck::cli::cost::export(&dir, &report, false).unwrap();
-    let json = opsdeck::cli::cost::export(&dir, &report, true).unwrap();
-    let narrowed = opsdeck::cli::cost::export(&dir, &filtered, false).unwrap();
+    let second = opsdeck::console::export(&dir, &report, false).unwrap();
+    let json = opsdeck::console::export(&dir, &report, true).unwrap();
+    let narrowed = opsdeck::console::export(&dir, &filtered, false).unwrap();
     assert_ne!(first, second);
     assert!(
         second.to_string_lossy().ends_with("-by-service-2.csv"),

@@ -38,7 +38,7 @@ pub async fn review_cost(
         Some(sources.cost.cost(&query).await.map(|series| series.total()))
     };
     let (report, forecast, anomalies, month_to_date) = tokio::join!(
-        crate::cli::cost::report(sources, request.clone(), today, stages),
+        crate::poll::cost_report(sources, request.clone(), today, stages),
         sources.cost.forecast_dated(today, next_month, metric),
         sources.cost.anomalies_dated(start, end),
         month_to_date,
@@ -77,7 +77,7 @@ pub(super) fn export_cost(
     json: bool,
 ) -> Result<String, String> {
     let dir = dir.ok_or("no directory to export to")?;
-    let path = crate::cli::cost::export(dir, report, json)?;
+    let path = export(dir, report, json)?;
     // Said short on screen: the home directory as ~.
     let shown = path.display().to_string();
     let shown = match std::env::var("HOME") {
@@ -95,4 +95,73 @@ pub(super) fn export_cost(
         ),
         None => shown,
     })
+}
+
+/// Writes `report` into `dir` as CSV or JSON under a name that says what it holds, never
+/// over an earlier file: a name already taken gets `-2`, `-3`… before its extension.
+/// Returns the path written.
+pub fn export(
+    dir: &std::path::Path,
+    report: &crate::domain::breakdown::CostReport,
+    json: bool,
+) -> Result<std::path::PathBuf, String> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let query = &report.query;
+    let mut name = format!(
+        "cost-{}-{}-{}-by-{}",
+        query.start,
+        query.end,
+        query.metric.as_str(),
+        report.request.group_label().replace([' ', ':'], "-")
+    );
+    for filter in &query.filters {
+        name.push('-');
+        name.push_str(&filter.value);
+    }
+    if let Some(filter) = &report.row_filter {
+        name.push_str("-matching-");
+        name.push_str(filter);
+    }
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let (contents, ext) = if json {
+        (
+            format!("{}\n", crate::text::json_pretty(&report.json())),
+            "json",
+        )
+    } else {
+        (report.csv(), "csv")
+    };
+    for n in 1u32.. {
+        let path = if n == 1 {
+            dir.join(format!("{name}.{ext}"))
+        } else {
+            dir.join(format!("{name}-{n}.{ext}"))
+        };
+        // Created only if new: an earlier export (or anything else) is never replaced.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                return file
+                    .write_all(contents.as_bytes())
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{}: {e}", path.display()));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    Err(format!("{}: no free name", dir.display()))
 }

@@ -30,7 +30,7 @@ use crate::poll::Cadence;
 use crate::source::{SourceKind, Sources};
 use crate::ui::theme::{Theme, ThemeError};
 
-pub use cost::review_cost;
+pub use cost::{export, review_cost};
 use effects::{Executor, Flow};
 use screen::Screen;
 pub use screen::Synchronized;

@@ -1,7 +1,10 @@
 //! Pollers: one task per source, at most one request in flight, faster while visible,
 //! backing off with jitter after failures, every result stamped with its fetch time.
 
+mod cost;
 pub mod schedule;
+
+pub use cost::cost_report;
 
 use std::time::Duration;
 
