@@ -3,6 +3,7 @@
 
 mod airflow;
 mod cost;
+mod cost_chart;
 mod counts;
 mod dialog;
 mod dms;
