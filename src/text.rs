@@ -304,9 +304,10 @@ impl<W: io::Write> Drop for InertWriter<W> {
     }
 }
 
-/// Writes a JSON value indented, with every character that [`is_unsafe`] escaped as
-/// `\uXXXX` (serde_json escapes C0 controls only), so JSON printed on a terminal is inert
-/// while a JSON reader gets the text back exactly.
+/// Writes a JSON value indented, with every character that [`is_unsafe`] escaped as a
+/// `\u` escape of its UTF-16 code units (`\u009b`, `\u202e`; serde_json escapes C0
+/// controls only), so JSON printed on a terminal is inert while a JSON reader gets the
+/// text back exactly.
 pub fn write_json_pretty<W: io::Write, T: serde::Serialize + ?Sized>(
     out: W,
     value: &T,
