@@ -194,33 +194,12 @@ mod tests {
             caller: "arn:aws:sts::123456789012:assumed-role/运维/小明".into(),
             interface: Interface::Tui,
         };
-        let time = "2026-11-23T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
-        let mut records = Vec::new();
-        for task_id in ["orders-cdc", "订单-全量-夜间-加载任务", "🚀-launch-🚀-load"]
-        {
-            let action = Action::StartTask {
-                task_id: task_id.into(),
-                arn: "arn:aws:dms:eu-west-1:123456789012:task:ABC".into(),
-                serverless: false,
-                mode: StartMode::ResumeProcessing,
-            };
-            let id = AuditId::next();
-            records.push(AuditRecord {
-                time,
-                id: id.clone(),
-                entry: AuditEntry::Request(ActionRecord::of(&action, &context)),
-            });
-            records.push(AuditRecord {
-                time,
-                id,
-                entry: AuditEntry::Outcome {
-                    ok: true,
-                    request_id: Some("req-1".into()),
-                    message: format!("{task_id} 正在启动 ({})", "数据".repeat(60)),
-                    duration_ms: 1200,
-                },
-            });
-        }
+        let records = started(
+            &context,
+            &["orders-cdc", "订单-全量-夜间-加载任务", "🚀-launch-🚀-load"],
+            |task_id| format!("{task_id} 正在启动 ({})", "数据".repeat(60)),
+            1200,
+        );
         let mut out = Vec::new();
         render_table(&records, &mut out, TABLE_WIDTH).unwrap();
         let table = String::from_utf8(out).unwrap();
@@ -251,35 +230,15 @@ mod tests {
             caller: "arn:aws:sts::123456789012:assumed-role/oncall/alex".into(),
             interface: Interface::Cli,
         };
-        let time = "2026-11-23T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
-        let mut records = Vec::new();
-        for task_id in [
-            "orders-cdc-full-load-and-replication",
-            "订单-全量-夜间-加载任务",
-        ] {
-            let action = Action::StartTask {
-                task_id: task_id.into(),
-                arn: "arn:aws:dms:eu-west-1:123456789012:task:ABC".into(),
-                serverless: false,
-                mode: StartMode::ResumeProcessing,
-            };
-            let id = AuditId::next();
-            records.push(AuditRecord {
-                time,
-                id: id.clone(),
-                entry: AuditEntry::Request(ActionRecord::of(&action, &context)),
-            });
-            records.push(AuditRecord {
-                time,
-                id,
-                entry: AuditEntry::Outcome {
-                    ok: true,
-                    request_id: Some("req-1".into()),
-                    message: format!("{task_id} starting {}", "x".repeat(120)),
-                    duration_ms: 1234,
-                },
-            });
-        }
+        let records = started(
+            &context,
+            &[
+                "orders-cdc-full-load-and-replication",
+                "订单-全量-夜间-加载任务",
+            ],
+            |task_id| format!("{task_id} starting {}", "x".repeat(120)),
+            1234,
+        );
         let mut full = Vec::new();
         render_table(&records, &mut full, TABLE_WIDTH).unwrap();
         let full = String::from_utf8(full).unwrap();
@@ -313,5 +272,42 @@ mod tests {
                 "{table}"
             );
         }
+    }
+
+    /// A start of each task and its success, recorded under `context`: the message of
+    /// each from `message`, every call taking `duration_ms`.
+    fn started(
+        context: &AuditContext,
+        task_ids: &[&str],
+        message: impl Fn(&str) -> String,
+        duration_ms: u64,
+    ) -> Vec<AuditRecord> {
+        let time = "2026-11-23T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        let mut records = Vec::new();
+        for task_id in task_ids {
+            let action = Action::StartTask {
+                task_id: (*task_id).into(),
+                arn: "arn:aws:dms:eu-west-1:123456789012:task:ABC".into(),
+                serverless: false,
+                mode: StartMode::ResumeProcessing,
+            };
+            let id = AuditId::next();
+            records.push(AuditRecord {
+                time,
+                id: id.clone(),
+                entry: AuditEntry::Request(ActionRecord::of(&action, context)),
+            });
+            records.push(AuditRecord {
+                time,
+                id,
+                entry: AuditEntry::Outcome {
+                    ok: true,
+                    request_id: Some("req-1".into()),
+                    message: message(task_id),
+                    duration_ms,
+                },
+            });
+        }
+        records
     }
 }
