@@ -346,8 +346,14 @@ fn status_says_the_month_to_date_of_the_cost_report() {
     let allowed = std::time::Duration::from_secs(15);
     let status = runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(model.environment, &platform.sources(), deadline, allowed)
-            .await
+        opsdeck::cli::status::collect(
+            model.environment,
+            &model.pipelines,
+            &platform.sources(),
+            deadline,
+            allowed,
+        )
+        .await
     });
     let json = status.json();
     let mtd = &json["sources"]["cost"]["month_to_date"];

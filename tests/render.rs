@@ -241,10 +241,17 @@ fn below_the_smallest_usable_size_it_says_so() {
     assert!(overview.contains("DMS      ✖"), "{overview}");
     // The failing list keeps rows of its own at the smallest size.
     assert!(overview.contains("failing now"), "{overview}");
-    assert!(
-        overview.lines().filter(|l| l.contains("✖ failed")).count() >= 2,
-        "{overview}"
-    );
+    let failing_rows = overview
+        .lines()
+        .filter(|l| {
+            ["✖ failed", "✖ root", "↳ blocked"]
+                .iter()
+                .any(|w| l.contains(w))
+        })
+        .count();
+    assert!(failing_rows >= 2, "{overview}");
+    // The root cause comes first, even at the smallest size.
+    assert!(overview.contains("✖ root"), "{overview}");
     for keys in ["2", "3", "4"] {
         press(&mut model, keys);
         let screen = text(draw(&model, &theme, 60, 16).backend().buffer());

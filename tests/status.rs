@@ -67,13 +67,21 @@ fn status_lines_up_failing_items_by_display_width() {
     let allowed = Duration::from_secs(15);
     let report = runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(model.environment, &sources, deadline, allowed).await
+        opsdeck::cli::status::collect(
+            model.environment,
+            &model.pipelines,
+            &sources,
+            deadline,
+            allowed,
+        )
+        .await
     });
     let text = report.text();
     let failing: Vec<&str> = text
         .lines()
         .skip_while(|l| !l.starts_with("failing now"))
         .skip(1)
+        .take_while(|l| !l.is_empty())
         .collect();
     let wide: Vec<&&str> = failing
         .iter()
@@ -148,7 +156,14 @@ fn status_with_cost(renewal: Option<SourceError>) -> opsdeck::cli::status::Statu
     let allowed = Duration::from_secs(15);
     runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(model.environment, &sources, deadline, allowed).await
+        opsdeck::cli::status::collect(
+            model.environment,
+            &model.pipelines,
+            &sources,
+            deadline,
+            allowed,
+        )
+        .await
     })
 }
 
@@ -187,4 +202,88 @@ fn status_says_a_failed_renewal_of_the_cost_answer_and_exits_2() {
     assert_eq!(renewal["message"], "Cost Explorer: no answer");
     assert!(json["sources"]["cost"]["month_to_date"].is_object());
     assert_eq!(report.exit_code(), opsdeck::cli::status::EXIT_UNREADABLE);
+}
+
+/// The failing list of `status` is grouped by cause as the Overview's is: the demo night's
+/// failed load first, the DAG runs it blocked under it, and the text, the JSON and the
+/// console's Overview list the same items in the same order.
+#[test]
+fn status_puts_the_root_cause_first_and_agrees_with_json_and_the_overview() {
+    let platform = common::platform();
+    let model = common::model_from(&platform);
+    let sources = platform.sources();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let allowed = Duration::from_secs(15);
+    let report = runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + allowed;
+        opsdeck::cli::status::collect(
+            model.environment.clone(),
+            &model.pipelines,
+            &sources,
+            deadline,
+            allowed,
+        )
+        .await
+    });
+    let text = report.text();
+    let failing: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("failing now"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(
+        failing[0].starts_with("✖ failed   DMS") && failing[0].contains("root cause of nightly"),
+        "{text}"
+    );
+    let blocked: Vec<&&str> = failing.iter().filter(|l| l.starts_with("  ↳ ")).collect();
+    assert_eq!(blocked.len(), 3, "{text}");
+    assert!(
+        failing[1..4]
+            .iter()
+            .all(|l| l.starts_with("  ↳ failed Airflow")),
+        "{text}"
+    );
+    assert!(text.contains("1 root cause with 3 downstream"), "{text}");
+    assert!(
+        text.contains("ran on stale data (1):\n◌ nightly finance export: green, but ran while DMS loads was failed"),
+        "{text}"
+    );
+    // The JSON says the same, in the same order.
+    let json = report.json();
+    let listed = json["failing"].as_array().unwrap();
+    assert_eq!(listed.len(), failing.len());
+    assert_eq!(listed[0]["cause"]["kind"], "root");
+    assert_eq!(listed[0]["cause"]["stage"], "DMS loads");
+    for (entry, line) in listed.iter().zip(&failing) {
+        let title = entry["title"].as_str().unwrap();
+        assert!(
+            line.contains(title) || title.chars().count() > 28,
+            "{line} vs {title}"
+        );
+        let consequence = entry["cause"]["kind"] == "consequence";
+        assert_eq!(consequence, line.starts_with("  ↳ "), "{line}");
+    }
+    assert_eq!(listed[1]["cause"]["root"], listed[0]["item"]);
+    let nightly = &json["pipelines"][0];
+    assert_eq!(nightly["root_cause"], "DMS loads");
+    assert_eq!(
+        nightly["stages"][5]["stale"],
+        "ran while DMS loads was failed"
+    );
+    // The console's Overview, on the same platform, lists the same items in that order.
+    let overview: Vec<String> = model
+        .view(opsdeck::app::Tab::Overview)
+        .rows
+        .iter()
+        .map(|&i| model.failures[i].title.clone())
+        .collect();
+    let titles: Vec<String> = listed
+        .iter()
+        .map(|e| e["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(overview, titles);
 }

@@ -238,6 +238,8 @@ pub struct Model {
     pub counts: SourceCounts,
     /// Each pipeline's stages with their status, derived from tasks and runs.
     pub stages: Vec<Vec<StageStatus>>,
+    /// Each pipeline's night as causes: root, consequences, stages on stale data.
+    pub chains: Vec<crate::domain::chain::Chain>,
     /// Failing items per tab, for the tab bar's badges, in [`Tab::ALL`] order.
     pub problems: [usize; 5],
     /// One table view per tab, in [`Tab::ALL`] order.
@@ -337,6 +339,7 @@ impl Model {
             stage_costs: Vec::new(),
             counts: SourceCounts::default(),
             stages: Vec::new(),
+            chains: Vec::new(),
             problems: [0; 5],
             views: [
                 view(Failure::DEFAULT_SORT),
@@ -456,11 +459,13 @@ impl Model {
     /// The failures, health counts, pipeline stages and problem badges of the lists.
     fn derive_failures(&mut self) {
         let snapshot = Snapshot::of(
+            &self.pipelines,
             self.tasks.data.as_deref(),
             self.runs.data.as_deref(),
             self.queries.data.as_deref(),
         );
         self.failures = snapshot.failures;
+        self.chains = snapshot.chains;
         self.counts = snapshot.counts;
         self.stages = self
             .pipelines

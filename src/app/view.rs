@@ -346,11 +346,14 @@ impl Listed for QueryRecord {
     }
 }
 
+/// The Overview's failures. Sorted by HEALTH they are in the order of their causes: root
+/// causes first, each with its consequences under it, then other failures, then degraded
+/// items (see [`crate::domain::snapshot::group`]); that is the default.
 impl Listed for Failure {
     const COLUMNS: &'static [&'static str] = &["HEALTH", "SOURCE", "ITEM", "REASON", "SINCE"];
     const DEFAULT_SORT: Sort = Sort {
-        column: 4,
-        descending: true,
+        column: 0,
+        descending: false,
     };
 
     fn matches(&self, needle: &str) -> bool {
@@ -367,7 +370,7 @@ impl Listed for Failure {
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
         match column {
-            0 => self.health.cmp(&other.health),
+            0 => self.order.cmp(&other.order),
             1 => source_name(self).cmp(source_name(other)),
             3 => self.reason.cmp(&other.reason),
             4 => self.since.cmp(&other.since),
@@ -377,7 +380,7 @@ impl Listed for Failure {
 
     fn rank(&self, column: usize) -> Option<Rank> {
         match column {
-            0 => Some((self.health as i64, 0)),
+            0 => Some((i64::from(self.order), 0)),
             4 => Some((micros(self.since), 0)),
             _ => None,
         }

@@ -11,9 +11,8 @@ use std::io::{BufRead, IsTerminal as _, Write};
 use crate::actions::actor::Actor;
 use crate::actions::audit::Settled;
 use crate::domain::follow::{AfterAction, Followed, Seen};
-use crate::domain::{
-    Action, ActionOutcome, ClearScope, QueryStatus, ReplicationTask, StartMode, TaskStatus,
-};
+use crate::domain::retry as rules;
+use crate::domain::{Action, ActionOutcome, ClearScope, StartMode};
 use crate::source::SourceError;
 use crate::text::InertWriter;
 use crate::text::{age, inert_line};
@@ -182,29 +181,8 @@ async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Pla
             let Some(task) = tasks.iter().find(|t| &t.id == task || &t.arn == task) else {
                 return Err(format!("no replication task `{task}`"));
             };
-            let ran_before = ran_before(task);
-            let mode = mode.unwrap_or(if ran_before {
-                StartMode::ResumeProcessing
-            } else {
-                StartMode::StartReplication
-            });
-            if !matches!(
-                task.status,
-                TaskStatus::Stopped | TaskStatus::Failed | TaskStatus::Ready
-            ) {
-                return Err(format!(
-                    "{} is {}: only a stopped or failed task can be started again",
-                    task.id,
-                    task.status.as_str()
-                ));
-            }
-            if mode == StartMode::StartReplication && ran_before {
-                return Err(format!(
-                    "{} ran before: start-replication is only for a task that never ran (use \
-                     --mode resume or --mode reload-target)",
-                    task.id
-                ));
-            }
+            let mode = mode.unwrap_or_else(|| rules::default_start_mode(task));
+            rules::check_start(task, mode)?;
             say(
                 out,
                 format!(
@@ -260,9 +238,7 @@ async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Pla
                 .await
                 .map_err(|e| format!("the dry run of the clear failed: {e}"))?;
             if cleared.is_empty() {
-                return Err(format!(
-                    "{dag_id} {run_id}: nothing to clear (no failed or upstream-failed task)"
-                ));
+                return Err(rules::nothing_to_clear(dag_id, run_id));
             }
             say(
                 out,
@@ -288,18 +264,7 @@ async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Pla
             let Some(query) = queries.iter().find(|q| q.query_id == *id) else {
                 return Err(format!("no query {id} in the last 24 hours"));
             };
-            if query.status != QueryStatus::Failed {
-                return Err(format!(
-                    "query {id} is {}: only a failed query is run again",
-                    query.status.as_str()
-                ));
-            }
-            if query.text_truncated {
-                return Err(format!(
-                    "query {id}: the warehouse kept only the start of its SQL; a truncated \
-                     text is never run again"
-                ));
-            }
+            rules::check_rerun(query)?;
             say(
                 out,
                 format!(
@@ -320,15 +285,6 @@ async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Pla
             })
         }
     }
-}
-
-/// True when a task has run before (it has a stop point to resume from).
-fn ran_before(task: &ReplicationTask) -> bool {
-    task.status != TaskStatus::Ready
-        || task
-            .stats
-            .as_ref()
-            .is_some_and(|s| s.full_load_started.is_some() || s.stopped_at.is_some())
 }
 
 /// Follows the item an action retried or created until it settles, saying each state it

@@ -13,9 +13,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::domain::failure::ItemRef;
+use crate::domain::failure::{Cause, ItemRef};
 use crate::domain::snapshot::Snapshot;
-use crate::domain::{Environment, Failure, Health, HealthCounts, SpendSeries};
+use crate::domain::{Environment, Failure, Health, HealthCounts, PipelineDefinition, SpendSeries};
 use crate::poll::fetch;
 use crate::source::{ErrorKind, Payload, SourceError, SourceKind, Sources};
 use crate::text::{inert_line, money, pad};
@@ -63,6 +63,7 @@ const COUNTED: [Health; 4] = [
 /// (`allowed` is the time it had, for the message).
 pub async fn collect(
     environment: Environment,
+    pipelines: &[PipelineDefinition],
     sources: &Sources,
     deadline: tokio::time::Instant,
     allowed: Duration,
@@ -101,6 +102,7 @@ pub async fn collect(
         }
     }
     let snapshot = Snapshot::of(
+        pipelines,
         task_data.as_deref(),
         run_data.as_deref(),
         query_data.as_deref(),
@@ -158,10 +160,27 @@ impl StatusReport {
             .find_map(|(k, error)| (*k == kind).then_some(error))
     }
 
+    /// What is failing, grouped by cause as the Overview lists it: root causes first, each
+    /// with its consequences, then other failures, then degraded items.
     fn failing(&self) -> Vec<&Failure> {
-        let mut failing: Vec<&Failure> = self.snapshot.failures.iter().collect();
-        failing.sort_by(|a, b| b.since.cmp(&a.since).then_with(|| a.title.cmp(&b.title)));
-        failing
+        self.snapshot.failures.iter().collect()
+    }
+
+    /// The green stages that ran on stale data: pipeline, stage, why.
+    fn stale(&self) -> Vec<(&str, &str, &str)> {
+        self.snapshot
+            .chains
+            .iter()
+            .flat_map(|chain| {
+                chain.stages.iter().filter_map(|stage| {
+                    Some((
+                        chain.pipeline.as_str(),
+                        stage.name.as_str(),
+                        stage.stale.as_deref()?,
+                    ))
+                })
+            })
+            .collect()
     }
 
     /// The configured sources that could not be read (in time or at all).
@@ -188,12 +207,12 @@ impl StatusReport {
     }
 
     /// 2 if a configured source could not be read (a cached cost answer whose renewal
-    /// failed included), else 1 if anything is failed or
-    /// degraded, else 0.
+    /// failed included), else 1 if anything is failed or degraded or a stage ran on stale
+    /// data, else 0.
     pub fn exit_code(&self) -> u8 {
         if !self.unread().is_empty() {
             EXIT_UNREADABLE
-        } else if self.snapshot.failures.is_empty() {
+        } else if self.snapshot.failures.is_empty() && self.stale().is_empty() {
             EXIT_HEALTHY
         } else {
             EXIT_UNHEALTHY
@@ -251,17 +270,43 @@ impl StatusReport {
         } else if failing.is_empty() {
             out.push_str("\nnothing is failing\n");
         } else {
-            let _ = writeln!(out, "\nfailing now ({}):", failing.len());
+            let _ = writeln!(out, "\nfailing now ({}):", failing_summary(&failing));
             for f in failing {
+                // A consequence goes under its root cause, named by its stage.
+                let (lead, why) = match &f.cause {
+                    Cause::Own => (
+                        format!("{} {}", f.health.symbol(), pad(f.health.label(), 8)),
+                        String::new(),
+                    ),
+                    Cause::Root { pipeline, stage } => (
+                        format!("{} {}", f.health.symbol(), pad(f.health.label(), 8)),
+                        format!("root cause of {pipeline} at {stage}: "),
+                    ),
+                    Cause::Consequence { stage, .. } => (
+                        format!("  ↳ {}", pad(f.health.label(), 6)),
+                        format!("downstream at {stage}: "),
+                    ),
+                };
                 let _ = writeln!(
                     out,
-                    "{} {} {} {} {} {}",
-                    f.health.symbol(),
-                    pad(f.health.label(), 8),
+                    "{lead} {} {} {} {}",
                     pad(source_of(&f.item).service_name(), 8),
                     pad(&inert_line(&f.title), 28),
                     pad(&since(f.since, self.platform_now), 12),
-                    inert_line(&f.reason)
+                    inert_line(&format!("{why}{}", f.reason))
+                );
+            }
+        }
+        let stale = self.stale();
+        if !stale.is_empty() {
+            let _ = writeln!(out, "\nran on stale data ({}):", stale.len());
+            for (pipeline, stage, why) in stale {
+                let _ = writeln!(
+                    out,
+                    "◌ {} {}: green, but {}",
+                    inert_line(pipeline),
+                    inert_line(stage),
+                    inert_line(why)
                 );
             }
         }
@@ -360,6 +405,25 @@ impl StatusReport {
                     "reason": &*f.reason,
                     "since": f.since.map(|t| t.to_rfc3339()),
                     "item": item_json(&f.item),
+                    "cause": cause_json(&f.cause),
+                })
+            })
+            .collect();
+        let chains: Vec<Value> = self
+            .snapshot
+            .chains
+            .iter()
+            .map(|chain| {
+                json!({
+                    "pipeline": chain.pipeline,
+                    "root_cause": chain.root().map(|i| &chain.stages[i].name),
+                    "green": chain.is_green(),
+                    "stages": chain.stages.iter().map(|stage| json!({
+                        "name": stage.name,
+                        "health": stage.health.label(),
+                        "failing": stage.failing.iter().map(item_json).collect::<Vec<_>>(),
+                        "stale": stage.stale,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -373,6 +437,7 @@ impl StatusReport {
             "nothing_read": self.nothing_read(),
             "sources": sources,
             "failing": failing,
+            "pipelines": chains,
         })
     }
 }
@@ -382,6 +447,40 @@ fn source_of(item: &ItemRef) -> SourceKind {
         ItemRef::Replication { .. } => SourceKind::Replication,
         ItemRef::WorkflowRun { .. } => SourceKind::Workflow,
         ItemRef::Query { .. } => SourceKind::Warehouse,
+    }
+}
+
+/// "2 root causes with 5 downstream, 9 other", or the count alone when nothing is grouped.
+fn failing_summary(failing: &[&Failure]) -> String {
+    let roots = failing.iter().filter(|f| f.is_root()).count();
+    let downstream = failing.iter().filter(|f| f.is_consequence()).count();
+    if roots == 0 {
+        return failing.len().to_string();
+    }
+    format!(
+        "{}: {roots} root cause{} with {downstream} downstream, {} other",
+        failing.len(),
+        if roots == 1 { "" } else { "s" },
+        failing.len() - roots - downstream
+    )
+}
+
+fn cause_json(cause: &Cause) -> Value {
+    match cause {
+        Cause::Own => json!({ "kind": "own" }),
+        Cause::Root { pipeline, stage } => {
+            json!({ "kind": "root", "pipeline": pipeline, "stage": stage })
+        }
+        Cause::Consequence {
+            root,
+            pipeline,
+            stage,
+        } => json!({
+            "kind": "consequence",
+            "pipeline": pipeline,
+            "stage": stage,
+            "root": item_json(root),
+        }),
     }
 }
 
@@ -423,7 +522,14 @@ pub fn start(
             return Err(error);
         }
     };
-    let report = runtime.block_on(collect(environment, &sources, deadline.into(), allowed));
+    let pipelines = context.config.pipelines.clone();
+    let report = runtime.block_on(collect(
+        environment,
+        &pipelines,
+        &sources,
+        deadline.into(),
+        allowed,
+    ));
     // Work still running past the deadline (a request that never ends, a blocking
     // lookup) is left behind, not waited for.
     runtime.shutdown_background();

@@ -14,6 +14,22 @@ pub enum ItemRef {
     Query { id: i64 },
 }
 
+/// Where a failure stands in the night's chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cause {
+    /// A failure of its own: no pipeline stage, or a degraded item.
+    #[default]
+    Own,
+    /// The first red stage of a pipeline: fix this first.
+    Root { pipeline: String, stage: String },
+    /// A red stage after a root cause: it cannot recover before its root does.
+    Consequence {
+        root: ItemRef,
+        pipeline: String,
+        stage: String,
+    },
+}
+
 /// One unhealthy item: what, why, since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -23,6 +39,23 @@ pub struct Failure {
     pub title: String,
     pub reason: Arc<str>,
     pub since: Option<DateTime<Utc>>,
+    /// Root cause, consequence, or a failure of its own (set by the snapshot's grouping).
+    pub cause: Cause,
+    /// Its place in the grouped list: root causes first, each followed by its
+    /// consequences, then other failures, then degraded items.
+    pub order: u32,
+}
+
+impl Failure {
+    /// True for a failure that is a consequence of a root cause upstream.
+    pub fn is_consequence(&self) -> bool {
+        matches!(self.cause, Cause::Consequence { .. })
+    }
+
+    /// True for the root cause of a pipeline's red night.
+    pub fn is_root(&self) -> bool {
+        matches!(self.cause, Cause::Root { .. })
+    }
 }
 
 impl Failure {
@@ -36,6 +69,8 @@ impl Failure {
             health: task.health(),
             title: task.id.clone(),
             since: task.since(),
+            cause: Cause::Own,
+            order: 0,
         })
     }
 
@@ -50,6 +85,8 @@ impl Failure {
             health: run.health(),
             title: run.dag_id.clone(),
             since: run.since(),
+            cause: Cause::Own,
+            order: 0,
         })
     }
 
@@ -61,6 +98,8 @@ impl Failure {
             health: query.health(),
             title: format!("query {} {}", query.query_id, query.title()),
             since: query.ended_at.or(query.started_at),
+            cause: Cause::Own,
+            order: 0,
         })
     }
 }

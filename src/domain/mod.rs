@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod breakdown;
+pub mod chain;
 pub mod cost;
 pub mod environment;
 pub mod failure;
@@ -13,6 +14,7 @@ pub mod health;
 pub mod money;
 pub mod pipeline;
 pub mod replication;
+pub mod retry;
 pub mod snapshot;
 pub mod spend;
 pub mod stages;

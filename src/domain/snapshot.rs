@@ -3,7 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::{Failure, HealthCounts, QueryRecord, ReplicationTask, WorkflowRun};
+use super::chain::Chain;
+use super::failure::{Cause, ItemRef};
+use super::{
+    Failure, Health, HealthCounts, PipelineDefinition, QueryRecord, ReplicationTask, WorkflowRun,
+};
 
 /// Health counts of each source's items; `None` until the source has answered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -13,11 +17,13 @@ pub struct SourceCounts {
     pub queries: Option<HealthCounts>,
 }
 
-/// The failures and health counts of the sources' latest answers.
+/// The failures, the pipelines' nights and the health counts of the sources' latest answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    /// Every unhealthy item, tasks then runs then queries, each in its source's order.
+    /// Every unhealthy item, grouped by cause (see [`group`]).
     pub failures: Vec<Failure>,
+    /// Each pipeline's night, in the order of the definitions.
+    pub chains: Vec<Chain>,
     pub counts: SourceCounts,
 }
 
@@ -26,6 +32,7 @@ impl Snapshot {
     /// Only the newest run of each workflow counts: a failure a later run fixed is not
     /// failing now.
     pub fn of(
+        pipelines: &[PipelineDefinition],
         tasks: Option<&[ReplicationTask]>,
         runs: Option<&[WorkflowRun]>,
         queries: Option<&[QueryRecord]>,
@@ -41,8 +48,10 @@ impl Snapshot {
         if let Some(queries) = queries {
             failures.extend(queries.iter().filter_map(Failure::of_query));
         }
+        let chains = Chain::all(pipelines, tasks, latest.as_deref());
         Snapshot {
-            failures,
+            failures: group(failures, &chains),
+            chains,
             counts: SourceCounts {
                 tasks: tasks.map(|t| HealthCounts::tally(t.iter().map(ReplicationTask::health))),
                 runs: latest.map(|r| HealthCounts::tally(r.iter().map(|r| r.health()))),
@@ -50,6 +59,90 @@ impl Snapshot {
             },
         }
     }
+}
+
+/// Orders failures by cause and marks each: every pipeline's root cause first (its failed
+/// items; the newest first), each followed by its consequences in stage order; then the
+/// other failures, then degraded and unknown items, each newest first. So a dashboard's
+/// canceled query never comes before the load that broke the night.
+pub fn group(mut failures: Vec<Failure>, chains: &[Chain]) -> Vec<Failure> {
+    let index: HashMap<&ItemRef, usize> = failures
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (&f.item, i))
+        .collect();
+    let mut causes: Vec<Option<Cause>> = vec![None; failures.len()];
+    // For each root: the failures of its stage, then its consequences.
+    let mut roots: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    for chain in chains {
+        let Some(root) = chain.root() else { continue };
+        let stage = &chain.stages[root];
+        let mut own: Vec<usize> = stage
+            .failing
+            .iter()
+            .filter_map(|item| index.get(item).copied())
+            .filter(|&i| causes[i].is_none())
+            .collect();
+        own.sort_by(|&a, &b| failures[b].since.cmp(&failures[a].since));
+        let Some(&anchor) = own.first() else { continue };
+        for &i in &own {
+            causes[i] = Some(Cause::Root {
+                pipeline: chain.pipeline.clone(),
+                stage: stage.name.clone(),
+            });
+        }
+        let mut downstream = Vec::new();
+        for later in chain.consequences() {
+            let stage = &chain.stages[later];
+            for item in &stage.failing {
+                if let Some(&i) = index.get(item)
+                    && causes[i].is_none()
+                {
+                    causes[i] = Some(Cause::Consequence {
+                        root: failures[anchor].item.clone(),
+                        pipeline: chain.pipeline.clone(),
+                        stage: stage.name.clone(),
+                    });
+                    downstream.push(i);
+                }
+            }
+        }
+        roots.push((own, downstream));
+    }
+    roots.sort_by(|(a, _), (b, _)| failures[b[0]].since.cmp(&failures[a[0]].since));
+    let newest_first = |mut rows: Vec<usize>| {
+        rows.sort_by(|&a, &b| failures[b].since.cmp(&failures[a].since));
+        rows
+    };
+    let others = newest_first(
+        (0..failures.len())
+            .filter(|&i| causes[i].is_none() && failures[i].health == Health::Failed)
+            .collect(),
+    );
+    let rest = newest_first(
+        (0..failures.len())
+            .filter(|&i| causes[i].is_none() && failures[i].health != Health::Failed)
+            .collect(),
+    );
+    let order: Vec<usize> = roots
+        .into_iter()
+        .flat_map(|(own, downstream)| own.into_iter().chain(downstream))
+        .chain(others)
+        .chain(rest)
+        .collect();
+    for (i, cause) in causes.into_iter().enumerate() {
+        failures[i].cause = cause.unwrap_or_default();
+    }
+    let mut slots: Vec<Option<Failure>> = failures.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .enumerate()
+        .filter_map(|(at, i)| {
+            let mut failure = slots[i].take()?;
+            failure.order = at as u32;
+            Some(failure)
+        })
+        .collect()
 }
 
 /// The newest run of each workflow: an old failure that a later run fixed is not "failing now".
@@ -106,7 +199,7 @@ mod tests {
             run("refresh_marts", "success", 1),
             run("refresh_marts", "failed", 3),
         ];
-        let snapshot = Snapshot::of(None, Some(&runs), None);
+        let snapshot = Snapshot::of(&[], None, Some(&runs), None);
         assert_eq!(
             snapshot
                 .failures
@@ -123,6 +216,71 @@ mod tests {
         assert_eq!(counts.get(Health::Ok), 1);
         assert_eq!(snapshot.counts.tasks, None);
         assert_eq!(snapshot.counts.queries, None);
-        assert_eq!(Snapshot::of(None, None, None), Snapshot::default());
+        assert_eq!(Snapshot::of(&[], None, None, None), Snapshot::default());
+    }
+
+    #[test]
+    fn root_causes_come_first_with_their_consequences_then_failures_then_noise() {
+        use crate::domain::chain::tests::{load, nightly, run as stage_run};
+        use crate::domain::warehouse::tests::query;
+        use chrono::TimeZone as _;
+        let tasks = vec![
+            load("orders-full-load", false, (1, 0), (1, 40)),
+            load("shipping-full-load", true, (1, 0), (1, 20)),
+        ];
+        let runs = vec![
+            stage_run("landing", "failed", (1, 0), Some((1, 25))),
+            stage_run("dbt", "failed", (3, 0), Some((3, 30))),
+            stage_run("other_dag", "failed", (5, 0), Some((5, 10))),
+        ];
+        // A canceled dashboard query and a failed one, both newer than the root cause.
+        let at = |hour| Some(Utc.with_ymd_and_hms(2026, 12, 5, hour, 0, 0).unwrap());
+        let mut canceled = query("canceled");
+        (canceled.query_id, canceled.ended_at) = (7, at(9));
+        let mut failed = query("failed");
+        (failed.query_id, failed.ended_at) = (8, at(8));
+        let queries = vec![canceled, failed];
+        let snapshot = Snapshot::of(&[nightly()], Some(&tasks), Some(&runs), Some(&queries));
+        let items: Vec<ItemRef> = snapshot.failures.iter().map(|f| f.item.clone()).collect();
+        let run_ref = |dag: &str| ItemRef::WorkflowRun {
+            dag_id: dag.into(),
+            run_id: "scheduled__2026-12-05T01:00:00+00:00".into(),
+        };
+        assert_eq!(
+            items,
+            [
+                ItemRef::Replication {
+                    id: "shipping-full-load".into()
+                },
+                run_ref("landing"),
+                run_ref("dbt"),
+                ItemRef::Query { id: 8 },
+                run_ref("other_dag"),
+                ItemRef::Query { id: 7 },
+            ]
+        );
+        assert!(snapshot.failures[0].is_root());
+        assert!(snapshot.failures[1].is_consequence() && snapshot.failures[2].is_consequence());
+        match &snapshot.failures[1].cause {
+            Cause::Consequence { root, stage, .. } => {
+                assert_eq!(
+                    root,
+                    &ItemRef::Replication {
+                        id: "shipping-full-load".into()
+                    }
+                );
+                assert_eq!(stage, "landing");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            snapshot
+                .failures
+                .iter()
+                .map(|f| f.order)
+                .collect::<Vec<_>>(),
+            (0..6).collect::<Vec<_>>()
+        );
+        assert_eq!(snapshot.chains.len(), 1);
     }
 }

@@ -184,10 +184,10 @@ fn micros_text(micros: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn query(status: &str) -> QueryRecord {
+    pub(crate) fn query(status: &str) -> QueryRecord {
         QueryRecord {
             query_id: 1,
             label: String::new(),

@@ -10,6 +10,7 @@ use super::widgets::{Column, block, fit_line, freshness_line, health_span, stage
 use crate::app::view::source_name;
 use crate::app::{Model, Resource, Tab};
 use crate::domain::HealthCounts;
+use crate::domain::failure::Cause;
 use crate::text::money;
 use crate::text::{ago, fit, inert_line, pad, width as width_of};
 
@@ -229,7 +230,8 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
         .pipelines
         .iter()
         .zip(&model.stages)
-        .map(|(pipeline, stages)| {
+        .enumerate()
+        .map(|(p, (pipeline, stages))| {
             let unit = model.spend.data.as_ref().map_or("USD", |s| s.unit.as_str());
             let mut spans = Vec::new();
             if model.pipelines.len() > 1 {
@@ -250,6 +252,11 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
                     stage_words(stage.health, &stage.detail),
                     theme.health(stage.health),
                 ));
+                // Green on last night's data is not good enough: it says so.
+                let night = model.chains.get(p).and_then(|c| c.stages.get(i));
+                if night.is_some_and(|s| s.stale.is_some()) {
+                    spans.push(Span::styled(" ◌ stale data", theme.warning));
+                }
                 // Last night's cost of the stage, when the pipeline names its cost stage.
                 let cost = pipeline.stages[i]
                     .cost
@@ -269,8 +276,20 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
 
 fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let view = model.view(Tab::Overview);
-    let title =
-        super::dms::title_with_filter(&format!("failing now ({})", view.rows.len()), &view.filter);
+    let roots = model.failures.iter().filter(|f| f.is_root()).count();
+    let blocked = model.failures.iter().filter(|f| f.is_consequence()).count();
+    let counted = match roots {
+        0 => format!("failing now ({})", view.rows.len()),
+        1 => format!(
+            "failing now ({}) · 1 root cause, {blocked} blocked",
+            view.rows.len()
+        ),
+        n => format!(
+            "failing now ({}) · {n} root causes, {blocked} blocked",
+            view.rows.len()
+        ),
+    };
+    let title = super::dms::title_with_filter(&counted, &view.filter);
     let b = block(theme, &title);
     let inner = b.inner(area);
     frame.render_widget(b, area);
@@ -291,10 +310,22 @@ fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     };
     table(frame, inner, theme, view, &COLUMNS, empty, |i| {
         let f = &model.failures[i];
+        // A root cause says so; its consequences go under it, blocked by it.
+        let (health, title) = match &f.cause {
+            Cause::Root { .. } => (
+                Span::styled(format!("{} root", f.health.symbol()), theme.failed),
+                inert_line(&f.title),
+            ),
+            Cause::Consequence { .. } => (
+                Span::styled(" ↳ blocked", theme.muted),
+                format!("  {}", inert_line(&f.title)),
+            ),
+            Cause::Own => (health_span(f.health, theme), inert_line(&f.title)),
+        };
         vec![
-            Cell::from(health_span(f.health, theme)),
+            Cell::from(health),
             Cell::from(source_name(f)),
-            Cell::from(inert_line(&f.title)),
+            Cell::from(title),
             Cell::from(inert_line(&f.reason)),
             Cell::from(ago(f.since, model.platform_now).replace(" ago", "")),
         ]

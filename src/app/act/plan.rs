@@ -9,9 +9,9 @@ use crate::app::model::{Detail, Mode, Model};
 use crate::app::msg::Effect;
 use crate::app::tab::Tab;
 use crate::app::view::RowKey;
+use crate::domain::retry;
 use crate::domain::{
-    ClearScope, MAX_RELOAD_TABLES, QueryStatus, ReplicationTask, RunState, StartMode, TableName,
-    TaskStatus,
+    ClearScope, MAX_RELOAD_TABLES, QueryStatus, ReplicationTask, TableName, TaskStatus,
 };
 
 /// `r`: the retry of what is selected (or marked) on this tab.
@@ -43,56 +43,28 @@ fn retry_tasks(model: &mut Model) -> Vec<Effect> {
     open_start(model, chosen)
 }
 
-/// True for a task DMS would start: stopped or failed (not running, not being changed).
-fn startable(task: &ReplicationTask) -> bool {
-    matches!(
-        task.status,
-        TaskStatus::Stopped | TaskStatus::Failed | TaskStatus::Ready
-    )
-}
-
 fn open_start(model: &mut Model, tasks: Vec<ReplicationTask>) -> Vec<Effect> {
-    let (startable, busy): (Vec<_>, Vec<_>) = tasks.into_iter().partition(startable);
-    let left_out: Vec<String> = busy
-        .iter()
-        .map(|t| {
-            format!(
-                "{}: {} (only a stopped or failed task starts again)",
-                t.id,
-                t.status.as_str()
-            )
-        })
-        .collect();
+    let (startable, busy): (Vec<_>, Vec<_>) = tasks.into_iter().partition(retry::startable);
+    let left_out: Vec<String> = busy.iter().map(retry::not_startable).collect();
     if startable.is_empty() {
         let text = match busy.first() {
-            Some(task) if busy.len() == 1 => format!(
-                "{} is {}: only a stopped or failed task can be started again",
-                task.id,
-                task.status.as_str()
-            ),
+            Some(task) if busy.len() == 1 => {
+                retry::check_start(task, retry::default_start_mode(task))
+                    .err()
+                    .unwrap_or_default()
+            }
             Some(_) => "none of the marked tasks is stopped or failed".to_string(),
             None => "no task selected".to_string(),
         };
         model.notice = notice(text, true);
         return Vec::new();
     }
-    // A task that never ran has no stop point: start-replication is its only mode.
-    let never_ran = |t: &ReplicationTask| {
-        t.status == TaskStatus::Ready
-            && t.stats
-                .as_ref()
-                .is_none_or(|s| s.full_load_started.is_none() && s.stopped_at.is_none())
-    };
-    let modes = if startable.iter().all(never_ran) {
-        vec![StartMode::StartReplication]
-    } else if startable.iter().any(never_ran) {
-        model.notice = notice(
-            "a task that never ran cannot be resumed: retry it on its own".to_string(),
-            true,
-        );
-        return Vec::new();
-    } else {
-        vec![StartMode::ResumeProcessing, StartMode::ReloadTarget]
+    let modes = match retry::start_modes(&startable.iter().collect::<Vec<_>>()) {
+        Ok(modes) => modes,
+        Err(reason) => {
+            model.notice = notice(reason, true);
+            return Vec::new();
+        }
     };
     let known_prep = |t: &ReplicationTask| match &model.detail {
         Some(Detail::Task { id, settings, .. }) if *id == t.id => settings
@@ -206,19 +178,12 @@ fn retry_runs(model: &mut Model) -> Vec<Effect> {
     let picked: Vec<_> = chosen(model, runs);
     let left_out: Vec<String> = picked
         .iter()
-        .filter(|r| r.state != RunState::Failed)
-        .map(|r| {
-            format!(
-                "{} {}: {} (only a failed run is retried)",
-                r.dag_id,
-                r.run_id,
-                r.state.as_str()
-            )
-        })
+        .filter(|r| retry::check_clear(r).is_err())
+        .map(|r| retry::not_clearable(r))
         .collect();
     let failed: Vec<ClearTarget> = picked
         .iter()
-        .filter(|r| r.state == RunState::Failed)
+        .filter(|r| retry::check_clear(r).is_ok())
         .map(|r| ClearTarget {
             dag_id: r.dag_id.clone(),
             run_id: r.run_id.clone(),
@@ -229,10 +194,8 @@ fn retry_runs(model: &mut Model) -> Vec<Effect> {
         model.notice = notice(
             match picked.first() {
                 Some(run) if picked.len() == 1 => format!(
-                    "{} {} is {}: only a failed run is retried (t triggers a new run)",
-                    run.dag_id,
-                    run.run_id,
-                    run.state.as_str()
+                    "{} (t triggers a new run)",
+                    retry::check_clear(run).err().unwrap_or_default()
                 ),
                 _ => "none of the marked runs failed".to_string(),
             },
@@ -343,26 +306,8 @@ fn rerun_query(model: &mut Model) -> Vec<Effect> {
     let Some(query) = selected_query(model) else {
         return Vec::new();
     };
-    if query.status != QueryStatus::Failed {
-        model.notice = notice(
-            format!(
-                "query {} is {}: only a failed query is run again",
-                query.query_id,
-                query.status.as_str()
-            ),
-            true,
-        );
-        return Vec::new();
-    }
-    if query.text_truncated {
-        model.notice = notice(
-            format!(
-                "query {}: the warehouse kept only the start of its SQL; a truncated text is \
-                 never run again (re-run it from its source, e.g. the dbt model)",
-                query.query_id
-            ),
-            true,
-        );
+    if let Err(reason) = retry::check_rerun(query) {
+        model.notice = notice(reason, true);
         return Vec::new();
     }
     let mut dialog = Confirmation::new(
@@ -421,15 +366,8 @@ pub(in crate::app) fn cancel_query(model: &mut Model) -> Vec<Effect> {
             statement: Some(rerun.statement),
         }
     } else {
-        if !matches!(query.status, QueryStatus::Running | QueryStatus::Queued) {
-            model.notice = notice(
-                format!(
-                    "query {} is {}: only a running or queued query can be cancelled",
-                    query.query_id,
-                    query.status.as_str()
-                ),
-                true,
-            );
+        if let Err(reason) = retry::check_cancel(query) {
+            model.notice = notice(reason, true);
             return Vec::new();
         }
         Confirmable::Cancel {

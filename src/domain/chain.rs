@@ -1,0 +1,401 @@
+//! The night's chain as causes: for each `[[pipeline]]`, tonight's run of every stage, the
+//! first red stage (the root cause), the red stages after it (its consequences), and the
+//! green stages that ran on stale data.
+//!
+//! A pipeline's stages run in order, each on what the stages before it produced. So a
+//! failure in a stage after a red one is a consequence: it cannot be fixed before its
+//! upstream is (a sensor that gave up waiting, an `upstream_failed` task), and a stage
+//! that finished green before an upstream stage recovered read last night's data.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::failure::ItemRef;
+use super::pipeline::{StageSelector, wildcard_match};
+use super::{Health, HealthCounts, PipelineDefinition, ReplicationTask, WorkflowRun};
+
+/// Tonight's run of one stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageNight {
+    pub name: String,
+    /// The stage as a whole: failed when any of its items failed.
+    pub health: Health,
+    /// The stage's items tonight: the replication tasks it matches, or its DAG's newest run.
+    pub items: Vec<ItemRef>,
+    /// The items that failed, in the order of `items`.
+    pub failing: Vec<ItemRef>,
+    /// When the stage's newest work began (the latest start of its items).
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the stage last finished (the latest end of its items), once it has.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Set on a green stage that ran on stale data: why ("ran while DMS loads was failed").
+    pub stale: Option<String>,
+}
+
+impl StageNight {
+    /// True when the stage is green and its input was tonight's.
+    pub fn is_green(&self) -> bool {
+        self.health == Health::Ok && self.stale.is_none()
+    }
+}
+
+/// One pipeline's night.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    pub pipeline: String,
+    pub stages: Vec<StageNight>,
+}
+
+impl Chain {
+    /// Each pipeline's night from what the sources last returned (`None`: not read yet;
+    /// its stages have no items).
+    pub fn all(
+        pipelines: &[PipelineDefinition],
+        tasks: Option<&[ReplicationTask]>,
+        latest: Option<&[&WorkflowRun]>,
+    ) -> Vec<Chain> {
+        let by_dag: Option<HashMap<&str, &WorkflowRun>> =
+            latest.map(|runs| runs.iter().map(|r| (r.dag_id.as_str(), *r)).collect());
+        pipelines
+            .iter()
+            .map(|p| Chain::of(p, tasks, by_dag.as_ref()))
+            .collect()
+    }
+
+    fn of(
+        pipeline: &PipelineDefinition,
+        tasks: Option<&[ReplicationTask]>,
+        runs: Option<&HashMap<&str, &WorkflowRun>>,
+    ) -> Chain {
+        let mut stages: Vec<StageNight> = pipeline
+            .stages
+            .iter()
+            .map(|stage| match &stage.selector {
+                StageSelector::Replication { pattern } => {
+                    let matching: Vec<&ReplicationTask> = tasks
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|t| wildcard_match(pattern, &t.id))
+                        .collect();
+                    of_tasks(&stage.name, &matching)
+                }
+                StageSelector::Workflow { dag_id } => of_run(
+                    &stage.name,
+                    runs.and_then(|r| r.get(dag_id.as_str()).copied()),
+                ),
+            })
+            .collect();
+        mark_stale(&mut stages);
+        Chain {
+            pipeline: pipeline.name.clone(),
+            stages,
+        }
+    }
+
+    /// The root cause: the first stage that failed tonight.
+    pub fn root(&self) -> Option<usize> {
+        self.stages.iter().position(|s| s.health == Health::Failed)
+    }
+
+    /// The failed stages after the root cause: its consequences.
+    pub fn consequences(&self) -> Vec<usize> {
+        match self.root() {
+            Some(root) => (root + 1..self.stages.len())
+                .filter(|&i| self.stages[i].health == Health::Failed)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The green stages that ran on stale data.
+    pub fn stale(&self) -> Vec<usize> {
+        (0..self.stages.len())
+            .filter(|&i| self.stages[i].stale.is_some())
+            .collect()
+    }
+
+    /// True when every stage that ran is green on tonight's data.
+    pub fn is_green(&self) -> bool {
+        self.stages
+            .iter()
+            .all(|s| s.is_green() || (s.health == Health::Unknown && s.items.is_empty()))
+    }
+}
+
+fn of_tasks(name: &str, tasks: &[&ReplicationTask]) -> StageNight {
+    let counts = HealthCounts::tally(tasks.iter().map(|t| t.health()));
+    StageNight {
+        name: name.to_string(),
+        health: if tasks.is_empty() {
+            Health::Unknown
+        } else {
+            counts.overall()
+        },
+        items: tasks.iter().map(|t| task_ref(t)).collect(),
+        failing: tasks
+            .iter()
+            .filter(|t| t.health() == Health::Failed)
+            .map(|t| task_ref(t))
+            .collect(),
+        started_at: tasks.iter().filter_map(|t| t.started_at).max(),
+        ended_at: tasks
+            .iter()
+            .filter_map(|t| {
+                let stats = t.stats.as_ref()?;
+                stats.stopped_at.or(stats.full_load_finished)
+            })
+            .max(),
+        stale: None,
+    }
+}
+
+fn task_ref(task: &ReplicationTask) -> ItemRef {
+    ItemRef::Replication {
+        id: task.id.clone(),
+    }
+}
+
+fn of_run(name: &str, run: Option<&WorkflowRun>) -> StageNight {
+    let Some(run) = run else {
+        return StageNight {
+            name: name.to_string(),
+            health: Health::Unknown,
+            items: Vec::new(),
+            failing: Vec::new(),
+            started_at: None,
+            ended_at: None,
+            stale: None,
+        };
+    };
+    let item = ItemRef::WorkflowRun {
+        dag_id: run.dag_id.clone(),
+        run_id: run.run_id.clone(),
+    };
+    let health = run.health();
+    StageNight {
+        name: name.to_string(),
+        health,
+        failing: if health == Health::Failed {
+            vec![item.clone()]
+        } else {
+            Vec::new()
+        },
+        items: vec![item],
+        started_at: run.started_at,
+        ended_at: run.ended_at,
+        stale: None,
+    }
+}
+
+/// Marks each green stage that finished while an upstream stage was failed, before an
+/// upstream stage finished (it recovered later), or before an upstream stage started again.
+fn mark_stale(stages: &mut [StageNight]) {
+    for i in 0..stages.len() {
+        if stages[i].health != Health::Ok {
+            continue;
+        }
+        let Some(done) = stages[i].ended_at else {
+            continue;
+        };
+        let reason = stages[..i].iter().find_map(|up| match up.health {
+            Health::Failed => Some(format!("ran while {} was failed", up.name)),
+            Health::Ok if up.ended_at.is_some_and(|end| end > done) => {
+                Some(format!("ran before {} recovered", up.name))
+            }
+            Health::Running | Health::Degraded
+                if up.started_at.is_some_and(|start| start > done) =>
+            {
+                Some(format!("ran before {} ran again", up.name))
+            }
+            _ => None,
+        });
+        stages[i].stale = reason;
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::{MigrationType, RunState, StageDefinition, TaskStats, TaskStatus};
+
+    pub(crate) fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 5, hour, minute, 0).unwrap()
+    }
+
+    pub(crate) fn load(
+        id: &str,
+        failed: bool,
+        started: (u32, u32),
+        ended: (u32, u32),
+    ) -> ReplicationTask {
+        ReplicationTask {
+            id: id.into(),
+            arn: format!("arn:aws:dms:eu-west-1:1:task:{id}"),
+            source_database: "orders".into(),
+            migration_type: MigrationType::parse("full-load"),
+            status: TaskStatus::parse(if failed { "failed" } else { "stopped" }),
+            stop_reason: (!failed).then(|| "Stop Reason FULL_LOAD_ONLY_FINISHED".into()),
+            last_failure_message: failed.then(|| "network error".into()),
+            started_at: Some(at(started.0, started.1)),
+            stats: Some(TaskStats {
+                full_load_started: Some(at(started.0, started.1)),
+                stopped_at: Some(at(ended.0, ended.1)),
+                ..TaskStats::default()
+            }),
+            serverless: false,
+        }
+    }
+
+    pub(crate) fn run(
+        dag: &str,
+        state: &str,
+        started: (u32, u32),
+        ended: Option<(u32, u32)>,
+    ) -> WorkflowRun {
+        WorkflowRun {
+            dag_id: dag.into(),
+            run_id: "scheduled__2026-12-05T01:00:00+00:00".into(),
+            state: RunState::parse(state),
+            run_type: "scheduled".into(),
+            logical_date: Some(at(1, 0)),
+            started_at: Some(at(started.0, started.1)),
+            ended_at: ended.map(|(h, m)| at(h, m)),
+            failure: (state == "failed").then(|| "wait_upstream: sensor failed".into()),
+            tasks_retrying: 0,
+        }
+    }
+
+    pub(crate) fn nightly() -> PipelineDefinition {
+        let dag = |name: &str, dag: &str| StageDefinition {
+            name: name.into(),
+            selector: StageSelector::Workflow { dag_id: dag.into() },
+            cost: None,
+        };
+        PipelineDefinition {
+            name: "nightly".into(),
+            stages: vec![
+                StageDefinition {
+                    name: "loads".into(),
+                    selector: StageSelector::Replication {
+                        pattern: "*-full-load".into(),
+                    },
+                    cost: None,
+                },
+                dag("landing", "landing"),
+                dag("dbt", "dbt"),
+                dag("marts", "marts"),
+            ],
+        }
+    }
+
+    fn chain(tasks: &[ReplicationTask], runs: &[WorkflowRun]) -> Chain {
+        let latest: Vec<&WorkflowRun> = runs.iter().collect();
+        Chain::all(&[nightly()], Some(tasks), Some(&latest)).remove(0)
+    }
+
+    fn healths(chain: &Chain) -> Vec<Health> {
+        chain.stages.iter().map(|s| s.health).collect()
+    }
+
+    #[test]
+    fn a_failed_first_stage_is_the_root_and_later_failures_its_consequences() {
+        let tasks = [
+            load("orders-full-load", false, (1, 0), (1, 40)),
+            load("shipping-full-load", true, (1, 0), (1, 20)),
+        ];
+        let runs = [
+            run("landing", "failed", (1, 0), Some((1, 25))),
+            run("dbt", "failed", (3, 0), Some((3, 30))),
+            run("marts", "success", (4, 30), Some((4, 45))),
+        ];
+        let chain = chain(&tasks, &runs);
+        assert_eq!(chain.root(), Some(0));
+        assert_eq!(
+            chain.stages[0].failing,
+            [ItemRef::Replication {
+                id: "shipping-full-load".into()
+            }]
+        );
+        assert_eq!(chain.consequences(), [1, 2]);
+        // Marts finished green while the loads were red: last night's data.
+        assert_eq!(chain.stale(), [3]);
+        assert_eq!(
+            chain.stages[3].stale.as_deref(),
+            Some("ran while loads was failed")
+        );
+        assert!(!chain.is_green());
+    }
+
+    #[test]
+    fn a_root_in_a_middle_stage_leaves_the_stages_before_it_alone() {
+        let tasks = [load("orders-full-load", false, (1, 0), (1, 40))];
+        let runs = [
+            run("landing", "success", (1, 0), Some((1, 50))),
+            run("dbt", "failed", (3, 0), Some((3, 30))),
+            run("marts", "failed", (4, 30), Some((4, 45))),
+        ];
+        let chain = chain(&tasks, &runs);
+        assert_eq!(chain.root(), Some(2));
+        assert_eq!(chain.consequences(), [3]);
+        assert!(chain.stale().is_empty());
+        assert_eq!(
+            healths(&chain),
+            [Health::Ok, Health::Ok, Health::Failed, Health::Failed]
+        );
+    }
+
+    #[test]
+    fn a_recovered_stage_leaves_earlier_green_ones_stale_and_later_ones_fresh() {
+        // The loads failed at 01:20 and were resumed at 09:00; landing was cleared after.
+        let tasks = [load("shipping-full-load", false, (9, 0), (9, 30))];
+        let runs = [
+            run("landing", "success", (9, 31), Some((9, 40))),
+            run("dbt", "running", (9, 41), None),
+            run("marts", "success", (4, 30), Some((4, 45))),
+        ];
+        let chain = chain(&tasks, &runs);
+        assert_eq!(chain.root(), None);
+        assert!(
+            chain.stages[1].stale.is_none(),
+            "landing ran after the loads"
+        );
+        assert_eq!(
+            chain.stages[3].stale.as_deref(),
+            Some("ran before loads recovered")
+        );
+        // dbt runs again now: marts, done at 04:45, is stale by it too; the loads say first.
+        let runs = [
+            run("landing", "success", (1, 0), Some((1, 50))),
+            run("dbt", "running", (9, 41), None),
+            run("marts", "success", (4, 30), Some((4, 45))),
+        ];
+        let tasks = [load("shipping-full-load", false, (1, 0), (1, 30))];
+        let chain = super::tests::chain(&tasks, &runs);
+        assert_eq!(
+            chain.stages[3].stale.as_deref(),
+            Some("ran before dbt ran again")
+        );
+    }
+
+    #[test]
+    fn a_stage_that_never_ran_is_neither_root_nor_stale() {
+        let tasks = [load("orders-full-load", false, (1, 0), (1, 40))];
+        let runs = [run("marts", "success", (4, 30), Some((4, 45)))];
+        let chain = chain(&tasks, &runs);
+        assert_eq!(
+            healths(&chain),
+            [Health::Ok, Health::Unknown, Health::Unknown, Health::Ok]
+        );
+        assert_eq!(chain.root(), None);
+        assert!(chain.stale().is_empty());
+        assert!(chain.stages[1].items.is_empty());
+        assert!(chain.is_green());
+        // A pipeline whose sources were not read has no items and no root.
+        let unread = Chain::all(&[nightly()], None, None).remove(0);
+        assert!(unread.stages.iter().all(|s| s.items.is_empty()));
+        assert_eq!(unread.root(), None);
+    }
+}
