@@ -309,3 +309,142 @@ fn wait_follows_the_retried_item_until_it_settles() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// The demo night's recovery as a runbook runs it: the failed load resumed, then each
+/// blocked DAG run cleared once the one before it recovered, every step in the audit log
+/// in order under the plan's own record.
+#[test]
+fn recover_brings_the_demo_night_to_green_and_records_every_step_in_order() {
+    let home = home("recover");
+    let output = opsdeck(
+        &home,
+        &[
+            "--demo",
+            "--demo-speed",
+            "400",
+            "recover",
+            "--yes",
+            "--wait",
+            "10m",
+        ],
+        &[],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("Recovery plan for nightly (4 step(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1. DMS loads · start ") && stdout.contains("with resume-processing"),
+        "{stdout}"
+    );
+    // The dry run of each clear is listed under its step.
+    assert!(stdout.contains("(upstream_failed)\n"), "{stdout}");
+    assert!(stdout.contains("(optional: ran on stale data)"), "{stdout}");
+    assert!(
+        stdout.contains("✔ nightly recovered: 4 step(s)"),
+        "{stdout}"
+    );
+    let records = audit(&home);
+    let rows: Vec<(String, String, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["what"].as_str().unwrap_or_default().to_string(),
+                r["target"].as_str().unwrap_or_default().to_string(),
+                r["settled"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), 5, "{rows:#?}");
+    assert_eq!(rows[0].0, "recover-pipeline");
+    assert_eq!(rows[0].1, "nightly");
+    assert_eq!(records[0]["ending"], "succeeded");
+    assert_eq!(
+        records[0]["parameters"]["steps"].as_array().map(Vec::len),
+        Some(4)
+    );
+    assert_eq!(rows[1].0, "start-replication-task");
+    let dags: Vec<&str> = rows[2..]
+        .iter()
+        .map(|(what, target, _)| {
+            assert_eq!(what, "clear-task-instances");
+            target.split('/').next().unwrap()
+        })
+        .collect();
+    assert_eq!(dags, ["nightly_dms_to_s3", "clean_anonymize", "dbt_build"]);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|(_, _, settled)| settled == "recovered"),
+        "{rows:#?}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// A step that fails again stops the plan there: nothing after it is sent.
+#[test]
+fn recover_stops_at_a_step_that_fails_again() {
+    let home = home("recover-again");
+    let args = [
+        "--demo",
+        "--demo-speed",
+        "400",
+        "--demo-keep-faults",
+        "recover",
+        "nightly",
+        "--yes",
+        "--wait",
+        "10m",
+    ];
+    let output = opsdeck(&home, &args, &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopped at step 1 (DMS loads)") && stderr.contains("3 step(s) not run"),
+        "{stderr}"
+    );
+    let records = audit(&home);
+    assert_eq!(records.len(), 2, "{records:#?}");
+    assert_eq!(records[0]["what"], "recover-pipeline");
+    assert_eq!(records[0]["ending"], "failed");
+    assert_eq!(records[1]["what"], "start-replication-task");
+    assert_eq!(records[1]["settled"], "failed_again");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Read-only has no plan to run, and without a terminal nothing is done without --yes.
+#[test]
+fn recover_refuses_read_only_and_without_a_terminal() {
+    let home = home("recover-refused");
+    for (args, says) in [
+        (
+            vec!["--demo", "--read-only", "recover", "--yes"],
+            "environment demo is read-only",
+        ),
+        (
+            vec!["--demo", "recover"],
+            "no terminal to confirm on and no --yes",
+        ),
+        (
+            vec!["--demo", "recover", "nope", "--yes"],
+            "no pipeline `nope` (pipelines: nightly, streaming)",
+        ),
+    ] {
+        let output = opsdeck(&home, &args, &[]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // Each refusal of a plan that was shown is recorded; the unknown pipeline had none.
+    let records = audit(&home);
+    assert_eq!(records.len(), 2, "{records:#?}");
+    assert!(records.iter().all(|r| r["ending"] == "refused"));
+    let _ = std::fs::remove_dir_all(home);
+}

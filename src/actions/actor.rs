@@ -51,6 +51,36 @@ impl Actor {
         }
     }
 
+    /// Records a recovery plan of `pipeline` before its first step (none when there is
+    /// no log: then no step is done either).
+    pub async fn begin_plan(&self, pipeline: &str, steps: &[String]) -> Option<AuditId> {
+        let audit = self.audit.as_ref()?;
+        let context = self.context().await;
+        let written = blocking({
+            let (audit, pipeline, steps) = (audit.clone(), pipeline.to_string(), steps.to_vec());
+            move || audit.begin_plan(&pipeline, &steps, &context)
+        })
+        .await;
+        written
+            .map_err(|error| tracing::error!(%error, "cannot write a plan to the audit log"))
+            .ok()
+    }
+
+    /// Records how the plan `id` ended.
+    pub async fn end_plan(&self, id: &AuditId, ok: bool, message: &str, took: std::time::Duration) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        let written = blocking({
+            let (audit, id, message) = (audit.clone(), id.clone(), message.to_string());
+            move || audit.finish_plan(&id, ok, &message, took)
+        })
+        .await;
+        if let Err(error) = written {
+            tracing::error!(%error, "cannot write how a plan ended to the audit log");
+        }
+    }
+
     /// Records how the followed action `id` ended.
     pub async fn settled(&self, id: &AuditId, settled: Settled, message: &str) {
         let Some(audit) = &self.audit else {

@@ -157,6 +157,8 @@ pub(super) fn clear_body(
     match scope {
         // Covers `failed` and `upstream_failed`.
         ClearScope::Failed => body["only_failed"] = json!(true),
+        // No task ids and not only the failed: every task instance of the run.
+        ClearScope::Run => body["only_failed"] = json!(false),
         ClearScope::Task {
             task_id,
             downstream,

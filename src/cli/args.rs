@@ -18,6 +18,10 @@ pub struct Cli {
     /// How fast demo time runs (60 = a night in about 8 minutes).
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed, global = true)]
     pub demo_speed: f64,
+    /// Demo: a retried failure fails again, as when its cause was not dealt with (to
+    /// rehearse a retry or a recovery that stops).
+    #[arg(long, global = true)]
+    pub demo_keep_faults: bool,
     /// The environment to watch (an [[environment]] of the config; default: the first).
     #[arg(short = 'e', long = "env", value_name = "NAME", global = true)]
     pub env: Option<String>,
@@ -81,6 +85,30 @@ pub enum Command {
             value_name = "LIMIT",
             num_args = 0..=1,
             default_missing_value = "1h",
+            value_parser = parse_limit
+        )]
+        wait: Option<std::time::Duration>,
+    },
+    /// Recover a pipeline's night with one plan: retry the root cause, then clear each
+    /// downstream stage once the one before it has recovered. Prints the plan, asks, runs
+    /// it. Exit 0 the night is green, 1 a step failed again (the plan stops there), 2
+    /// nothing was done (not confirmed, read-only, no terminal, nothing to recover), 3 not
+    /// done within LIMIT.
+    Recover {
+        /// The pipeline (a [[pipeline]] name); by default the first whose night is red.
+        pipeline: Option<String>,
+        /// Also run again the stages that ran green on stale data.
+        #[arg(long)]
+        include_stale: bool,
+        /// Go ahead without asking (for runbooks); without a terminal it is required.
+        #[arg(long)]
+        yes: bool,
+        /// The longest the whole plan may take (2h when not given).
+        #[arg(
+            long,
+            value_name = "LIMIT",
+            num_args = 0..=1,
+            default_missing_value = "2h",
             value_parser = parse_limit
         )]
         wait: Option<std::time::Duration>,

@@ -102,6 +102,7 @@ impl Context {
                     speed: cli.demo_speed,
                     start,
                     story: demo_story(&self.paths.state_dir, cli.seed, start),
+                    keep_faults: cli.demo_keep_faults,
                 });
                 let sources = match cli.demo_rows {
                     Some(rows) => crate::demo::load::padded(demo.sources(), rows),

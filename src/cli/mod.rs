@@ -9,6 +9,7 @@ pub mod cost;
 mod info;
 mod logging;
 pub mod output;
+pub mod recover;
 pub mod retry;
 pub mod status;
 
@@ -58,6 +59,12 @@ fn start(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Audit { since, json }) => audit::show(&context, since.as_deref(), json),
         Some(Command::Status { json, timeout }) => status::start(context, started, json, timeout),
         Some(Command::Retry { target, yes, wait }) => retry::start(context, target, yes, wait),
+        Some(Command::Recover {
+            pipeline,
+            include_stale,
+            yes,
+            wait,
+        }) => recover::start(context, pipeline, include_stale, yes, wait),
         Some(Command::Cost {
             period,
             group_by,

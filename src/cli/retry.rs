@@ -298,12 +298,7 @@ async fn follow(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<(u8, Option<(Settled, String)>)> {
-    let Some(AfterAction {
-        item,
-        name,
-        mut watch,
-    }) = AfterAction::of(action, outcome, acted_at)
-    else {
+    let Some(after) = AfterAction::of(action, outcome, acted_at) else {
         writeln!(
             out,
             "nothing to wait for: {} has no end to watch",
@@ -311,6 +306,22 @@ async fn follow(
         )?;
         return Ok((EXIT_DONE, None));
     };
+    follow_item(actor, after, wait, out, err).await
+}
+
+/// Follows an item until it settles, by the rules of [`crate::domain::follow`], saying each
+/// state it passes through; the exit code and how it ended, as [`follow`] says them.
+pub(super) async fn follow_item(
+    actor: &Actor,
+    AfterAction {
+        item,
+        name,
+        mut watch,
+    }: AfterAction,
+    wait: Wait,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<(u8, Option<(Settled, String)>)> {
     let sources = &actor.sources;
     let started = tokio::time::Instant::now();
     writeln!(
@@ -395,7 +406,45 @@ pub fn start(
 ) -> anyhow::Result<ExitCode> {
     let _log = context.start_log();
     let runtime = context.runtime()?;
-    let (environment, sources) = context.connect(&runtime, None)?;
+    let actor = open_actor(&context, &runtime)?;
+    let target = match target {
+        RetryCommand::Dms { task, mode } => Target::Dms { task, mode },
+        RetryCommand::Dag {
+            dag_id,
+            run_id,
+            task,
+            downstream,
+        } => Target::Dag {
+            dag_id,
+            run_id,
+            task,
+            downstream,
+        },
+        RetryCommand::Query { id } => Target::Query { id },
+    };
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let confirm = Confirm::from_stdin(yes, &mut input);
+    let pause = pause_of(&context);
+    let wait = wait.map(|limit| Wait { limit, pause });
+    let code = runtime.block_on(retry(
+        &actor,
+        &target,
+        confirm,
+        wait,
+        &mut crate::cli::output::stdout_output(),
+        &mut std::io::stderr(),
+    ))?;
+    Ok(ExitCode::from(code))
+}
+
+/// The actor of the environment the command line names, with the audit log open: no
+/// action is done unrecorded (read-only needs no log: it only refuses).
+pub(super) fn open_actor(
+    context: &Context,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<Actor> {
+    let (environment, sources) = context.connect(runtime, None)?;
     let audit = match crate::actions::audit::AuditLog::open(&context.audit_path) {
         Ok(log) => Some(std::sync::Arc::new(log)),
         Err(error) => {
@@ -416,38 +465,15 @@ pub fn start(
             context.audit_path.display()
         );
     }
-    let target = match target {
-        RetryCommand::Dms { task, mode } => Target::Dms { task, mode },
-        RetryCommand::Dag {
-            dag_id,
-            run_id,
-            task,
-            downstream,
-        } => Target::Dag {
-            dag_id,
-            run_id,
-            task,
-            downstream,
-        },
-        RetryCommand::Query { id } => Target::Query { id },
-    };
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let confirm = Confirm::from_stdin(yes, &mut input);
-    // The demo's platform moves at --demo-speed: a look a second; AWS: every 10 s.
-    let pause = if matches!(context.platform, Platform::Demo) {
+    Ok(actor)
+}
+
+/// The pause between two looks of a follow: the demo moves at `--demo-speed`, a look a
+/// second; AWS is looked at every 10 s.
+pub(super) fn pause_of(context: &Context) -> std::time::Duration {
+    if matches!(context.platform, Platform::Demo) {
         std::time::Duration::from_secs(1)
     } else {
         std::time::Duration::from_secs(10)
-    };
-    let wait = wait.map(|limit| Wait { limit, pause });
-    let code = runtime.block_on(retry(
-        &actor,
-        &target,
-        confirm,
-        wait,
-        &mut crate::cli::output::stdout_output(),
-        &mut std::io::stderr(),
-    ))?;
-    Ok(ExitCode::from(code))
+    }
 }

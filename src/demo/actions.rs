@@ -170,6 +170,7 @@ impl Workflow {
             .ok_or_else(|| not_found(format!("DAG run {dag_id}/{run_id} not found")))?;
         let spec = &self.dags[dag];
         let picked: Vec<usize> = match scope {
+            ClearScope::Run => (0..spec.tasks.len()).collect(),
             ClearScope::Failed => (0..spec.tasks.len())
                 .filter(|&i| {
                     matches!(

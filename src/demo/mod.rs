@@ -79,6 +79,9 @@ pub struct DemoOptions {
     /// show the same items with the same ids at the same demo time. None (or one after
     /// `start`): around the start, see [`story_anchor`].
     pub story: Option<DateTime<Utc>>,
+    /// A retried failure fails again: the cause was not dealt with (to rehearse a retry,
+    /// or a recovery plan, that stops).
+    pub keep_faults: bool,
 }
 
 impl Default for DemoOptions {
@@ -89,6 +92,7 @@ impl Default for DemoOptions {
             speed: 1.0,
             start: Utc::now(),
             story: None,
+            keep_faults: false,
         }
     }
 }
@@ -149,7 +153,7 @@ impl DemoPlatform {
         } else {
             1.0
         };
-        Self::build(
+        let platform = Self::build(
             options.seed,
             options.start,
             options.story,
@@ -157,7 +161,14 @@ impl DemoPlatform {
                 since: Instant::now(),
                 speed,
             },
-        )
+        );
+        platform
+            .simulation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .replication
+            .keep_faults = options.keep_faults;
+        platform
     }
 
     /// For tests: a platform whose clock moves only with [`DemoPlatform::advance`].

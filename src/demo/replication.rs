@@ -34,6 +34,8 @@ pub(super) struct Replication {
     loads: Vec<FullLoadTask>,
     cdc: Vec<CdcTask>,
     forced: Option<ForcedLoadFailure>,
+    /// A started load fails again as it failed before (the cause was not dealt with).
+    pub keep_faults: bool,
 }
 
 struct FullLoadTask {
@@ -99,6 +101,7 @@ impl Replication {
             loads,
             cdc: CdcTask::all(seed, origin, cdc_events),
             forced,
+            keep_faults: false,
         }
     }
 
@@ -162,7 +165,15 @@ impl Replication {
         let done: Vec<bool> = (0..task.run.tables.len())
             .map(|i| resume && task.run.table_at(i, now).0 == TableState::Completed)
             .collect();
-        let mut run = LoadRun::plan(self.seed, database, task.starts, now, None, false);
+        // Kept, the fault strikes again a few minutes into the new run.
+        let again = self.keep_faults.then(|| {
+            let kind = task
+                .run
+                .failure
+                .map_or(LoadFailure::Odbc, |(_, kind, _)| kind);
+            (kind, now + Duration::minutes(3))
+        });
+        let mut run = LoadRun::plan(self.seed, database, task.starts, now, again, false);
         let started = run.started;
         for (table, done) in run.tables.iter_mut().zip(done) {
             if done {

@@ -110,6 +110,33 @@ pub enum ClearScope {
     Failed,
     /// One task instance, and optionally every task downstream of it.
     Task { task_id: String, downstream: bool },
+    /// Every task instance of the run: it runs again from its start, on the same logical
+    /// date (a run that succeeded on stale data).
+    Run,
+}
+
+impl ClearScope {
+    /// What a clear of this scope does, in a sentence for the dialog, `opsdeck retry`
+    /// and the recovery plan.
+    pub fn effect(&self) -> String {
+        match self {
+            ClearScope::Failed => "The same run runs again the task instances that failed and \
+                                   those that did not run because of them (same logical date \
+                                   and conf)."
+                .to_string(),
+            ClearScope::Task { downstream, .. } => format!(
+                "The same run runs this task again{}.",
+                if *downstream {
+                    ", and every task downstream of it"
+                } else {
+                    ", alone"
+                }
+            ),
+            ClearScope::Run => "The same run runs every task instance again from its start \
+                                (same logical date and conf), on what its upstream holds now."
+                .to_string(),
+        }
+    }
 }
 
 /// One change to the platform, with everything needed to carry it out and to record it.
@@ -176,7 +203,7 @@ impl Action {
             Action::ClearRun {
                 dag_id,
                 run_id,
-                scope: ClearScope::Failed,
+                scope: ClearScope::Failed | ClearScope::Run,
             } => format!("{dag_id}/{run_id}"),
             Action::ClearRun {
                 dag_id,
@@ -223,6 +250,10 @@ impl Action {
                 scope: ClearScope::Failed,
                 ..
             } => format!("clear the failed tasks of {}", self.target()),
+            Action::ClearRun {
+                scope: ClearScope::Run,
+                ..
+            } => format!("clear every task of {}", self.target()),
             Action::ClearRun {
                 scope: ClearScope::Task { downstream, .. },
                 ..

@@ -13,6 +13,7 @@ pub mod follow;
 pub mod health;
 pub mod money;
 pub mod pipeline;
+pub mod recovery;
 pub mod replication;
 pub mod retry;
 pub mod snapshot;

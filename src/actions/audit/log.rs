@@ -9,7 +9,9 @@ use std::time::Duration;
 use chrono::{SubsecRound, Utc};
 
 use super::redact::redact;
-use super::{ActionRecord, AuditContext, AuditEntry, AuditId, AuditRecord, FILE_NAME, Settled};
+use super::{
+    ActionRecord, AuditContext, AuditEntry, AuditId, AuditRecord, FILE_NAME, PLAN_VERB, Settled,
+};
 use crate::domain::{Action, ActionOutcome};
 
 /// The log, open for appending; shared by reference between the tasks that act.
@@ -100,6 +102,43 @@ impl AuditLog {
         let entry = AuditEntry::Outcome {
             ok,
             request_id,
+            message: redact(message),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+        };
+        self.write(id.clone(), entry)
+    }
+
+    /// Records a recovery plan before its first step: the pipeline and its steps, as one
+    /// request (`recover-pipeline`) whose outcome [`finish_plan`](Self::finish_plan) writes.
+    /// Each step is recorded as the action it is.
+    pub fn begin_plan(
+        &self,
+        pipeline: &str,
+        steps: &[String],
+        context: &AuditContext,
+    ) -> io::Result<AuditId> {
+        let entry = AuditEntry::Request(ActionRecord {
+            what: PLAN_VERB.to_string(),
+            target: pipeline.to_string(),
+            environment: context.environment.clone(),
+            caller: context.caller.clone(),
+            interface: context.interface,
+            parameters: serde_json::json!({ "steps": steps }),
+        });
+        self.append(entry)
+    }
+
+    /// Records how the plan `id` ended: every step recovered, or where it stopped and why.
+    pub fn finish_plan(
+        &self,
+        id: &AuditId,
+        ok: bool,
+        message: &str,
+        duration: Duration,
+    ) -> io::Result<()> {
+        let entry = AuditEntry::Outcome {
+            ok,
+            request_id: None,
             message: redact(message),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         };

@@ -99,6 +99,9 @@ impl fmt::Display for AuditId {
     }
 }
 
+/// What the record of a recovery plan is called in the log's `what`.
+pub const PLAN_VERB: &str = "recover-pipeline";
+
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {

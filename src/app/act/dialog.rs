@@ -79,21 +79,14 @@ pub fn describe(dialog: &mut Confirmation) {
             lines.extend(tables.iter().map(|t| format!("  {t}")));
         }
         Confirmable::Clear { targets, scope } => {
+            let effect = scope.effect();
             match scope {
-                ClearScope::Failed => lines.push(
-                    "The same run runs again the task instances that failed and those that \
-                     did not run because of them (same logical date and conf)."
-                        .to_string(),
-                ),
                 ClearScope::Task { downstream, .. } => lines.push(format!(
-                    "The same run runs this task again{} (d: {} downstream tasks).",
-                    if *downstream {
-                        ", and every task downstream of it"
-                    } else {
-                        ", alone"
-                    },
+                    "{} (d: {} downstream tasks).",
+                    effect.trim_end_matches('.'),
                     if *downstream { "without" } else { "with" }
                 )),
+                ClearScope::Failed | ClearScope::Run => lines.push(effect),
             }
             for t in targets {
                 match &t.preview {

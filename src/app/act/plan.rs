@@ -250,6 +250,8 @@ fn open_clear(model: &mut Model, targets: Vec<ClearTarget>, scope: ClearScope) -
         (ClearScope::Failed, 1) => format!("retry {} {}?", targets[0].dag_id, targets[0].run_id),
         (ClearScope::Failed, n) => format!("retry {n} DAG runs?"),
         (ClearScope::Task { task_id, .. }, _) => format!("clear {task_id}?"),
+        (ClearScope::Run, 1) => format!("run {} {} again?", targets[0].dag_id, targets[0].run_id),
+        (ClearScope::Run, n) => format!("run {n} DAG runs again?"),
     };
     let mut dialog = Confirmation::new(
         Confirmable::Clear { targets, scope },

@@ -47,6 +47,7 @@ fn a_live_platform_follows_the_wall_clock_at_its_speed() {
         speed: 3600.0,
         start,
         story: None,
+        keep_faults: false,
     });
     let first = platform.now();
     assert!(first >= start && first < start + Duration::hours(6));
@@ -59,6 +60,7 @@ fn a_live_platform_follows_the_wall_clock_at_its_speed() {
         speed: 0.0,
         start,
         story: None,
+        keep_faults: false,
     });
     assert_eq!(stopped.now(), start);
 }

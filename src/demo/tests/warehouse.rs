@@ -209,6 +209,7 @@ fn demos_started_apart_with_one_story_show_the_same_ids_at_the_same_demo_time() 
             speed: 0.0,
             start,
             story,
+            keep_faults: false,
         })
     };
     let first = at(snapshot_time() + Duration::minutes(5));
