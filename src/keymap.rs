@@ -194,6 +194,7 @@ pub enum Action {
     Mark,
     ClearMarks,
     Retry,
+    Recover,
     Trigger,
     CancelQuery,
     CostPeriod,
@@ -207,7 +208,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::TabOverview,
         Action::TabDms,
         Action::TabAirflow,
@@ -231,6 +232,7 @@ impl Action {
         Action::Mark,
         Action::ClearMarks,
         Action::Retry,
+        Action::Recover,
         Action::Trigger,
         Action::CancelQuery,
         Action::CostPeriod,
@@ -247,7 +249,10 @@ impl Action {
 
     /// True for the actions that change the platform: gone in read-only mode.
     pub fn mutates(self) -> bool {
-        matches!(self, Action::Retry | Action::Trigger | Action::CancelQuery)
+        matches!(
+            self,
+            Action::Retry | Action::Recover | Action::Trigger | Action::CancelQuery
+        )
     }
 
     /// What the action does, for help.
@@ -279,6 +284,9 @@ impl Action {
             Action::Mark => "mark or unmark the row and move down (one r retries all marked)",
             Action::ClearMarks => "clear every mark",
             Action::Retry => "retry: DMS task, DAG run (clear), task instance, query re-run",
+            Action::Recover => {
+                "recover the night: one plan from the root cause down the pipeline (:recover)"
+            }
             Action::Trigger => "trigger a new run of the DAG (not a retry)",
             Action::CancelQuery => "cancel the running query",
             Action::CostPeriod => "Cost: next period (7d, 30d, 90d, month to date, last month)",
@@ -316,6 +324,7 @@ impl Action {
             Action::Mark => "mark",
             Action::ClearMarks => "unmark all",
             Action::Retry => "retry",
+            Action::Recover => "recover",
             Action::Trigger => "trigger",
             Action::CancelQuery => "cancel query",
             Action::CostPeriod => "period",
@@ -358,6 +367,7 @@ impl Action {
             Action::Mark => vec![Key::char(' ')],
             Action::ClearMarks => vec![Key::char('u')],
             Action::Retry => vec![Key::char('r')],
+            Action::Recover => vec![Key::char('R')],
             Action::Trigger => vec![Key::char('t')],
             Action::CancelQuery => vec![Key::char('x')],
             Action::CostPeriod => vec![Key::char('p')],

@@ -204,8 +204,8 @@ fn unknown_action() {
             "{}:3: unknown action `explode` in [keys]; actions are: quit, help, messages, \
              next_tab, prev_tab, tab_overview, tab_dms, tab_airflow, tab_redshift, tab_cost, \
              command_mode, filter, up, down, top, bottom, page_up, page_down, open, back, \
-             refresh, sort_next, sort_reverse, mark, clear_marks, retry, trigger, cancel_query, \
-             cost_period, cost_metric, cost_group, cost_granularity, cost_anomalies, export, \
+             refresh, sort_next, sort_reverse, mark, clear_marks, retry, recover, trigger, \
+             cancel_query, cost_period, cost_metric, cost_group, cost_granularity, cost_anomalies, export, \
              export_json",
             path.display()
         )
@@ -616,13 +616,13 @@ fn a_key_taken_from_an_action_that_keeps_it_is_named() {
 #[test]
 fn a_default_key_is_free_once_its_action_moves() {
     let config = Config::parse(
-        "[keys]\nquit = \"r\"\nretry = \"R\"\n",
+        "[keys]\nquit = \"r\"\nretry = \"X\"\n",
         Path::new("config.toml"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let keymap = Keymap::with_overrides(&config.keys);
     assert_eq!(keymap.action(Key::char('r')), Some(Action::Quit));
-    assert_eq!(keymap.action(Key::char('R')), Some(Action::Retry));
+    assert_eq!(keymap.action(Key::char('X')), Some(Action::Retry));
 }
 
 #[test]

@@ -389,6 +389,59 @@ fn a_failed_task_is_retried_from_the_dialog_and_recovers() {
     s.assert_terminal_restored();
 }
 
+/// The night recovered from the console at 80x24: the root cause is the first failing
+/// row, `R` opens the plan, a yes runs it, the pane shows each step, the chain turns green.
+#[test]
+fn the_night_is_recovered_with_one_plan_at_80x24() {
+    let mut s = Session::start("recover", &["--demo", "--demo-speed", "400"], 80, 24);
+    let screen = s.wait_for("1 root cause");
+    let first = screen
+        .lines()
+        .skip_while(|l| !l.contains("HEALTH"))
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        first.contains("✖ root") && first.contains("nightly-full-load"),
+        "the root cause is the first failing row: {first:?}\n{screen}"
+    );
+    assert!(
+        screen.contains("R recover"),
+        "the footer offers it:\n{screen}"
+    );
+    s.send("R");
+    let screen = s.wait_for("recover nightly?");
+    assert!(screen.contains("1. DMS loads: start"), "{screen}");
+    assert!(screen.contains("4. dbt: clear dbt_build"), "{screen}");
+    // The dry runs are in: the yes goes.
+    s.wait_for("7 task(s)");
+    s.send("y");
+    s.wait_for("recovery · nightly · step 1/4");
+    s.wait_for("step 2/4");
+    let screen = s.wait_for("✔ 1. DMS loads");
+    assert!(screen.contains("2. landing"), "{screen}");
+    // Each step waits for the one before it; the last one ends the plan.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let screen = loop {
+        let screen = s.contents();
+        if screen.contains("nightly recovered: 4 step(s)") {
+            break screen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the plan never ended; the screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        screen.contains("dbt ✔ success"),
+        "the chain turns green:\n{screen}"
+    );
+    assert!(!screen.contains("root cause"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
 #[test]
 fn read_only_console_sends_no_mutating_request() {
     let (url, seen) = common::recording::endpoint();

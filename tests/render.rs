@@ -69,6 +69,31 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             dag_id,
             run_id,
         },
+        Effect::PreviewClear {
+            dag_id,
+            run_id,
+            scope,
+        } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let result = runtime.block_on(
+                platform
+                    .sources()
+                    .workflow
+                    .clear(&dag_id, &run_id, &scope, true),
+            );
+            update(
+                model,
+                Msg::ClearPreview {
+                    dag_id,
+                    run_id,
+                    scope,
+                    result,
+                },
+            );
+            return;
+        }
         Effect::FetchCostReview(request) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
@@ -100,6 +125,43 @@ fn snapshot(name: &str, keys: &str) {
 #[test]
 fn overview() {
     snapshot("overview", "");
+}
+
+/// The recovery plan of the demo's red night, as `R` opens it on the Overview.
+#[test]
+fn recover_plan() {
+    snapshot("recover_plan", "R");
+}
+
+/// The plan's progress pane once its first step was sent and answered.
+#[test]
+fn recover_progress() {
+    let mut model = common::demo_model();
+    press(&mut model, "Ry");
+    let recovery = &model.recoveries[0];
+    let action = recovery.steps[0]
+        .step
+        .action()
+        .cloned()
+        .expect("a first action");
+    update(
+        &mut model,
+        Msg::ActionDone {
+            action,
+            result: Ok(opsdeck::domain::ActionOutcome {
+                request_id: Some("demo-661e4b3541577".into()),
+                message: "shipping-nightly-full-load starting (resume-processing)".into(),
+                created: None,
+            }),
+            recorded: None,
+        },
+    );
+    let theme = Theme::builtin("default").unwrap();
+    for (w, h) in [(80, 24), (160, 48)] {
+        let screen = text(draw(&model, &theme, w, h).backend().buffer());
+        assert!(screen.contains("recovery · nightly · step 1/4"), "{screen}");
+        insta::assert_snapshot!(format!("recover_progress_{w}x{h}"), screen);
+    }
 }
 
 #[test]

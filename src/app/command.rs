@@ -17,6 +17,9 @@ pub enum Command {
     CostGroup(String),
     /// `:metric unblended|amortized|net-unblended`: the Cost tab's metric.
     CostMetric(String),
+    /// `:recover [PIPELINE]`: the recovery plan of a pipeline's night; `:recover cancel`
+    /// cancels the steps a running plan has left.
+    Recover(Option<String>),
     /// `:help`.
     Help,
     /// `:messages`: the log of the footer's recent messages.
@@ -40,7 +43,7 @@ pub struct CommandInfo {
 
 /// Every command, in the order help lists them and completion offers them. [`parse`]
 /// reads exactly these words (a test holds the two together).
-pub const COMMANDS: [CommandInfo; 14] = [
+pub const COMMANDS: [CommandInfo; 15] = [
     CommandInfo {
         word: "overview",
         usage: ":overview",
@@ -82,6 +85,12 @@ pub const COMMANDS: [CommandInfo; 14] = [
         usage: ":metric M",
         aliases: &[],
         does: "Cost: unblended, amortized or net-unblended",
+    },
+    CommandInfo {
+        word: "recover",
+        usage: ":recover [PIPELINE|cancel]",
+        aliases: &[],
+        does: "one plan that brings a pipeline's night back to green (cancel: its remaining steps)",
     },
     CommandInfo {
         word: "theme",
@@ -154,6 +163,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
         "help" | "h" | "?" => Command::Help,
         "messages" | "log" | "msgs" => Command::Messages,
         "theme" => return Ok(Command::Theme(arg.map(str::to_string))),
+        "recover" => return Ok(Command::Recover(arg.map(str::to_string))),
         "env" | "environment" | "ctx" | "context" => {
             return Ok(Command::Env(arg.map(str::to_string)));
         }
@@ -274,14 +284,16 @@ mod tests {
             themes: &themes,
             environments: &[],
         };
-        assert_eq!(complete("re", choices), "redshift");
+        assert_eq!(complete("re", choices), "re");
+        assert_eq!(complete("red", choices), "redshift");
+        assert_eq!(complete("rec", choices), "recover");
         assert_eq!(complete("th", choices), "theme ");
         assert_eq!(complete("theme l", choices), "theme light");
         assert_eq!(complete("theme ", choices), "theme ");
         assert_eq!(complete("zz", choices), "zz");
         assert_eq!(
             completions("", choices).len(),
-            11,
+            12,
             "no :env without environments"
         );
     }

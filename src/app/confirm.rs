@@ -5,6 +5,7 @@
 
 use super::keys::{Key, KeyCode};
 use super::msg::Effect;
+use crate::domain::recovery::Plan;
 use crate::domain::{Action, ClearScope, ClearedTask, StartMode, TableName, TablePrepMode};
 
 /// A replication task a start dialog is about.
@@ -65,6 +66,13 @@ pub enum Confirmable {
         label: String,
         statement: Option<String>,
     },
+    /// Run a pipeline's recovery plan; each clear step's dry run once it is in (by step).
+    Recover {
+        plan: Box<Plan>,
+        previews: Vec<Option<Result<Vec<ClearedTask>, String>>>,
+    },
+    /// Cancel the steps a running recovery plan has not sent.
+    CancelRecovery { pipeline: String },
 }
 
 impl Confirmable {
@@ -137,6 +145,12 @@ impl Confirmable {
                 pid: *pid,
                 statement: statement.clone(),
             }],
+            Confirmable::Recover { plan, .. } => plan
+                .chosen()
+                .into_iter()
+                .filter_map(|s| s.action().cloned())
+                .collect(),
+            Confirmable::CancelRecovery { .. } => Vec::new(),
         }
     }
 
@@ -153,6 +167,12 @@ impl Confirmable {
         match self {
             Confirmable::Clear { targets, .. } => {
                 targets.iter().all(|t| t.preview.is_some()) && !self.actions().is_empty()
+            }
+            Confirmable::Recover { plan, previews } => {
+                !plan.chosen().is_empty()
+                    && plan.steps.iter().zip(previews).all(|(step, preview)| {
+                        !step.chosen || step.clear().is_none() || preview.is_some()
+                    })
             }
             _ => true,
         }
@@ -252,6 +272,7 @@ impl Confirmation {
             KeyCode::Up | KeyCode::Char('k') => return self.choose(-1),
             KeyCode::Down | KeyCode::Char('j') => return self.choose(1),
             KeyCode::Char('d') => return self.toggle_downstream(),
+            KeyCode::Char('o') => return self.toggle_optional(),
             _ => {}
         }
         let ready = self.ready();
@@ -286,6 +307,19 @@ impl Confirmation {
             return Answer::Open;
         }
         *chosen = next;
+        Answer::Changed
+    }
+
+    /// A plan's optional steps (stages that ran on stale data): all in, or all out.
+    fn toggle_optional(&mut self) -> Answer {
+        let Confirmable::Recover { plan, .. } = &mut self.action else {
+            return Answer::Open;
+        };
+        let Some(first) = plan.steps.iter().find(|s| s.optional) else {
+            return Answer::Open;
+        };
+        let include = !first.chosen;
+        plan.include_stale(include);
         Answer::Changed
     }
 

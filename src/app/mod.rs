@@ -10,6 +10,7 @@ pub mod cost;
 pub mod model;
 pub mod msg;
 pub mod overlay;
+pub mod recovery;
 pub mod resource;
 pub mod tab;
 pub mod update;

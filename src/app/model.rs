@@ -261,6 +261,9 @@ pub struct Model {
     /// Rows marked with Space on the current tab (by [`Listed::key`]), or tables in a
     /// task's detail: one `r` retries all.
     pub marks: BTreeSet<RowKey>,
+    /// The recovery plans run this session (at most one per pipeline), the running ones
+    /// and the last that ended, for the progress pane.
+    pub recoveries: Vec<super::recovery::Recovery>,
     /// Items retried and watched until they settle (recovered, or failed again).
     pub following: Vec<Follow>,
     /// Re-runs the console submitted, followed through their statements until they end.
@@ -358,6 +361,7 @@ impl Model {
             in_flight: BTreeMap::new(),
             marks: BTreeSet::new(),
             following: Vec::new(),
+            recoveries: Vec::new(),
             reruns: Vec::new(),
         };
         // The pipeline chain shows its stages ("no data") before any source answers.
@@ -378,6 +382,7 @@ impl Model {
         self.mode = Mode::Normal;
         self.marks.clear();
         self.following.clear();
+        self.recoveries.clear();
         self.reruns.clear();
         self.in_flight.clear();
         self.stage_costs.clear();

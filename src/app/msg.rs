@@ -81,6 +81,11 @@ pub enum Msg {
     CostReviewed(Box<CostAnswers>),
     /// An export of the cost review was written (its path), or could not be.
     Exported(Result<String, String>),
+    /// A recovery plan was written to the audit log (its record's id), or could not be.
+    PlanRecorded {
+        pipeline: String,
+        recorded: Option<String>,
+    },
     /// A signal asked the console to stop.
     Quit,
 }
@@ -130,6 +135,18 @@ pub enum Effect {
         recorded: String,
         ok: Option<bool>,
         message: String,
+    },
+    /// Record a recovery plan before its first step: its pipeline and its steps.
+    BeginPlan {
+        pipeline: String,
+        steps: Vec<String>,
+    },
+    /// Record how the recovery plan `recorded` ended.
+    EndPlan {
+        recorded: String,
+        ok: bool,
+        message: String,
+        took_ms: u64,
     },
     /// Ask the cost review's question: the breakdown, the forecast, the anomalies.
     FetchCostReview(CostRequest),

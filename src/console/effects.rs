@@ -216,6 +216,30 @@ impl Executor {
                     None
                 });
             }
+            Effect::BeginPlan { pipeline, steps } => {
+                let actor = session.actor.clone();
+                session.spawn(async move {
+                    let recorded = actor.begin_plan(&pipeline, &steps).await;
+                    Some(Msg::PlanRecorded {
+                        pipeline,
+                        recorded: recorded.map(|id| id.0),
+                    })
+                });
+            }
+            Effect::EndPlan {
+                recorded,
+                ok,
+                message,
+                took_ms,
+            } => {
+                let actor = session.actor.clone();
+                session.spawn_detached(async move {
+                    let id = crate::actions::audit::AuditId(recorded);
+                    let took = std::time::Duration::from_millis(took_ms);
+                    actor.end_plan(&id, ok, &message, took).await;
+                    None
+                });
+            }
             Effect::Refuse { action, reason } => {
                 let actor = session.actor.clone();
                 session.spawn_detached(async move {

@@ -9,6 +9,7 @@ mod dialog;
 mod dms;
 mod help;
 mod overview;
+mod recovery;
 mod redshift;
 pub mod theme;
 mod widgets;
@@ -325,6 +326,20 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
                 .map_or(actions.len(), |i| i + 1);
             actions.insert(at, extra);
         }
+    }
+    // On the Overview of a red night, the key that recovers it (or cancels a running plan).
+    if model.tab == Tab::Overview
+        && model.detail.is_none()
+        && model.mode == Mode::Normal
+        && !model.environment.read_only
+        && (model.chains.iter().any(|c| c.root().is_some())
+            || model.recoveries.iter().any(|r| r.is_running()))
+    {
+        let at = actions
+            .iter()
+            .position(|a| *a == Action::Open)
+            .map_or(0, |i| i + 1);
+        actions.insert(at, Action::Recover);
     }
     // With rows marked, the key that clears them all.
     if !model.marks.is_empty()

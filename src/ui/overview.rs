@@ -49,12 +49,27 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     } else {
         pipeline_height
     };
-    let [counts, chain, failing] = Layout::vertical([
+    // A recovery plan's progress goes under the chain, as tall as its steps when there is
+    // room (the failing list keeps its smallest height).
+    let recovery_height = super::recovery::height(model).min(
+        area.height
+            .saturating_sub(COUNTS_HEIGHT + pipeline_height + FAILING_HEIGHT),
+    );
+    let recovery_height = if recovery_height < 3 {
+        0
+    } else {
+        recovery_height
+    };
+    let [counts, chain, recovery, failing] = Layout::vertical([
         Constraint::Length(COUNTS_HEIGHT),
         Constraint::Length(pipeline_height),
+        Constraint::Length(recovery_height),
         Constraint::Min(FAILING_HEIGHT),
     ])
     .areas(area);
+    if recovery_height > 0 {
+        super::recovery::render(frame, recovery, model, theme);
+    }
     render_counts(frame, counts, model, theme);
     if pipeline_height > 0 {
         frame.render_widget(

@@ -153,6 +153,8 @@ pub fn describe(dialog: &mut Confirmation) {
                 }
             });
         }
+        Confirmable::Recover { plan, previews } => plan_lines(plan, previews, &mut lines),
+        Confirmable::CancelRecovery { .. } => return,
     }
     if !dialog.left_out.is_empty() {
         lines.push(String::new());
@@ -190,6 +192,81 @@ pub fn describe(dialog: &mut Confirmation) {
     }
 }
 
+/// A recovery plan, compact enough for 80x24: each step in a line or two, a clear's dry run
+/// on one line, the stale stages offered unchecked.
+fn plan_lines(
+    plan: &crate::domain::recovery::Plan,
+    previews: &[Option<Result<Vec<ClearedTask>, String>>],
+    lines: &mut Vec<String>,
+) {
+    use crate::domain::recovery::StepKind;
+    lines.push(
+        "Each step starts when the one before it has recovered; one that fails again stops \
+         the plan."
+            .to_string(),
+    );
+    let chosen = plan.chosen();
+    for (step, preview) in plan.steps.iter().zip(previews) {
+        let position = chosen.iter().position(|c| std::ptr::eq(*c, step));
+        let lead = match (position, step.optional) {
+            (Some(i), _) => format!("{}.", i + 1),
+            (None, true) => "[ ]".to_string(),
+            // A wait no chosen step comes after is not part of the run.
+            (None, false) => continue,
+        };
+        let what = match &step.kind {
+            StepKind::Act(Action::StartTask { task_id, mode, .. }) => {
+                format!("start {task_id} with {mode}: {}", mode.effect())
+            }
+            StepKind::Act(Action::ClearRun {
+                dag_id,
+                scope: ClearScope::Run,
+                ..
+            }) => format!("run {dag_id} again, every task (it ran on stale data)"),
+            StepKind::Act(Action::ClearRun { dag_id, .. }) => format!("clear {dag_id}"),
+            StepKind::Act(action) => action.summary(),
+            StepKind::Wait(_) => format!("wait for {} (it runs now)", step.item),
+        };
+        let checked = if step.optional && step.chosen {
+            " [x]"
+        } else {
+            ""
+        };
+        lines.push(format!("{lead} {}: {what}{checked}", step.stage));
+        if step.clear().is_some() && (step.chosen || !step.optional) {
+            lines.push(match preview {
+                None => "   dry run: reading…".to_string(),
+                Some(Err(e)) => format!("   dry run failed: {e}"),
+                Some(Ok(tasks)) => format!("   {}", cleared_line(tasks)),
+            });
+        }
+    }
+    if plan.steps.iter().any(|s| s.optional) {
+        lines.push("o: also run again the stages that ran on stale data.".to_string());
+    }
+}
+
+/// A dry run in one line: "3 tasks: wait_shipping (failed), check_files (upstream_failed), +1".
+fn cleared_line(tasks: &[ClearedTask]) -> String {
+    const SHOWN: usize = 2;
+    let named: Vec<String> = tasks
+        .iter()
+        .take(SHOWN)
+        .map(|t| format!("{} ({})", t.task_id, t.state))
+        .collect();
+    let more = tasks.len().saturating_sub(SHOWN);
+    format!(
+        "{} task(s): {}{}",
+        tasks.len(),
+        named.join(", "),
+        if more > 0 {
+            format!(", +{more}")
+        } else {
+            String::new()
+        }
+    )
+}
+
 fn preview_lines(tasks: &[ClearedTask]) -> impl Iterator<Item = String> + '_ {
     const SHOWN: usize = 8;
     let more = tasks.len().saturating_sub(SHOWN);
@@ -215,6 +292,9 @@ pub(in crate::app) fn answer(
             describe(&mut dialog);
             let effects = match &dialog.action {
                 Confirmable::Clear { targets, scope } => preview_effects(targets, scope),
+                recover @ Confirmable::Recover { .. } => {
+                    crate::app::recovery::preview_effects(recover)
+                }
                 _ => Vec::new(),
             };
             model.mode = Mode::Confirm(dialog);
@@ -236,6 +316,18 @@ pub(in crate::app) fn answer(
                     reason: reason.clone(),
                 })
                 .collect()
+        }
+        Answer::Confirmed(_) if matches!(dialog.action, Confirmable::Recover { .. }) => {
+            let Confirmable::Recover { plan, .. } = dialog.action else {
+                return Vec::new();
+            };
+            crate::app::recovery::confirmed(model, *plan)
+        }
+        Answer::Confirmed(_) if matches!(dialog.action, Confirmable::CancelRecovery { .. }) => {
+            let Confirmable::CancelRecovery { pipeline } = dialog.action else {
+                return Vec::new();
+            };
+            crate::app::recovery::cancel(model, &pipeline)
         }
         Answer::Confirmed(Effect::Act(actions)) => {
             model.mode = Mode::Normal;
@@ -328,6 +420,16 @@ pub(in crate::app) fn clear_preview(
     let Mode::Confirm(dialog) = &mut model.mode else {
         return;
     };
+    if let Confirmable::Recover { plan, previews } = &mut dialog.action {
+        let answer = result.map_err(|e| e.to_string());
+        for (step, preview) in plan.steps.iter().zip(previews.iter_mut()) {
+            if step.clear() == Some((dag_id, run_id, scope)) {
+                *preview = Some(answer.clone());
+            }
+        }
+        describe(dialog);
+        return;
+    }
     let Confirmable::Clear {
         targets,
         scope: asked,

@@ -102,6 +102,7 @@ pub(in crate::app) fn settle(model: &mut Model) -> Vec<Effect> {
     let mut said = Vec::new();
     let mut kept = Vec::new();
     let mut effects = Vec::new();
+    let mut ended: Vec<(ItemRef, Option<bool>, String)> = Vec::new();
     let mut record = |follow: &Follow, ok: Option<bool>, message: &str| {
         if let Some(recorded) = &follow.recorded {
             effects.push(Effect::RecordSettled {
@@ -122,12 +123,14 @@ pub(in crate::app) fn settle(model: &mut Model) -> Vec<Effect> {
             Some(ok) => {
                 let message = format!("{} {}", follow.name, follow.watch.ending(seen, ok));
                 record(&follow, Some(ok), &message);
+                ended.push((follow.item.clone(), Some(ok), message.clone()));
                 let mark = if ok { "✔" } else { "✖" };
                 said.push((format!("{mark} {message}"), !ok));
             }
             None if now > follow.until => {
                 let message = format!("{}: stopped watching (no change)", follow.name);
                 record(&follow, None, &message);
+                ended.push((follow.item.clone(), None, message.clone()));
                 said.push((message, false));
             }
             None => kept.push(follow),
@@ -136,6 +139,10 @@ pub(in crate::app) fn settle(model: &mut Model) -> Vec<Effect> {
     model.following = kept;
     if let Some((text, is_error)) = said.pop() {
         model.notice = notice(text, is_error);
+    }
+    // A recovery plan whose step settled goes on (or stops), and says so.
+    for (item, ok, message) in ended {
+        effects.extend(crate::app::recovery::settled(model, &item, ok, &message));
     }
     effects
 }

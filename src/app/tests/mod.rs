@@ -17,6 +17,7 @@ mod cost;
 mod env;
 mod follow;
 mod navigation;
+mod recovery;
 mod screens;
 
 fn t(hour: u32, min: u32) -> DateTime<Utc> {

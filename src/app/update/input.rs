@@ -122,6 +122,7 @@ pub(super) fn on_command_key(model: &mut Model, mut input: String, key: Key) -> 
 pub(super) fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
     match command::parse(input) {
         Ok(Command::Quit) => quit(model),
+        Ok(Command::Recover(pipeline)) => crate::app::recovery::open(model, pipeline.as_deref()),
         Ok(Command::Help) => {
             open_overlay(model, Mode::Help);
             Vec::new()
@@ -242,6 +243,7 @@ pub(super) fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::Mark => crate::app::act::mark(model),
         Action::ClearMarks => crate::app::act::clear_marks(model),
         Action::Retry => return crate::app::act::retry(model),
+        Action::Recover => return crate::app::recovery::open(model, None),
         Action::Trigger => return crate::app::act::trigger(model),
         Action::CancelQuery => return crate::app::act::cancel_query(model),
         _ if model.tab != Tab::Cost => {}

@@ -53,7 +53,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick { now, platform_now } => {
             model.now = now;
             model.platform_now = platform_now;
-            Vec::new()
+            crate::app::recovery::tick(model)
         }
         Msg::FetchStarted(kind) => {
             set_loading(model, kind);
@@ -111,7 +111,17 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             action,
             result,
             recorded,
-        } => crate::app::act::done(model, action, result, recorded),
+        } => {
+            // A recovery plan's step hears of its action after the follow is set up.
+            let step = action.clone();
+            let answer = result.clone();
+            let mut effects = crate::app::act::done(model, action, result, recorded);
+            effects.extend(crate::app::recovery::acted(model, &step, &answer));
+            effects
+        }
+        Msg::PlanRecorded { pipeline, recorded } => {
+            crate::app::recovery::recorded(model, &pipeline, recorded)
+        }
         Msg::StatementProgress { statement, result } => {
             crate::app::act::statement_progress(model, &statement, result)
         }

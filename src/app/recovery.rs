@@ -1,0 +1,611 @@
+//! The night's recovery from the console: `R` (or `:recover [PIPELINE]`) opens the plan of
+//! the pipeline (the root cause's retry, then each blocked stage's clear with its dry run,
+//! the stale stages offered), a yes runs it step by step, each step sent only once the one
+//! before it has recovered, followed by the rules of [`crate::domain::follow`]. A step that
+//! fails again stops the plan; `R` on a running plan cancels the steps not yet sent (the
+//! running one goes on and is still watched). The plan is recomputed from the platform's
+//! state each time it opens, so after a stop it continues from the first stage not green.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::confirm::{Confirmable, Confirmation};
+use super::model::{Follow, Mode, Model, Notice};
+use super::msg::Effect;
+use crate::domain::failure::{Cause, ItemRef};
+use crate::domain::follow::{AfterAction, Followed, Watch};
+use crate::domain::recovery::{self, Plan, Step, StepKind};
+use crate::domain::snapshot::latest_runs;
+use crate::domain::{Action, ActionOutcome};
+use crate::source::SourceError;
+
+/// How often the source of a plan's running step is read, whatever its poll interval: the
+/// next step waits on it.
+const LOOK_SECONDS: i64 = 5;
+
+/// How long one step of a plan is watched before the plan stops waiting for it: a full
+/// load can take hours.
+const STEP_HOURS: i64 = 4;
+
+/// Where one step of a running plan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    /// Not sent yet: it waits for the step before it.
+    Pending,
+    /// Sent; the answer is not in.
+    Sent,
+    /// Done or already running: followed until it settles.
+    Watching,
+    Recovered,
+    /// The call failed, or the item failed again: the plan stopped here.
+    Failed,
+    /// Never sent: the plan stopped or was cancelled before it.
+    NotRun,
+}
+
+impl StepState {
+    /// The word the progress pane shows.
+    pub fn word(self) -> &'static str {
+        match self {
+            StepState::Pending => "waiting",
+            StepState::Sent => "sending…",
+            StepState::Watching => "watching…",
+            StepState::Recovered => "recovered",
+            StepState::Failed => "failed",
+            StepState::NotRun => "not run",
+        }
+    }
+}
+
+/// One step of a running plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningStep {
+    pub step: Step,
+    pub state: StepState,
+    /// Since when it is in its state, on the platform's clock (as the header shows it).
+    pub since: Option<DateTime<Utc>>,
+    /// The service's request id of its action.
+    pub request_id: Option<String>,
+    /// What the last word about it said (the outcome, how it settled, why it failed).
+    pub message: String,
+}
+
+/// How a plan stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanState {
+    Running,
+    /// Every step recovered.
+    Recovered,
+    /// A step failed: where and why.
+    Stopped(String),
+    /// The operator cancelled the steps left.
+    Cancelled,
+}
+
+/// A plan the console runs (or ran): at most one per pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    pub pipeline: String,
+    pub steps: Vec<RunningStep>,
+    /// The step running now (or the last one, once the plan ended).
+    pub current: usize,
+    pub state: PlanState,
+    pub started_at: DateTime<Utc>,
+    /// The plan's audit record, once written.
+    pub recorded: Option<String>,
+    /// The end was said to the audit log (or waits for the record to exist).
+    pub end_written: bool,
+}
+
+impl Recovery {
+    /// True while steps are left to run.
+    pub fn is_running(&self) -> bool {
+        self.state == PlanState::Running
+    }
+
+    /// How the plan ended, in a line, once it has.
+    pub fn ending(&self) -> Option<String> {
+        let total = self.steps.len();
+        match &self.state {
+            PlanState::Running => None,
+            PlanState::Recovered => Some(format!("{} recovered: {total} step(s)", self.pipeline)),
+            PlanState::Stopped(why) => Some(format!("{} stopped: {why}", self.pipeline)),
+            PlanState::Cancelled => Some(format!(
+                "{}: the steps after step {} were cancelled",
+                self.pipeline,
+                self.current + 1
+            )),
+        }
+    }
+}
+
+fn notice(text: String, is_error: bool) -> Option<Notice> {
+    Some(Notice { text, is_error })
+}
+
+/// On a tick: the source of each running plan's watched step is read again when its
+/// last answer is older than [`LOOK_SECONDS`].
+pub(super) fn tick(model: &Model) -> Vec<Effect> {
+    use crate::source::SourceKind;
+    let mut kinds: Vec<SourceKind> = Vec::new();
+    for recovery in model.recoveries.iter().filter(|r| r.is_running()) {
+        let step = &recovery.steps[recovery.current];
+        if step.state != StepState::Watching {
+            continue;
+        }
+        let kind = match step_item(&step.step) {
+            Some(ItemRef::Replication { .. }) => SourceKind::Replication,
+            Some(ItemRef::WorkflowRun { .. }) => SourceKind::Workflow,
+            Some(ItemRef::Query { .. }) => SourceKind::Warehouse,
+            None => continue,
+        };
+        let (loading, fetched_at) = match kind {
+            SourceKind::Replication => (model.tasks.loading, model.tasks.fetched_at),
+            SourceKind::Workflow => (model.runs.loading, model.runs.fetched_at),
+            _ => (model.queries.loading, model.queries.fetched_at),
+        };
+        let stale = fetched_at.is_none_or(|at| model.now - at >= Duration::seconds(LOOK_SECONDS));
+        if !loading && stale && !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds.into_iter().map(Effect::Refresh).collect()
+}
+
+/// `R` and `:recover [PIPELINE]`: the plan of the pipeline named, of the root cause
+/// selected on the Overview, or of the first red pipeline; on a running plan, the question
+/// whether to cancel its remaining steps.
+pub(super) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
+    if pipeline == Some("cancel") {
+        return ask_cancel(model, None);
+    }
+    if model.environment.read_only {
+        model.notice = notice(
+            format!(
+                "read-only: recovering is off in environment {} (--write or read_only = false \
+                 allows it)",
+                model.environment.name
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    if model.pipelines.is_empty() {
+        model.notice = notice(
+            "no [[pipeline]] in the config: a recovery plan follows a pipeline's stages"
+                .to_string(),
+            true,
+        );
+        return Vec::new();
+    }
+    let chosen = match pipeline {
+        Some(name) => match model.chains.iter().find(|c| c.pipeline == name) {
+            Some(chain) => chain,
+            None => {
+                let names: Vec<&str> = model.chains.iter().map(|c| c.pipeline.as_str()).collect();
+                model.notice = notice(
+                    format!("no pipeline `{name}` (pipelines: {})", names.join(", ")),
+                    true,
+                );
+                return Vec::new();
+            }
+        },
+        None => {
+            let selected = selected_pipeline(model);
+            match selected
+                .and_then(|name| model.chains.iter().find(|c| c.pipeline == name))
+                .or_else(|| model.chains.iter().find(|c| c.root().is_some()))
+                .or_else(|| model.chains.iter().find(|c| !c.is_green()))
+            {
+                Some(chain) => chain,
+                None => {
+                    model.notice = notice(
+                        "every pipeline is green: nothing to recover".to_string(),
+                        false,
+                    );
+                    return Vec::new();
+                }
+            }
+        }
+    };
+    let name = chosen.pipeline.clone();
+    if model
+        .recoveries
+        .iter()
+        .any(|r| r.pipeline == name && r.is_running())
+    {
+        return ask_cancel(model, Some(&name));
+    }
+    let (Some(tasks), Some(runs)) = (model.tasks.data.as_deref(), model.runs.data.as_deref())
+    else {
+        model.notice = notice(
+            "the plan needs DMS and Airflow read first: still loading".to_string(),
+            true,
+        );
+        return Vec::new();
+    };
+    let latest = latest_runs(runs);
+    let plan = match recovery::plan(chosen, tasks, &latest) {
+        Ok(plan) => plan,
+        Err(why) => {
+            model.notice = notice(why, chosen.root().is_some());
+            return Vec::new();
+        }
+    };
+    let previews = vec![None; plan.steps.len()];
+    let title = format!("recover {name}?");
+    let mut dialog = Confirmation::new(
+        Confirmable::Recover {
+            plan: Box::new(plan),
+            previews,
+        },
+        &title,
+        Vec::new(),
+        "Recover",
+    );
+    crate::app::act::describe(&mut dialog);
+    let effects = preview_effects(&dialog.action);
+    model.mode = Mode::Confirm(dialog);
+    effects
+}
+
+/// The pipeline of the failure selected on the Overview, when it is a root cause or one of
+/// its consequences.
+fn selected_pipeline(model: &Model) -> Option<String> {
+    if model.tab != crate::app::Tab::Overview {
+        return None;
+    }
+    let index = model.view(crate::app::Tab::Overview).selected_index()?;
+    match &model.failures.get(index)?.cause {
+        Cause::Root { pipeline, .. } | Cause::Consequence { pipeline, .. } => {
+            Some(pipeline.clone())
+        }
+        Cause::Own => None,
+    }
+}
+
+/// The dry runs a plan dialog still needs: one for each chosen clear step not read yet.
+pub(super) fn preview_effects(action: &Confirmable) -> Vec<Effect> {
+    let Confirmable::Recover { plan, previews } = action else {
+        return Vec::new();
+    };
+    plan.steps
+        .iter()
+        .zip(previews)
+        .filter(|(step, preview)| step.chosen && preview.is_none())
+        .filter_map(|(step, _)| step.clear())
+        .map(|(dag_id, run_id, scope)| Effect::PreviewClear {
+            dag_id: dag_id.to_string(),
+            run_id: run_id.to_string(),
+            scope: scope.clone(),
+        })
+        .collect()
+}
+
+/// The question whether to cancel the steps a running plan has left.
+fn ask_cancel(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
+    let Some(running) = model
+        .recoveries
+        .iter()
+        .find(|r| r.is_running() && pipeline.is_none_or(|p| r.pipeline == p))
+    else {
+        model.notice = notice("no recovery plan is running".to_string(), true);
+        return Vec::new();
+    };
+    let step = &running.steps[running.current];
+    let mut dialog = Confirmation::new(
+        Confirmable::CancelRecovery {
+            pipeline: running.pipeline.clone(),
+        },
+        &format!("cancel the rest of {}'s recovery?", running.pipeline),
+        vec![
+            format!(
+                "Step {} of {} ({}) goes on: it was sent, and it is still watched.",
+                running.current + 1,
+                running.steps.len(),
+                step.step.what()
+            ),
+            format!(
+                "The {} step(s) after it are not sent. R opens the plan again from the \
+                 platform's state.",
+                running.steps.len() - running.current - 1
+            ),
+        ],
+        "Cancel the rest",
+    );
+    dialog.on_confirm = false;
+    model.mode = Mode::Confirm(dialog);
+    Vec::new()
+}
+
+/// The yes of a plan dialog: the plan is recorded and its first step sent.
+pub(super) fn confirmed(model: &mut Model, mut plan: Plan) -> Vec<Effect> {
+    model.mode = Mode::Normal;
+    if model.environment.read_only {
+        return Vec::new();
+    }
+    plan.steps = plan.chosen().into_iter().cloned().collect();
+    let summaries: Vec<String> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.summary(i + 1))
+        .collect();
+    let pipeline = plan.pipeline.clone();
+    model.recoveries.retain(|r| r.pipeline != pipeline);
+    model.recoveries.push(Recovery {
+        pipeline: pipeline.clone(),
+        steps: plan
+            .steps
+            .into_iter()
+            .map(|step| RunningStep {
+                step,
+                state: StepState::Pending,
+                since: None,
+                request_id: None,
+                message: String::new(),
+            })
+            .collect(),
+        current: 0,
+        state: PlanState::Running,
+        started_at: model.now,
+        recorded: None,
+        end_written: false,
+    });
+    let mut effects = vec![Effect::BeginPlan {
+        pipeline: pipeline.clone(),
+        steps: summaries,
+    }];
+    effects.extend(begin_step(model, model.recoveries.len() - 1));
+    effects
+}
+
+/// Sends the current step of plan `r`, or starts watching it.
+fn begin_step(model: &mut Model, r: usize) -> Vec<Effect> {
+    let (now, at) = (model.now, model.platform_now);
+    let recovery = &mut model.recoveries[r];
+    let index = recovery.current;
+    let running = &mut recovery.steps[index];
+    running.since = Some(at);
+    match running.step.kind.clone() {
+        StepKind::Act(action) => {
+            let key = action.acts_on();
+            if model.in_flight.contains_key(&key) {
+                let why = format!("{}: one request is already in flight", action.target());
+                return stop(model, r, why);
+            }
+            running.state = StepState::Sent;
+            model.in_flight.insert(key, action.clone());
+            model.notice = notice(
+                format!(
+                    "recover {}: step {} · {}…",
+                    recovery.pipeline,
+                    index + 1,
+                    action.summary()
+                ),
+                false,
+            );
+            vec![Effect::Act(vec![action])]
+        }
+        StepKind::Wait(item) => {
+            running.state = StepState::Watching;
+            let name = running.step.item.clone();
+            let item = match item {
+                Followed::Task(id) => ItemRef::Replication { id },
+                Followed::Run { dag_id, run_id } => ItemRef::WorkflowRun { dag_id, run_id },
+                Followed::Statement { of_query, .. } => ItemRef::Query { id: of_query },
+            };
+            model.following.retain(|f| f.item != item);
+            model.following.push(Follow {
+                name,
+                // It runs already: its first end is its end.
+                watch: Watch::created(),
+                item,
+                until: now + Duration::hours(STEP_HOURS),
+                recorded: None,
+            });
+            Vec::new()
+        }
+    }
+}
+
+/// The plan running `action` as its current step, if one is.
+fn running_step(model: &Model, action: &Action) -> Option<usize> {
+    model
+        .recoveries
+        .iter()
+        .position(|r| r.is_running() && r.steps[r.current].step.action() == Some(action))
+}
+
+/// An action's answer, for the plan whose step it is: a failed call stops the plan; a done
+/// one is watched (longer than a lone retry), or recovered at once when it has no end to
+/// watch.
+pub(super) fn acted(
+    model: &mut Model,
+    action: &Action,
+    result: &Result<ActionOutcome, SourceError>,
+) -> Vec<Effect> {
+    let Some(r) = running_step(model, action) else {
+        return Vec::new();
+    };
+    let (now, at) = (model.now, model.platform_now);
+    let current = model.recoveries[r].current;
+    match result {
+        Err(error) => {
+            model.recoveries[r].steps[current].message = error.to_string();
+            let why = format!("step {} ({}): {error}", current + 1, action.summary());
+            stop(model, r, why)
+        }
+        Ok(outcome) => {
+            let step = &mut model.recoveries[r].steps[current];
+            step.request_id.clone_from(&outcome.request_id);
+            step.message.clone_from(&outcome.message);
+            step.since = Some(at);
+            if AfterAction::of(action, outcome, model.platform_now).is_none() {
+                step.state = StepState::Recovered;
+                return advance(model, r);
+            }
+            step.state = StepState::Watching;
+            // A plan's step may take hours (a full load): watched longer than a lone retry.
+            if let Some(item) = followed_item(action)
+                && let Some(follow) = model.following.iter_mut().find(|f| f.item == item)
+            {
+                follow.until = now + Duration::hours(STEP_HOURS);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The item an action acts on (none for a trigger, which makes a new run).
+fn followed_item(action: &Action) -> Option<ItemRef> {
+    match action.acts_on() {
+        crate::domain::action::ActionTarget::Item(item) => Some(item),
+        crate::domain::action::ActionTarget::Dag { .. } => None,
+    }
+}
+
+/// A followed item settled (`ok`: recovered, failed again, or not settled in time): the
+/// plan whose current step it is goes on, or stops there.
+pub(super) fn settled(
+    model: &mut Model,
+    item: &ItemRef,
+    ok: Option<bool>,
+    message: &str,
+) -> Vec<Effect> {
+    let Some(r) = model.recoveries.iter().position(|r| {
+        r.is_running() && {
+            let step = &r.steps[r.current];
+            step.state == StepState::Watching && step_item(&step.step).as_ref() == Some(item)
+        }
+    }) else {
+        return Vec::new();
+    };
+    let current = model.recoveries[r].current;
+    let at = model.platform_now;
+    let step = &mut model.recoveries[r].steps[current];
+    step.since = Some(at);
+    step.message = message.to_string();
+    match ok {
+        Some(true) => {
+            step.state = StepState::Recovered;
+            advance(model, r)
+        }
+        _ => {
+            step.state = StepState::Failed;
+            let stage = step.step.stage.clone();
+            stop(
+                model,
+                r,
+                format!("step {} ({stage}): {message}", current + 1),
+            )
+        }
+    }
+}
+
+fn step_item(step: &Step) -> Option<ItemRef> {
+    match &step.kind {
+        StepKind::Act(action) => followed_item(action),
+        StepKind::Wait(Followed::Task(id)) => Some(ItemRef::Replication { id: id.clone() }),
+        StepKind::Wait(Followed::Run { dag_id, run_id }) => Some(ItemRef::WorkflowRun {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone(),
+        }),
+        StepKind::Wait(Followed::Statement { of_query, .. }) => {
+            Some(ItemRef::Query { id: *of_query })
+        }
+    }
+}
+
+/// The next step of plan `r`, or its end.
+fn advance(model: &mut Model, r: usize) -> Vec<Effect> {
+    let recovery = &mut model.recoveries[r];
+    if recovery.current + 1 >= recovery.steps.len() {
+        recovery.state = PlanState::Recovered;
+        let ending = recovery.ending().unwrap_or_default();
+        model.notice = notice(format!("✔ {ending}"), false);
+        return end(model, r, true);
+    }
+    recovery.current += 1;
+    begin_step(model, r)
+}
+
+/// Stops plan `r` at its current step: the steps after it are not run.
+fn stop(model: &mut Model, r: usize, why: String) -> Vec<Effect> {
+    let recovery = &mut model.recoveries[r];
+    let current = recovery.current;
+    recovery.steps[current].state = StepState::Failed;
+    for step in &mut recovery.steps[current + 1..] {
+        step.state = StepState::NotRun;
+    }
+    recovery.state = PlanState::Stopped(why);
+    let ending = recovery.ending().unwrap_or_default();
+    model.notice = notice(format!("✖ {ending} (R plans again from here)"), true);
+    end(model, r, false)
+}
+
+/// The yes of the cancel question: the steps not sent are not run.
+pub(super) fn cancel(model: &mut Model, pipeline: &str) -> Vec<Effect> {
+    model.mode = Mode::Normal;
+    let Some(r) = model
+        .recoveries
+        .iter()
+        .position(|r| r.pipeline == pipeline && r.is_running())
+    else {
+        return Vec::new();
+    };
+    let recovery = &mut model.recoveries[r];
+    let current = recovery.current;
+    for step in &mut recovery.steps[current + 1..] {
+        step.state = StepState::NotRun;
+    }
+    recovery.state = PlanState::Cancelled;
+    let ending = recovery.ending().unwrap_or_default();
+    model.notice = notice(
+        format!(
+            "{ending}; step {} goes on and is still watched",
+            current + 1
+        ),
+        false,
+    );
+    end(model, r, false)
+}
+
+/// The end of plan `r`, for the audit log (once its record exists).
+fn end(model: &mut Model, r: usize, ok: bool) -> Vec<Effect> {
+    let recovery = &mut model.recoveries[r];
+    let Some(recorded) = recovery.recorded.clone() else {
+        // Written when the record is (see `recorded`).
+        return Vec::new();
+    };
+    recovery.end_written = true;
+    vec![Effect::EndPlan {
+        recorded,
+        ok,
+        message: recovery.ending().unwrap_or_default(),
+        took_ms: u64::try_from((model.now - recovery.started_at).num_milliseconds())
+            .unwrap_or_default(),
+    }]
+}
+
+/// The plan's audit record was written (or could not be): its id, and its end if it ended
+/// meanwhile.
+pub(super) fn recorded(model: &mut Model, pipeline: &str, id: Option<String>) -> Vec<Effect> {
+    let Some(r) = model
+        .recoveries
+        .iter()
+        .rposition(|r| r.pipeline == pipeline && r.recorded.is_none())
+    else {
+        return Vec::new();
+    };
+    let Some(id) = id else {
+        // The steps are refused by the actor when there is no log: nothing more to do.
+        return Vec::new();
+    };
+    model.recoveries[r].recorded = Some(id);
+    let recovery = &model.recoveries[r];
+    if recovery.is_running() || recovery.end_written {
+        return Vec::new();
+    }
+    let ok = recovery.state == PlanState::Recovered;
+    end(model, r, ok)
+}
