@@ -223,8 +223,36 @@ fn bench_demo(c: &mut Criterion) {
     });
 }
 
+/// The night as causes at scale: the failures of 10 000 tasks, runs and queries grouped
+/// by the pipelines' chains, and the recovery plan built from the chain (budget 5 ms).
+fn bench_chain(c: &mut Criterion) {
+    use opsdeck::domain::recovery;
+    use opsdeck::domain::snapshot::{Snapshot, latest_runs};
+    let base = common::demo_model();
+    let tasks = pad(base.tasks.data.clone().unwrap_or_default(), ROWS, copy_task);
+    let runs = pad(base.runs.data.clone().unwrap_or_default(), ROWS, copy_run);
+    let queries = pad(
+        base.queries.data.clone().unwrap_or_default(),
+        ROWS,
+        copy_query,
+    );
+    c.bench_function(
+        "chain: group causes and plan, 10000 tasks, runs, queries",
+        |b| {
+            b.iter(|| {
+                let snapshot =
+                    Snapshot::of(&base.pipelines, Some(&tasks), Some(&runs), Some(&queries));
+                let latest = latest_runs(&runs);
+                let plan = recovery::plan(&snapshot.chains[0], &tasks, &latest);
+                (snapshot.failures.len(), plan.map(|p| p.steps.len()))
+            })
+        },
+    );
+}
+
 criterion_group!(
     benches,
+    bench_chain,
     bench_render,
     bench_update,
     bench_breakdown,

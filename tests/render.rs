@@ -69,6 +69,29 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             dag_id,
             run_id,
         },
+        Effect::FetchTaskLog {
+            dag_id,
+            run_id,
+            task_id,
+            try_number,
+        } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let result = runtime.block_on(
+                platform
+                    .sources()
+                    .workflow
+                    .task_log(&dag_id, &run_id, &task_id, try_number),
+            );
+            DetailPayload::TaskLog {
+                dag_id,
+                run_id,
+                task_id,
+                try_number,
+                result,
+            }
+        }
         Effect::PreviewClear {
             dag_id,
             run_id,
@@ -162,6 +185,13 @@ fn recover_progress() {
         assert!(screen.contains("recovery · nightly · step 1/4"), "{screen}");
         insta::assert_snapshot!(format!("recover_progress_{w}x{h}"), screen);
     }
+}
+
+/// A run's failed try read full screen: `Enter` on the run, `Enter` on its failed try
+/// (listed first).
+#[test]
+fn airflow_log() {
+    snapshot("airflow_log", "3\r\r");
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod act;
 pub mod command;
 pub mod confirm;
 pub mod cost;
+pub mod logview;
 pub mod model;
 pub mod msg;
 pub mod overlay;

@@ -44,6 +44,8 @@ pub enum Mode {
     Messages,
     /// A dialog waiting for a yes or a no.
     Confirm(super::confirm::Confirmation),
+    /// A try's log, full screen.
+    Log(Box<super::logview::LogView>),
 }
 
 /// The item a detail view is about, and what was fetched for it.

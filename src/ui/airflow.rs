@@ -264,7 +264,7 @@ fn render_instances(
             .map(|l| Line::styled(inert(l).into_owned(), theme.failed))
             .collect();
         // A log's end says why it failed: when the tail does not fit, its last lines show.
-        let block = super::widgets::block(theme, "log of the failed try");
+        let block = super::widgets::block(theme, "log of the failed try · Enter reads it whole");
         let inner = block.inner(log);
         let overflow = super::dms::wrapped_height(&lines, inner.width).saturating_sub(inner.height);
         frame.render_widget(

@@ -8,6 +8,7 @@ mod counts;
 mod dialog;
 mod dms;
 mod help;
+mod logview;
 mod overview;
 mod recovery;
 mod redshift;
@@ -71,6 +72,15 @@ pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
     }
     if let Mode::Confirm(dialog) = &model.mode {
         dialog::render(frame, body, dialog, theme);
+    }
+    // A log reads full screen: everything below the header, its footer included.
+    if let Mode::Log(view) = &model.mode {
+        let below = Rect {
+            y: tabs.y,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        logview::render(frame, below, view, theme);
     }
 }
 

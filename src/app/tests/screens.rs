@@ -187,11 +187,20 @@ fn a_failed_try_without_an_error_has_its_log_fetched_once_when_selected() {
             result: Ok(instances.clone()),
         }),
     );
-    assert!(
-        effects.is_empty(),
-        "the first row succeeded: no log to read"
-    );
-    let effects = press(&mut m, "j");
+    // The failed try comes first (then the upstream-failed): its log is read at once.
+    let Some(Detail::Run {
+        instances: listed, ..
+    }) = &m.detail
+    else {
+        panic!("a run detail is open");
+    };
+    let order: Vec<&str> = listed
+        .data
+        .iter()
+        .flatten()
+        .map(|t| t.task_id.as_str())
+        .collect();
+    assert_eq!(order, ["dbt_run", "dbt_test", "extract"]);
     assert_eq!(
         effects,
         vec![Effect::FetchTaskLog {
@@ -315,4 +324,91 @@ fn a_pollers_updates_and_detail_effects_map_onto_the_console() {
         })
     );
     assert_eq!(Effect::Refresh(SourceKind::Cost).detail_request(), None);
+}
+
+#[test]
+fn enter_reads_the_failed_try_log_full_screen_and_searches_it() {
+    use crate::app::logview::{screen_lines, text_area};
+    let mut m = loaded();
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    press(&mut m, "3");
+    key(&mut m, KeyCode::Enter);
+    let Some(Detail::Run { dag_id, run_id, .. }) = m.detail.clone() else {
+        panic!("a run detail is open");
+    };
+    let mut failed = instance("dbt_run", "failed", 2);
+    let mut log: String = (1..=60)
+        .map(|i| format!("[2026-11-23 02:00:{i:02}] INFO dbt_run: model {i} built\n"))
+        .collect();
+    log.push_str(
+        "Traceback (most recent call last):\n  File \"run.py\", line 7, in <module>\n\
+         ValueError: 3 rows rejected by the warehouse: customer_email is longer than its \
+         column allows (varchar 256) in model fct_customers\n",
+    );
+    failed.error = Some(log.clone());
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskInstances {
+            dag_id,
+            run_id,
+            result: Ok(vec![instance("extract", "success", 1), failed]),
+        }),
+    );
+    key(&mut m, KeyCode::Enter);
+    let view = |m: &Model| match &m.mode {
+        Mode::Log(view) => (**view).clone(),
+        other => panic!("no log open: {other:?}"),
+    };
+    let (columns, rows) = text_area(m.size);
+    let lines = screen_lines(&log, columns);
+    // It opens at the end: the exception, wrapped whole, is on screen at 80x24.
+    let opened = view(&m);
+    assert_eq!(opened.scroll, lines.len() - rows);
+    let shown = &lines[opened.scroll..];
+    assert!(
+        shown.iter().any(|l| l.starts_with("ValueError: 3 rows")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.last().unwrap().ends_with("fct_customers"),
+        "{shown:?}"
+    );
+    press(&mut m, "g");
+    assert_eq!(view(&m).scroll, 0);
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(view(&m).scroll, rows);
+    press(&mut m, "/model 12");
+    key(&mut m, KeyCode::Enter);
+    let found = view(&m);
+    assert_eq!(found.hits.len(), 1);
+    assert!(
+        lines[found.scroll].contains("model 12 built"),
+        "{}",
+        lines[found.scroll]
+    );
+    press(&mut m, "/built");
+    key(&mut m, KeyCode::Enter);
+    let first = view(&m).current;
+    press(&mut m, "n");
+    assert_eq!(view(&m).current, first.map(|i| i + 1));
+    press(&mut m, "N");
+    assert_eq!(view(&m).current, first);
+    press(&mut m, "/nowhere");
+    key(&mut m, KeyCode::Enter);
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("`nowhere` is not in this log")
+    );
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.mode, Mode::Normal);
+    assert!(m.detail.is_some(), "Esc leaves the log, not the run");
 }

@@ -35,6 +35,10 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
             let answer = dialog.answer(key);
             crate::app::act::answer(model, dialog, answer)
         }
+        Mode::Log(view) => {
+            crate::app::logview::on_key(model, *view, key);
+            Vec::new()
+        }
     }
 }
 

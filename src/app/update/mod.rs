@@ -217,6 +217,20 @@ fn on_fetched(
     crate::app::act::settle(model)
 }
 
+/// A run's task instances with the failed ones first (then the upstream-failed, then the
+/// rest, each in Airflow's order): the detail opens on the failure.
+fn failed_first(
+    mut instances: Vec<crate::domain::TaskInstance>,
+) -> Vec<crate::domain::TaskInstance> {
+    use crate::domain::TaskState;
+    instances.sort_by_key(|t| match t.state {
+        TaskState::Failed | TaskState::UpForRetry => 0,
+        TaskState::UpstreamFailed => 1,
+        _ => 2,
+    });
+    instances
+}
+
 fn on_detail(model: &mut Model, payload: DetailPayload) {
     let now = model.now;
     if let DetailPayload::TaskSettings { task_id, result } = &payload {
@@ -243,7 +257,9 @@ fn on_detail(model: &mut Model, payload: DetailPayload) {
                 instances,
                 ..
             }),
-        ) if *d == dag_id && *r == run_id => instances.apply(now, result),
+        ) if *d == dag_id && *r == run_id => {
+            instances.apply(now, result.map(failed_first));
+        }
         (
             DetailPayload::TaskLog {
                 dag_id,

@@ -180,6 +180,8 @@ pub(super) fn detail_fetch(model: &mut Model) -> Option<Effect> {
 
 pub(super) fn open(model: &mut Model) -> Vec<Effect> {
     if model.detail.is_some() {
+        // In a run's detail: the selected try's log, full screen.
+        crate::app::logview::open(model);
         return Vec::new();
     }
     // A detail starts with no marks of its own.
