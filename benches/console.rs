@@ -250,9 +250,63 @@ fn bench_chain(c: &mut Criterion) {
     );
 }
 
+/// The night's timeline of the demo with 200 task instances listed (each retried, so none
+/// is folded into "ended well"), drawn at 200x50 (budget 1 ms a frame).
+fn bench_timeline(c: &mut Criterion) {
+    use opsdeck::app::{DetailPayload, Effect, Key};
+    use opsdeck::domain::{TaskInstance, TaskState};
+    let mut model = common::demo_model();
+    let effects = update(&mut model, Msg::Key(Key::char('T')));
+    let runs: Vec<(String, String)> = effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::FetchTaskInstances { dag_id, run_id } => Some((dag_id, run_id)),
+            _ => None,
+        })
+        .collect();
+    let per_run = 200 / runs.len().max(1);
+    let start = model.platform_now - chrono::Duration::hours(8);
+    for (dag_id, run_id) in runs {
+        let instances = (0..per_run)
+            .map(|i| TaskInstance {
+                task_id: format!("task_{i:03}"),
+                state: if i % 7 == 0 {
+                    TaskState::Failed
+                } else {
+                    TaskState::Success
+                },
+                try_number: 2,
+                max_tries: 3,
+                operator: "PythonOperator".into(),
+                started_at: Some(start + chrono::Duration::minutes(i as i64)),
+                ended_at: Some(start + chrono::Duration::minutes(i as i64 + 20)),
+                error: None,
+            })
+            .collect();
+        update(
+            &mut model,
+            Msg::DetailFetched(DetailPayload::TaskInstances {
+                dag_id,
+                run_id,
+                result: Ok(instances),
+            }),
+        );
+    }
+    let theme = Theme::builtin("default").expect("built-in theme");
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
+    c.bench_function("render timeline 200 task instances 200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|frame| render(frame, &model, &theme))
+                .map(|_| ())
+        })
+    });
+}
+
 criterion_group!(
     benches,
     bench_chain,
+    bench_timeline,
     bench_render,
     bench_update,
     bench_breakdown,

@@ -195,6 +195,7 @@ pub enum Action {
     ClearMarks,
     Retry,
     Recover,
+    Timeline,
     Trigger,
     CancelQuery,
     CostPeriod,
@@ -208,7 +209,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::TabOverview,
         Action::TabDms,
         Action::TabAirflow,
@@ -233,6 +234,7 @@ impl Action {
         Action::ClearMarks,
         Action::Retry,
         Action::Recover,
+        Action::Timeline,
         Action::Trigger,
         Action::CancelQuery,
         Action::CostPeriod,
@@ -287,6 +289,9 @@ impl Action {
             Action::Recover => {
                 "recover the night: one plan from the root cause down the pipeline (:recover)"
             }
+            Action::Timeline => {
+                "the night's timeline: every stage and item on one time axis (:night)"
+            }
             Action::Trigger => "trigger a new run of the DAG (not a retry)",
             Action::CancelQuery => "cancel the running query",
             Action::CostPeriod => "Cost: next period (7d, 30d, 90d, month to date, last month)",
@@ -325,6 +330,7 @@ impl Action {
             Action::ClearMarks => "unmark all",
             Action::Retry => "retry",
             Action::Recover => "recover",
+            Action::Timeline => "night",
             Action::Trigger => "trigger",
             Action::CancelQuery => "cancel query",
             Action::CostPeriod => "period",
@@ -368,6 +374,7 @@ impl Action {
             Action::ClearMarks => vec![Key::char('u')],
             Action::Retry => vec![Key::char('r')],
             Action::Recover => vec![Key::char('R')],
+            Action::Timeline => vec![Key::char('T')],
             Action::Trigger => vec![Key::char('t')],
             Action::CancelQuery => vec![Key::char('x')],
             Action::CostPeriod => vec![Key::char('p')],

@@ -204,8 +204,8 @@ fn unknown_action() {
             "{}:3: unknown action `explode` in [keys]; actions are: quit, help, messages, \
              next_tab, prev_tab, tab_overview, tab_dms, tab_airflow, tab_redshift, tab_cost, \
              command_mode, filter, up, down, top, bottom, page_up, page_down, open, back, \
-             refresh, sort_next, sort_reverse, mark, clear_marks, retry, recover, trigger, \
-             cancel_query, cost_period, cost_metric, cost_group, cost_granularity, cost_anomalies, export, \
+             refresh, sort_next, sort_reverse, mark, clear_marks, retry, recover, timeline, \
+             trigger, cancel_query, cost_period, cost_metric, cost_group, cost_granularity, cost_anomalies, export, \
              export_json",
             path.display()
         )

@@ -194,6 +194,12 @@ fn airflow_log() {
     snapshot("airflow_log", "3\r\r");
 }
 
+/// The demo's red night on one time axis, its runs' task instances read as `T` opens it.
+#[test]
+fn night_timeline() {
+    snapshot("night_timeline", "T");
+}
+
 #[test]
 fn dms() {
     snapshot("dms", "2");

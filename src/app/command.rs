@@ -20,6 +20,8 @@ pub enum Command {
     /// `:recover [PIPELINE]`: the recovery plan of a pipeline's night; `:recover cancel`
     /// cancels the steps a running plan has left.
     Recover(Option<String>),
+    /// `:night [PIPELINE]`: a pipeline's night as a timeline.
+    Night(Option<String>),
     /// `:help`.
     Help,
     /// `:messages`: the log of the footer's recent messages.
@@ -43,7 +45,7 @@ pub struct CommandInfo {
 
 /// Every command, in the order help lists them and completion offers them. [`parse`]
 /// reads exactly these words (a test holds the two together).
-pub const COMMANDS: [CommandInfo; 15] = [
+pub const COMMANDS: [CommandInfo; 16] = [
     CommandInfo {
         word: "overview",
         usage: ":overview",
@@ -91,6 +93,12 @@ pub const COMMANDS: [CommandInfo; 15] = [
         usage: ":recover [PIPELINE|cancel]",
         aliases: &[],
         does: "one plan that brings a pipeline's night back to green (cancel: its remaining steps)",
+    },
+    CommandInfo {
+        word: "night",
+        usage: ":night [PIPELINE]",
+        aliases: &["timeline"],
+        does: "a pipeline's night as a timeline: every stage and item from the first start to now",
     },
     CommandInfo {
         word: "theme",
@@ -164,6 +172,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
         "messages" | "log" | "msgs" => Command::Messages,
         "theme" => return Ok(Command::Theme(arg.map(str::to_string))),
         "recover" => return Ok(Command::Recover(arg.map(str::to_string))),
+        "night" | "timeline" => return Ok(Command::Night(arg.map(str::to_string))),
         "env" | "environment" | "ctx" | "context" => {
             return Ok(Command::Env(arg.map(str::to_string)));
         }
@@ -293,7 +302,7 @@ mod tests {
         assert_eq!(complete("zz", choices), "zz");
         assert_eq!(
             completions("", choices).len(),
-            12,
+            13,
             "no :env without environments"
         );
     }

@@ -14,6 +14,7 @@ pub mod overlay;
 pub mod recovery;
 pub mod resource;
 pub mod tab;
+pub mod timeline;
 pub mod update;
 pub mod view;
 

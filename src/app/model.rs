@@ -46,6 +46,8 @@ pub enum Mode {
     Confirm(super::confirm::Confirmation),
     /// A try's log, full screen.
     Log(Box<super::logview::LogView>),
+    /// A pipeline's night on a time axis, full screen.
+    Timeline(Box<super::timeline::Timeline>),
 }
 
 /// The item a detail view is about, and what was fetched for it.

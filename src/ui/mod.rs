@@ -13,6 +13,7 @@ mod overview;
 mod recovery;
 mod redshift;
 pub mod theme;
+mod timeline;
 mod widgets;
 
 use ratatui::Frame;
@@ -81,6 +82,14 @@ pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
             ..area
         };
         logview::render(frame, below, view, theme);
+    }
+    if let Mode::Timeline(timeline) = &model.mode {
+        let below = Rect {
+            y: tabs.y,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        timeline::render(frame, below, model, timeline, theme);
     }
 }
 
@@ -350,6 +359,22 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
             .position(|a| *a == Action::Open)
             .map_or(0, |i| i + 1);
         actions.insert(at, Action::Recover);
+    }
+    // On the Overview of a platform with pipelines, the night's timeline.
+    if model.tab == Tab::Overview
+        && model.detail.is_none()
+        && model.mode == Mode::Normal
+        && !model.pipelines.is_empty()
+    {
+        let at = actions
+            .iter()
+            .position(|a| matches!(a, Action::Recover | Action::Open))
+            .map_or(0, |i| i + 1);
+        let at = actions
+            .iter()
+            .position(|a| *a == Action::Recover)
+            .map_or(at, |i| i + 1);
+        actions.insert(at, Action::Timeline);
     }
     // With rows marked, the key that clears them all.
     if !model.marks.is_empty()

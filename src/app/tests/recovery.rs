@@ -324,3 +324,73 @@ fn read_only_has_no_plan_and_a_green_night_nothing_to_recover() {
         m.notice
     );
 }
+
+#[test]
+fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
+    use crate::app::timeline::{Phase, rows};
+    let mut m = red_night();
+    let effects = press(&mut m, "T");
+    let fetches: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchTaskInstances { dag_id, .. } => Some(dag_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetches, ["nightly_dms_to_s3", "dbt_build"]);
+    let run_id = m.runs.data.as_ref().unwrap()[0].run_id.clone();
+    let mut retried = instance("wait_upstream", "failed", 2);
+    retried.started_at = Some(t(1, 5));
+    update(
+        &mut m,
+        Msg::DetailFetched(DetailPayload::TaskInstances {
+            dag_id: "nightly_dms_to_s3".into(),
+            run_id,
+            result: Ok(vec![
+                instance("extract", "success", 1),
+                retried,
+                instance("publish", "upstream_failed", 0),
+            ]),
+        }),
+    );
+    let Mode::Timeline(timeline) = m.mode.clone() else {
+        panic!("no timeline: {:?}", m.mode)
+    };
+    let laid = rows(&m, &timeline);
+    let labels: Vec<(u8, &str)> = laid.iter().map(|r| (r.depth, r.label.as_str())).collect();
+    assert_eq!(
+        labels,
+        [
+            (0, "loads"),
+            (1, "orders-nightly-full-load"),
+            (1, "customers-nightly-full-load"),
+            (0, "landing"),
+            (1, "nightly_dms_to_s3"),
+            (2, "wait_upstream"),
+            (2, "publish"),
+            (2, "+ 1 ended well"),
+            (0, "dbt"),
+            (1, "dbt_build"),
+        ]
+    );
+    assert_eq!(laid[5].retries, 1, "the second try is marked");
+    assert_eq!(laid[6].phase, Phase::Ended);
+    assert!(laid[6].note.as_deref().unwrap().contains("upstream failed"));
+    // A running plan's step is noted on its item's row.
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.mode, Mode::Normal);
+    press(&mut m, "R");
+    cleared(&mut m, "nightly_dms_to_s3");
+    cleared(&mut m, "dbt_build");
+    press(&mut m, "y");
+    press(&mut m, "T");
+    let Mode::Timeline(timeline) = m.mode.clone() else {
+        panic!("no timeline")
+    };
+    let laid = rows(&m, &timeline);
+    assert_eq!(
+        laid[1].note.as_deref(),
+        Some("plan step 1 sending…"),
+        "{laid:#?}"
+    );
+}

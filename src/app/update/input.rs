@@ -39,6 +39,10 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
             crate::app::logview::on_key(model, *view, key);
             Vec::new()
         }
+        Mode::Timeline(timeline) => {
+            crate::app::timeline::on_key(model, *timeline, key);
+            Vec::new()
+        }
     }
 }
 
@@ -127,6 +131,7 @@ pub(super) fn run_command(model: &mut Model, input: &str) -> Vec<Effect> {
     match command::parse(input) {
         Ok(Command::Quit) => quit(model),
         Ok(Command::Recover(pipeline)) => crate::app::recovery::open(model, pipeline.as_deref()),
+        Ok(Command::Night(pipeline)) => crate::app::timeline::open(model, pipeline.as_deref()),
         Ok(Command::Help) => {
             open_overlay(model, Mode::Help);
             Vec::new()
@@ -248,6 +253,7 @@ pub(super) fn on_action_key(model: &mut Model, key: Key) -> Vec<Effect> {
         Action::ClearMarks => crate::app::act::clear_marks(model),
         Action::Retry => return crate::app::act::retry(model),
         Action::Recover => return crate::app::recovery::open(model, None),
+        Action::Timeline => return crate::app::timeline::open(model, None),
         Action::Trigger => return crate::app::act::trigger(model),
         Action::CancelQuery => return crate::app::act::cancel_query(model),
         _ if model.tab != Tab::Cost => {}

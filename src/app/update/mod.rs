@@ -233,6 +233,14 @@ fn failed_first(
 
 fn on_detail(model: &mut Model, payload: DetailPayload) {
     let now = model.now;
+    if let DetailPayload::TaskInstances {
+        dag_id,
+        run_id,
+        result,
+    } = &payload
+    {
+        crate::app::timeline::instances_arrived(model, dag_id, run_id, result);
+    }
     if let DetailPayload::TaskSettings { task_id, result } = &payload {
         crate::app::act::settings_for_dialog(model, task_id, result);
     }
