@@ -334,7 +334,12 @@ async fn state_filter_and_runs_per_dag() {
         states: Vec::new(),
     });
     let runs = one_each.runs().await.unwrap_or_else(|e| panic!("{e}"));
-    let dags: Vec<&str> = runs.iter().map(|r| r.dag_id.as_str()).collect();
+    // The chain test's DAGs run beside this one: they are not counted.
+    let dags: Vec<&str> = runs
+        .iter()
+        .map(|r| r.dag_id.as_str())
+        .filter(|d| !d.starts_with("opsdeck_chain"))
+        .collect();
     assert_eq!(dags.len(), 2, "{dags:?}");
     assert!(dags.contains(&SUCCEEDS) && dags.contains(&FAILS));
 }
@@ -1092,4 +1097,144 @@ fn requests_per_minute_of_the_airflow_tab_at_50_and_500_dags() {
     for report in &reports {
         eprintln!("{report}");
     }
+}
+
+// --- The night's chain: one recovery plan across two DAGs.
+
+/// The upstream DAG of the chain: fails until its run's marker exists.
+const CHAIN_UP: &str = "opsdeck_chain_up";
+/// The downstream DAG: fails through its sensor while the upstream is red.
+const CHAIN_DOWN: &str = "opsdeck_chain_down";
+
+/// The chain's platform has only Airflow: no replication task.
+struct NoTasks;
+
+#[async_trait::async_trait]
+impl opsdeck::source::ReplicationSource for NoTasks {
+    async fn tasks(&self) -> SourceResult<Vec<opsdeck::domain::ReplicationTask>> {
+        Ok(Vec::new())
+    }
+    async fn table_statistics(
+        &self,
+        _: &str,
+    ) -> SourceResult<Vec<opsdeck::domain::TableStatistics>> {
+        Ok(Vec::new())
+    }
+    async fn task_settings(&self, task_id: &str) -> SourceResult<opsdeck::domain::TaskSettings> {
+        Err(opsdeck::source::SourceError::new(
+            ErrorKind::NotFound,
+            task_id,
+        ))
+    }
+}
+
+/// Waits until a run has ended, and checks how.
+async fn ends(rest: &Rest, dag: &str, run: &str, expected: &str) {
+    let started = Instant::now();
+    loop {
+        let state = run_state(rest, dag, run).await;
+        if state == "success" || state == "failed" {
+            assert_eq!(state, expected, "{dag}/{run}");
+            return;
+        }
+        assert!(
+            started.elapsed() < RUNS_DONE,
+            "{dag}/{run} still {state} after {} s",
+            RUNS_DONE.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Two DAGs run as one night: the first fails, the second fails through its sensor on the
+/// first. With the cause removed, the recovery plan clears the first, waits until it has
+/// recovered, then clears the second, and both succeed.
+#[tokio::test]
+async fn a_recovery_plan_clears_a_chain_of_two_dags_in_order() {
+    use opsdeck::actions::actor::Actor;
+    use opsdeck::actions::audit::{AuditLog, Interface};
+    use opsdeck::cli::recover::{Request, recover};
+    use opsdeck::cli::retry::{Confirm, Wait};
+    use opsdeck::domain::{PipelineDefinition, StageDefinition, StageSelector};
+
+    let rest = rest().await;
+    let run = format!("chain{}", std::process::id());
+    for dag in [CHAIN_UP, CHAIN_DOWN] {
+        rest.post(
+            &format!("/dags/{dag}/dagRuns"),
+            json!({"dag_run_id": run, "logical_date": null}),
+        )
+        .await;
+    }
+    ends(&rest, CHAIN_UP, &run, "failed").await;
+    ends(&rest, CHAIN_DOWN, &run, "failed").await;
+    remove_the_cause(&run);
+
+    let demo = opsdeck::demo::DemoPlatform::frozen(7, chrono::Utc::now()).sources();
+    let sources = opsdeck::source::Sources {
+        replication: Arc::new(NoTasks),
+        workflow: Arc::new(http_client(RunScope::default())),
+        clock: Arc::new(opsdeck::source::SystemClock),
+        ..demo
+    };
+    let dir = std::env::temp_dir().join(format!("opsdeck-chain-{}", std::process::id()));
+    let audit = AuditLog::open(&dir.join("audit.jsonl")).unwrap_or_else(|e| panic!("{e}"));
+    let actor = Actor {
+        sources,
+        environment: "airflow-test".into(),
+        read_only: false,
+        audit: Some(Arc::new(audit)),
+        interface: Interface::Cli,
+    };
+    let stage = |name: &str, dag: &str| StageDefinition {
+        name: name.into(),
+        selector: StageSelector::Workflow { dag_id: dag.into() },
+        cost: None,
+    };
+    let pipelines = vec![PipelineDefinition {
+        name: "chain".into(),
+        stages: vec![stage("up", CHAIN_UP), stage("down", CHAIN_DOWN)],
+    }];
+    let request = Request {
+        pipelines: &pipelines,
+        pipeline: Some("chain"),
+        include_stale: false,
+        wait: Wait {
+            limit: Duration::from_secs(240),
+            pause: Duration::from_secs(1),
+        },
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let confirm = Confirm {
+        yes: true,
+        input: None,
+    };
+    let code = recover(&actor, &request, confirm, &mut out, &mut err)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (out, err) = (
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    // The plan names both clears, with the sensor among the second's task instances.
+    assert!(out.contains("wait_for_up (failed)"), "{out}");
+    let first = out
+        .find("step 1/2: up · clear the failed tasks of opsdeck_chain_up/")
+        .unwrap_or_else(|| panic!("{out}"));
+    let up_recovered = out
+        .find(&format!("✔ opsdeck_chain_up/{run} recovered"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let second = out
+        .find("step 2/2: down · clear the failed tasks of opsdeck_chain_down/")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        first < up_recovered && up_recovered < second,
+        "the second is cleared once the first recovered:\n{out}"
+    );
+    assert!(out.contains("✔ chain recovered: 2 step(s)"), "{out}");
+    for dag in [CHAIN_UP, CHAIN_DOWN] {
+        assert_eq!(run_state(&rest, dag, &run).await, "success", "{dag}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
