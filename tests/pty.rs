@@ -442,6 +442,21 @@ fn the_night_is_recovered_with_one_plan_at_80x24() {
     assert!(s.wait_exit().success());
 }
 
+/// `:theme` reads the theme's files beside the loop and applies what it read; an unknown
+/// name says what exists.
+#[test]
+fn the_theme_command_applies_a_theme_and_names_an_unknown_one() {
+    let mut s = Session::start("theme", &["--demo"], 100, 30);
+    s.wait_for("failing now");
+    s.send(":theme light\r");
+    s.wait_for("theme light");
+    s.send(":theme nope\r");
+    let screen = s.wait_for("unknown theme `nope`");
+    assert!(screen.contains("light"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
 #[test]
 fn read_only_console_sends_no_mutating_request() {
     let (url, seen) = common::recording::endpoint();

@@ -51,6 +51,14 @@ fn press(model: &mut Model, keys: &str) {
     }
 }
 
+/// Runs one answer of the frozen demo to its end.
+fn block_on<F: std::future::Future>(work: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(work)
+}
+
 /// Carries out detail fetches against the same frozen demo, as the runtime would.
 fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
     use opsdeck::app::Effect;
@@ -75,10 +83,7 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             task_id,
             try_number,
         } => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap();
-            let result = runtime.block_on(
+            let result = block_on(
                 platform
                     .sources()
                     .workflow
@@ -97,10 +102,7 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             run_id,
             scope,
         } => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap();
-            let result = runtime.block_on(
+            let result = block_on(
                 platform
                     .sources()
                     .workflow
@@ -118,10 +120,7 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
             return;
         }
         Effect::FetchCostReview(request) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap();
-            let msg = runtime.block_on(opsdeck::console::review_cost(
+            let msg = block_on(opsdeck::console::review_cost(
                 &platform.sources(),
                 request,
                 &model.cost_stages,

@@ -51,6 +51,26 @@ fn from_column(line: &str, column: usize) -> Option<&str> {
     None
 }
 
+/// `status` of `model`'s environment and pipelines over `sources`, read as the command does.
+fn collect(model: &opsdeck::app::Model, sources: &Sources) -> opsdeck::cli::status::StatusReport {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let allowed = Duration::from_secs(15);
+    runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + allowed;
+        opsdeck::cli::status::collect(
+            model.environment.clone(),
+            &model.pipelines,
+            sources,
+            deadline,
+            allowed,
+        )
+        .await
+    })
+}
+
 #[test]
 fn status_lines_up_failing_items_by_display_width() {
     let platform = common::platform();
@@ -60,22 +80,7 @@ fn status_lines_up_failing_items_by_display_width() {
         replication: Arc::new(WideNames(demo.clone())),
         ..demo
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let allowed = Duration::from_secs(15);
-    let report = runtime.block_on(async {
-        let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(
-            model.environment,
-            &model.pipelines,
-            &sources,
-            deadline,
-            allowed,
-        )
-        .await
-    });
+    let report = collect(&model, &sources);
     let text = report.text();
     let failing: Vec<&str> = text
         .lines()
@@ -149,22 +154,7 @@ fn status_with_cost(renewal: Option<SourceError>) -> opsdeck::cli::status::Statu
         }),
         ..demo
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let allowed = Duration::from_secs(15);
-    runtime.block_on(async {
-        let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(
-            model.environment,
-            &model.pipelines,
-            &sources,
-            deadline,
-            allowed,
-        )
-        .await
-    })
+    collect(&model, &sources)
 }
 
 #[test]
@@ -212,22 +202,7 @@ fn status_puts_the_root_cause_first_and_agrees_with_json_and_the_overview() {
     let platform = common::platform();
     let model = common::model_from(&platform);
     let sources = platform.sources();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let allowed = Duration::from_secs(15);
-    let report = runtime.block_on(async {
-        let deadline = tokio::time::Instant::now() + allowed;
-        opsdeck::cli::status::collect(
-            model.environment.clone(),
-            &model.pipelines,
-            &sources,
-            deadline,
-            allowed,
-        )
-        .await
-    });
+    let report = collect(&model, &sources);
     let text = report.text();
     let failing: Vec<&str> = text
         .lines()

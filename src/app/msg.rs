@@ -54,6 +54,11 @@ pub enum Msg {
     },
     /// A detail request finished.
     DetailFetched(DetailPayload),
+    /// The files of a theme asked for with `:theme` were read (or could not be).
+    ThemeRead {
+        name: String,
+        read: Result<crate::config::themes::ThemeFiles, String>,
+    },
     /// The runtime loaded a theme asked for with `:theme` (or could not).
     ThemeLoaded(Result<String, String>),
     /// The runtime opened the environment asked for with `:env` (or could not).
@@ -112,8 +117,13 @@ pub enum Effect {
     },
     /// Ask the cost source again now, past its cache (each request is billed).
     RefetchCost,
-    /// Load and apply a theme by name.
+    /// Read a theme's files by name (off the loop), to apply it.
     LoadTheme(String),
+    /// Apply a theme from its files, read.
+    ApplyTheme {
+        name: String,
+        files: crate::config::themes::ThemeFiles,
+    },
     /// Open another environment from the config and watch it instead.
     SwitchEnvironment(String),
     /// Ask for the dry run of a clear, for the dialog's preview (changes nothing).

@@ -248,19 +248,52 @@ pub(super) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
     effects
 }
 
-/// The pipeline of the failure selected on the Overview, when it is a root cause or one of
-/// its consequences.
-fn selected_pipeline(model: &Model) -> Option<String> {
-    if model.tab != crate::app::Tab::Overview {
-        return None;
-    }
-    let index = model.view(crate::app::Tab::Overview).selected_index()?;
-    match &model.failures.get(index)?.cause {
-        Cause::Root { pipeline, .. } | Cause::Consequence { pipeline, .. } => {
-            Some(pipeline.clone())
+/// The pipeline of what is selected: on the Overview a root cause or one of its
+/// consequences; on the DMS and Airflow tabs (or in an item's detail) an item of one of
+/// the pipeline's stages.
+pub(super) fn selected_pipeline(model: &Model) -> Option<String> {
+    use crate::app::Tab;
+    let item = match (model.tab, &model.detail) {
+        (Tab::Overview, _) => {
+            let index = model.view(Tab::Overview).selected_index()?;
+            return match &model.failures.get(index)?.cause {
+                Cause::Root { pipeline, .. } | Cause::Consequence { pipeline, .. } => {
+                    Some(pipeline.clone())
+                }
+                Cause::Own => None,
+            };
         }
-        Cause::Own => None,
-    }
+        (Tab::Dms, Some(crate::app::Detail::Task { id, .. })) => {
+            ItemRef::Replication { id: id.clone() }
+        }
+        (Tab::Airflow, Some(crate::app::Detail::Run { dag_id, run_id, .. })) => {
+            ItemRef::WorkflowRun {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            }
+        }
+        (Tab::Dms, None) => {
+            let index = model.view(Tab::Dms).selected_index()?;
+            let task = model.tasks.data.as_ref()?.get(index)?;
+            ItemRef::Replication {
+                id: task.id.clone(),
+            }
+        }
+        (Tab::Airflow, None) => {
+            let index = model.view(Tab::Airflow).selected_index()?;
+            let run = model.runs.data.as_ref()?.get(index)?;
+            ItemRef::WorkflowRun {
+                dag_id: run.dag_id.clone(),
+                run_id: run.run_id.clone(),
+            }
+        }
+        _ => return None,
+    };
+    model
+        .chains
+        .iter()
+        .find(|c| c.stages.iter().any(|s| s.items.contains(&item)))
+        .map(|c| c.pipeline.clone())
 }
 
 /// The dry runs a plan dialog still needs: one for each chosen clear step not read yet.

@@ -11,7 +11,7 @@ use super::model::{Mode, Model, Notice};
 use super::msg::Effect;
 use super::recovery::StepState;
 use super::resource::Resource;
-use crate::domain::failure::{Cause, ItemRef};
+use crate::domain::failure::ItemRef;
 use crate::domain::recovery::StepKind;
 use crate::domain::{Health, TaskInstance, TaskState};
 
@@ -78,19 +78,7 @@ pub struct Row {
 /// `T` and `:night [PIPELINE]`: the timeline of the pipeline named, of the selected root
 /// cause's, or of the first red pipeline (else the first).
 pub(super) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
-    let selected = match model.tab {
-        crate::app::Tab::Overview => model
-            .view(crate::app::Tab::Overview)
-            .selected_index()
-            .and_then(|i| model.failures.get(i))
-            .and_then(|f| match &f.cause {
-                Cause::Root { pipeline, .. } | Cause::Consequence { pipeline, .. } => {
-                    Some(pipeline.clone())
-                }
-                Cause::Own => None,
-            }),
-        _ => None,
-    };
+    let selected = super::recovery::selected_pipeline(model);
     let chain = match pipeline {
         Some(name) => model.chains.iter().find(|c| c.pipeline == name),
         None => selected

@@ -132,6 +132,7 @@ impl Environments for ConfiguredEnvironments {
                     .clone()
                     .or_else(|| self.config_theme.clone())
                     .unwrap_or_else(|| "default".to_string()),
+                theme_files: None,
             });
         }
         let Some(index) = self.environments.iter().position(|e| e.name == name) else {
@@ -159,6 +160,7 @@ impl Environments for ConfiguredEnvironments {
             environment: header,
             sources: connected.sources,
             theme,
+            theme_files: None,
         })
     }
 }

@@ -201,10 +201,7 @@ async fn plan(actor: &Actor, target: &Target, out: &mut dyn Write) -> Result<Pla
                     },
                     Err(e) => format!("unknown ({e})"),
                 };
-                say(
-                    out,
-                    "DESTRUCTIVE: every table is reloaded from the source.".to_string(),
-                );
+                say(out, rules::RELOAD_WARNING.to_string());
                 say(out, format!("TargetTablePrepMode {prep}"));
                 Some(task.id.clone())
             } else {

@@ -23,6 +23,28 @@ pub fn read(
     }
 }
 
+/// What a theme called `name` is made from, read from disk: the user's file for the name
+/// (its path and text), or, without one, the names of the user's theme files (which an
+/// unknown name's message lists).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThemeFiles {
+    pub file: Option<(PathBuf, String)>,
+    pub user_themes: Vec<String>,
+}
+
+/// Reads what the theme `name` is made from; an error names the file that could not be read.
+pub fn read_for(
+    name: &str,
+    user_themes_dir: Option<&Path>,
+) -> Result<ThemeFiles, (PathBuf, io::Error)> {
+    let file = read(name, user_themes_dir)?;
+    let user_themes = match &file {
+        Some(_) => Vec::new(),
+        None => names(user_themes_dir),
+    };
+    Ok(ThemeFiles { file, user_themes })
+}
+
 /// The names of the user's theme files, sorted.
 pub fn names(user_themes_dir: Option<&Path>) -> Vec<String> {
     let mut names = Vec::new();

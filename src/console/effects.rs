@@ -84,7 +84,8 @@ impl Executor {
     ) -> (Vec<Effect>, mpsc::UnboundedReceiver<Msg>) {
         let actor = actor_of(&opened.sources, &opened.environment, &self.settings.audit);
         if opened.theme != model.theme_name
-            && let Ok(loaded) = self.load_theme(&opened.theme)
+            && let Some(Ok(files)) = &opened.theme_files
+            && let Ok(loaded) = self.resolve_theme(&opened.theme, files)
         {
             self.theme = loaded;
             update(model, Msg::ThemeLoaded(Ok(opened.theme)));
@@ -102,8 +103,13 @@ impl Executor {
         (effects, rx)
     }
 
-    fn load_theme(&self, name: &str) -> Result<Theme, String> {
-        super::load_theme(name, self.settings.themes_dir.as_deref())
+    /// The theme `name` from its files (read off the loop), without colour under NO_COLOR.
+    fn resolve_theme(
+        &self,
+        name: &str,
+        files: &crate::config::themes::ThemeFiles,
+    ) -> Result<Theme, String> {
+        super::resolve_theme(name, files)
             .map(|loaded| {
                 if self.settings.no_color {
                     loaded.without_colors()
@@ -146,12 +152,20 @@ impl Executor {
                 });
             }
             Effect::Focus(focus) => session.focus(focus),
+            // The theme's files are read off the loop; what was read comes back to be
+            // applied (`ApplyTheme`).
             Effect::LoadTheme(name) => {
-                let msg = self.load_theme(&name).map(|loaded| {
+                let themes_dir = self.settings.themes_dir.clone();
+                session.spawn(async move {
+                    let read = super::read_theme_files(name.clone(), themes_dir).await;
+                    Some(Msg::ThemeRead { name, read })
+                });
+            }
+            Effect::ApplyTheme { name, files } => {
+                let msg = self.resolve_theme(&name, &files).map(|loaded| {
                     self.theme = loaded;
                     name
                 });
-                // Applied at once, so the new theme is drawn in this frame.
                 update(model, Msg::ThemeLoaded(msg));
             }
             Effect::SwitchEnvironment(name) => {
@@ -161,8 +175,15 @@ impl Executor {
                         let (environments, opened_tx) =
                             (environments.clone(), self.opened_tx.clone());
                         let request = self.opening;
+                        let themes_dir = self.settings.themes_dir.clone();
                         tokio::spawn(async move {
-                            let opened = environments.open(&name).await;
+                            let mut opened = environments.open(&name).await;
+                            // Its theme's files are read here too, off the loop.
+                            if let Ok(opened) = opened.as_mut() {
+                                let files =
+                                    super::read_theme_files(opened.theme.clone(), themes_dir).await;
+                                opened.theme_files = Some(files);
+                            }
                             let _ = opened_tx.send((request, opened));
                         });
                     }

@@ -65,6 +65,8 @@ pub struct Opened {
     pub sources: Sources,
     /// The theme to show it in (the command line's, the environment's, or the config's).
     pub theme: String,
+    /// That theme's files, read beside the opening (off the loop); none until then.
+    pub theme_files: Option<Result<crate::config::themes::ThemeFiles, String>>,
 }
 
 /// The environments of the config, opened on demand for `:env NAME`.
@@ -80,19 +82,38 @@ pub fn load_theme(
     name: &str,
     user_themes_dir: Option<&std::path::Path>,
 ) -> Result<Theme, ThemeError> {
-    let user_file = crate::config::themes::read(name, user_themes_dir)
+    let files = crate::config::themes::read_for(name, user_themes_dir)
         .map_err(|(path, cause)| ThemeError::Read { path, cause })?;
-    let user_themes = match &user_file {
-        Some(_) => Vec::new(),
-        None => crate::config::themes::names(user_themes_dir),
-    };
+    resolve_theme(name, &files)
+}
+
+/// The theme called `name` from what was read for it (no I/O: the loop calls it).
+pub fn resolve_theme(
+    name: &str,
+    files: &crate::config::themes::ThemeFiles,
+) -> Result<Theme, ThemeError> {
     Theme::resolve(
         name,
-        user_file
+        files
+            .file
             .as_ref()
             .map(|(path, text)| (path.as_path(), text.as_str())),
-        &user_themes,
+        &files.user_themes,
     )
+}
+
+/// Reads the theme `name`'s files on a blocking thread, off the loop; a failure is its
+/// message.
+pub async fn read_theme_files(
+    name: String,
+    user_themes_dir: Option<std::path::PathBuf>,
+) -> Result<crate::config::themes::ThemeFiles, String> {
+    tokio::task::spawn_blocking(move || {
+        crate::config::themes::read_for(&name, user_themes_dir.as_deref())
+            .map_err(|(path, cause)| ThemeError::Read { path, cause }.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("cannot read the theme: {e}")))
 }
 
 /// Every theme name [`load_theme`] accepts, sorted, without duplicates.

@@ -55,8 +55,22 @@ impl Chain {
         tasks: Option<&[ReplicationTask]>,
         latest: Option<&[&WorkflowRun]>,
     ) -> Vec<Chain> {
-        let by_dag: Option<HashMap<&str, &WorkflowRun>> =
-            latest.map(|runs| runs.iter().map(|r| (r.dag_id.as_str(), *r)).collect());
+        // Only the DAGs the stages name are kept: a platform of thousands of DAGs is not
+        // hashed for a pipeline of five.
+        let dags: Vec<&str> = pipelines
+            .iter()
+            .flat_map(|p| p.stages.iter())
+            .filter_map(|s| match &s.selector {
+                StageSelector::Workflow { dag_id } => Some(dag_id.as_str()),
+                StageSelector::Replication { .. } => None,
+            })
+            .collect();
+        let by_dag: Option<HashMap<&str, &WorkflowRun>> = latest.map(|runs| {
+            runs.iter()
+                .filter(|r| dags.contains(&r.dag_id.as_str()))
+                .map(|r| (r.dag_id.as_str(), *r))
+                .collect()
+        });
         pipelines
             .iter()
             .map(|p| Chain::of(p, tasks, by_dag.as_ref()))

@@ -121,9 +121,25 @@ pub fn plan(
     tasks: &[ReplicationTask],
     latest: &[&WorkflowRun],
 ) -> Result<Plan, String> {
-    let tasks: HashMap<&str, &ReplicationTask> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+    // Only the chain's items are looked up, not every task and run of the platform.
+    let items: Vec<&ItemRef> = chain.stages.iter().flat_map(|s| s.items.iter()).collect();
+    let tasks: HashMap<&str, &ReplicationTask> = tasks
+        .iter()
+        .filter(|t| {
+            items
+                .iter()
+                .any(|i| matches!(i, ItemRef::Replication { id } if *id == t.id))
+        })
+        .map(|t| (t.id.as_str(), t))
+        .collect();
     let runs: HashMap<(&str, &str), &WorkflowRun> = latest
         .iter()
+        .filter(|r| {
+            items.iter().any(|i| {
+                matches!(i, ItemRef::WorkflowRun { dag_id, run_id }
+                    if *dag_id == r.dag_id && *run_id == r.run_id)
+            })
+        })
         .map(|r| ((r.dag_id.as_str(), r.run_id.as_str()), *r))
         .collect();
     let Some(first) = chain

@@ -9,6 +9,9 @@ use super::{
     QueryRecord, QueryStatus, ReplicationTask, RunState, StartMode, TaskStatus, WorkflowRun,
 };
 
+/// What a `reload-target` start is told as, before its name is asked for.
+pub const RELOAD_WARNING: &str = "DESTRUCTIVE: every table is reloaded from the source.";
+
 /// True for a task DMS starts again: stopped, failed, or ready (never ran). Not one that
 /// runs or is being changed.
 pub fn startable(task: &ReplicationTask) -> bool {

@@ -66,11 +66,24 @@ impl Snapshot {
 /// other failures, then degraded and unknown items, each newest first. So a dashboard's
 /// canceled query never comes before the load that broke the night.
 pub fn group(mut failures: Vec<Failure>, chains: &[Chain]) -> Vec<Failure> {
-    let index: HashMap<&ItemRef, usize> = failures
+    // Only the red stages' items are looked up: found in one pass over the failures,
+    // rather than every failure hashed.
+    let wanted: Vec<&ItemRef> = chains
         .iter()
-        .enumerate()
-        .map(|(i, f)| (&f.item, i))
+        .flat_map(|c| c.stages.iter())
+        .filter(|s| s.health == Health::Failed)
+        .flat_map(|s| s.failing.iter())
         .collect();
+    let index: HashMap<&ItemRef, usize> = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        failures
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.health == Health::Failed && wanted.contains(&&f.item))
+            .map(|(i, f)| (&f.item, i))
+            .collect()
+    };
     let mut causes: Vec<Option<Cause>> = vec![None; failures.len()];
     // For each root: the failures of its stage, then its consequences.
     let mut roots: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();

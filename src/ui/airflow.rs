@@ -97,11 +97,25 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let Some(runs) = &model.runs.data else {
         return;
     };
+    // The runs of stages that ran green on stale data say so where a problem would show.
+    let stale: Vec<(&ItemRef, &str)> = model
+        .chains
+        .iter()
+        .flat_map(|c| c.stages.iter())
+        .filter_map(|s| Some((s.items.first()?, s.stale.as_deref()?)))
+        .collect();
     table(frame, inner, theme, view, &COLUMNS, "no DAG runs", |i| {
         let run = &runs[i];
         let item = ItemRef::WorkflowRun {
             dag_id: run.dag_id.clone(),
             run_id: run.run_id.clone(),
+        };
+        let problem = match (run.problem(), stale.iter().find(|(s, _)| **s == item)) {
+            (Some(p), _) => Span::styled(inert_line(&p), theme.health(run.health())),
+            (None, Some((_, why))) => {
+                Span::styled(format!("◌ stale data: {}", inert_line(why)), theme.warning)
+            }
+            (None, None) => Span::raw(""),
         };
         vec![
             Cell::from(marked_health_span(
@@ -117,10 +131,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 run.started_at,
                 run.ended_at.or(Some(model.platform_now)),
             )),
-            Cell::from(Span::styled(
-                run.problem().map(|p| inert_line(&p)).unwrap_or_default(),
-                theme.health(run.health()),
-            )),
+            Cell::from(problem),
         ]
     });
 }

@@ -74,22 +74,17 @@ pub fn render(frame: &mut Frame, model: &Model, theme: &Theme) {
     if let Mode::Confirm(dialog) = &model.mode {
         dialog::render(frame, body, dialog, theme);
     }
-    // A log reads full screen: everything below the header, its footer included.
-    if let Mode::Log(view) = &model.mode {
-        let below = Rect {
-            y: tabs.y,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
-        logview::render(frame, below, view, theme);
-    }
-    if let Mode::Timeline(timeline) = &model.mode {
-        let below = Rect {
-            y: tabs.y,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
-        timeline::render(frame, below, model, timeline, theme);
+    // A log and the timeline read full screen: everything below the header, their
+    // footers included.
+    let below = Rect {
+        y: tabs.y,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    match &model.mode {
+        Mode::Log(view) => logview::render(frame, below, view, theme),
+        Mode::Timeline(timeline) => timeline::render(frame, below, model, timeline, theme),
+        _ => {}
     }
 }
 

@@ -42,7 +42,7 @@ pub fn describe(dialog: &mut Confirmation) {
             let mode = modes.get(*chosen).copied();
             if mode == Some(StartMode::ReloadTarget) {
                 lines.push(String::new());
-                lines.push("DESTRUCTIVE: every table is reloaded from the source.".to_string());
+                lines.push(crate::domain::retry::RELOAD_WARNING.to_string());
                 for t in targets {
                     let prep = match &t.prep {
                         None => "TargetTablePrepMode: reading the task settings…".to_string(),

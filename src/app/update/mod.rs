@@ -68,6 +68,13 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             on_detail(model, payload);
             log_fetch(model).into_iter().collect()
         }
+        Msg::ThemeRead { name, read } => match read {
+            Ok(files) => vec![Effect::ApplyTheme { name, files }],
+            Err(error) => {
+                model.notice = Some(error_notice(error));
+                Vec::new()
+            }
+        },
         Msg::ThemeLoaded(Ok(name)) => {
             model.notice = Some(info(format!("theme {name}")));
             model.theme_name = name;
