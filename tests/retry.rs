@@ -448,3 +448,21 @@ fn recover_refuses_read_only_and_without_a_terminal() {
     assert!(records.iter().all(|r| r["ending"] == "refused"));
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// A plan not done within its limit exits 3: at real speed the resumed load takes minutes.
+#[test]
+fn recover_not_done_within_its_limit_exits_3() {
+    let home = home("recover-limit");
+    let output = opsdeck(&home, &["--demo", "recover", "--yes", "--wait", "2s"], &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("stopped at step 1 (DMS loads)") && stderr.contains("not done within 2 s"),
+        "{stderr}"
+    );
+    let records = audit(&home);
+    assert_eq!(records[0]["what"], "recover-pipeline");
+    assert_eq!(records[0]["ending"], "failed");
+    assert_eq!(records[1]["settled"], "not_settled");
+    let _ = std::fs::remove_dir_all(home);
+}

@@ -388,7 +388,7 @@ pub(super) async fn follow_item(
                 "{name} has not settled after {} (last: {last}); it goes on",
                 age(wait.limit),
             );
-            writeln!(err, "opsdeck retry: {}", inert_line(&message))?;
+            writeln!(err, "⧗ {}", inert_line(&message))?;
             return Ok((EXIT_UNSETTLED, Some((Settled::NotSettled, message))));
         }
     }
