@@ -310,21 +310,29 @@ pub(crate) mod tests {
         Chain::all(&[nightly()], Some(tasks), Some(&latest)).remove(0)
     }
 
+    /// A red night: the shipping load failed, landing and dbt after it, marts ran green
+    /// on stale data.
+    pub(crate) fn red_night() -> ([ReplicationTask; 2], [WorkflowRun; 3]) {
+        (
+            [
+                load("orders-full-load", false, (1, 0), (1, 40)),
+                load("shipping-full-load", true, (1, 0), (1, 20)),
+            ],
+            [
+                run("landing", "failed", (1, 0), Some((1, 25))),
+                run("dbt", "failed", (3, 0), Some((3, 30))),
+                run("marts", "success", (4, 30), Some((4, 45))),
+            ],
+        )
+    }
+
     fn healths(chain: &Chain) -> Vec<Health> {
         chain.stages.iter().map(|s| s.health).collect()
     }
 
     #[test]
     fn a_failed_first_stage_is_the_root_and_later_failures_its_consequences() {
-        let tasks = [
-            load("orders-full-load", false, (1, 0), (1, 40)),
-            load("shipping-full-load", true, (1, 0), (1, 20)),
-        ];
-        let runs = [
-            run("landing", "failed", (1, 0), Some((1, 25))),
-            run("dbt", "failed", (3, 0), Some((3, 30))),
-            run("marts", "success", (4, 30), Some((4, 45))),
-        ];
+        let (tasks, runs) = red_night();
         let chain = chain(&tasks, &runs);
         assert_eq!(chain.root(), Some(0));
         assert_eq!(

@@ -307,7 +307,7 @@ fn retry_step(
 mod tests {
     use super::*;
     use crate::domain::StartMode;
-    use crate::domain::chain::tests::{load, nightly, run};
+    use crate::domain::chain::tests::{load, nightly, red_night, run};
 
     fn night(tasks: &[ReplicationTask], runs: &[WorkflowRun]) -> Plan {
         let latest: Vec<&WorkflowRun> = runs.iter().collect();
@@ -317,15 +317,7 @@ mod tests {
 
     #[test]
     fn the_root_is_resumed_then_each_failed_stage_cleared_and_stale_ones_offered() {
-        let tasks = [
-            load("orders-full-load", false, (1, 0), (1, 40)),
-            load("shipping-full-load", true, (1, 0), (1, 20)),
-        ];
-        let runs = [
-            run("landing", "failed", (1, 0), Some((1, 25))),
-            run("dbt", "failed", (3, 0), Some((3, 30))),
-            run("marts", "success", (4, 30), Some((4, 45))),
-        ];
+        let (tasks, runs) = red_night();
         let plan = night(&tasks, &runs);
         let lines: Vec<String> = plan
             .steps
