@@ -296,4 +296,63 @@ mod tests {
         );
         assert_eq!(snapshot.chains.len(), 1);
     }
+
+    #[test]
+    fn two_independent_root_causes_each_keep_their_own_consequences() {
+        use crate::domain::chain::tests::{load, nightly, run as stage_run};
+        use crate::domain::{StageDefinition, StageSelector};
+        // A second pipeline, red at its own first stage, later than the nightly's root.
+        let reporting = PipelineDefinition {
+            name: "reporting".into(),
+            stages: vec![
+                StageDefinition {
+                    name: "extract".into(),
+                    selector: StageSelector::Workflow {
+                        dag_id: "report_extract".into(),
+                    },
+                    cost: None,
+                },
+                StageDefinition {
+                    name: "publish".into(),
+                    selector: StageSelector::Workflow {
+                        dag_id: "report_publish".into(),
+                    },
+                    cost: None,
+                },
+            ],
+        };
+        let tasks = vec![load("shipping-full-load", true, (1, 0), (1, 20))];
+        let runs = vec![
+            stage_run("landing", "failed", (1, 0), Some((1, 25))),
+            stage_run("report_extract", "failed", (6, 0), Some((6, 10))),
+            stage_run("report_publish", "failed", (6, 30), Some((6, 40))),
+        ];
+        let snapshot = Snapshot::of(&[nightly(), reporting], Some(&tasks), Some(&runs), None);
+        let shown: Vec<(&str, &str)> = snapshot
+            .failures
+            .iter()
+            .map(|f| {
+                let role = match &f.cause {
+                    Cause::Root { pipeline, .. } => pipeline.as_str(),
+                    Cause::Consequence { .. } => "  blocked",
+                    Cause::Own => "own",
+                };
+                (f.title.as_str(), role)
+            })
+            .collect();
+        // The newer root first, each followed by what it blocked.
+        assert_eq!(
+            shown,
+            [
+                ("report_extract", "reporting"),
+                ("report_publish", "  blocked"),
+                ("shipping-full-load", "nightly"),
+                ("landing", "  blocked"),
+            ]
+        );
+        match &snapshot.failures[1].cause {
+            Cause::Consequence { root, .. } => assert_eq!(root, &snapshot.failures[0].item),
+            other => panic!("{other:?}"),
+        }
+    }
 }
