@@ -214,15 +214,18 @@ fn status_puts_the_root_cause_first_and_agrees_with_json_and_the_overview() {
         failing[0].starts_with("✖ failed   DMS") && failing[0].contains("root cause of nightly"),
         "{text}"
     );
-    let blocked: Vec<&&str> = failing.iter().filter(|l| l.starts_with("  ↳ ")).collect();
+    let blocked: Vec<&&str> = failing
+        .iter()
+        .filter(|l| l.starts_with(" ↳ blocked"))
+        .collect();
     assert_eq!(blocked.len(), 3, "{text}");
     assert!(
         failing[1..4]
             .iter()
-            .all(|l| l.starts_with("  ↳ failed Airflow")),
+            .all(|l| l.starts_with(" ↳ blocked Airflow")),
         "{text}"
     );
-    assert!(text.contains("1 root cause with 3 downstream"), "{text}");
+    assert!(text.contains("1 root cause with 3 blocked"), "{text}");
     assert!(
         text.contains("ran on stale data (1):\n◌ nightly finance export: green, but ran while DMS loads was failed"),
         "{text}"
@@ -240,7 +243,7 @@ fn status_puts_the_root_cause_first_and_agrees_with_json_and_the_overview() {
             "{line} vs {title}"
         );
         let consequence = entry["cause"]["kind"] == "consequence";
-        assert_eq!(consequence, line.starts_with("  ↳ "), "{line}");
+        assert_eq!(consequence, line.starts_with(" ↳ blocked"), "{line}");
     }
     assert_eq!(listed[1]["cause"]["root"], listed[0]["item"]);
     let nightly = &json["pipelines"][0];

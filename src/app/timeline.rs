@@ -207,6 +207,20 @@ pub fn rows(model: &Model, timeline: &Timeline) -> Vec<Row> {
     let mut out = Vec::new();
     for stage in &chain.stages {
         let at = out.len();
+        if stage.earlier {
+            // Its newest run is last night's: tonight's bars are not mixed with it.
+            out.push(Row {
+                depth: 0,
+                label: stage.name.clone(),
+                health: Health::Unknown,
+                phase: Phase::Queued,
+                start: None,
+                end: None,
+                retries: 0,
+                note: Some("not run tonight yet".to_string()),
+            });
+            continue;
+        }
         out.push(Row {
             depth: 0,
             label: stage.name.clone(),

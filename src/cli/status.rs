@@ -282,10 +282,10 @@ impl StatusReport {
                         format!("{} {}", f.health.symbol(), pad(f.health.label(), 8)),
                         format!("root cause of {pipeline} at {stage}: "),
                     ),
-                    Cause::Consequence { stage, .. } => (
-                        format!("  ↳ {}", pad(f.health.label(), 6)),
-                        format!("downstream at {stage}: "),
-                    ),
+                    // As the Overview says it: blocked by the root cause above it.
+                    Cause::Consequence { stage, .. } => {
+                        (" ↳ blocked".to_string(), format!("at {stage}: "))
+                    }
                 };
                 let _ = writeln!(
                     out,
@@ -450,7 +450,7 @@ fn source_of(item: &ItemRef) -> SourceKind {
     }
 }
 
-/// "2 root causes with 5 downstream, 9 other", or the count alone when nothing is grouped.
+/// "2 root causes with 5 blocked, 9 other", or the count alone when nothing is grouped.
 fn failing_summary(failing: &[&Failure]) -> String {
     let roots = failing.iter().filter(|f| f.is_root()).count();
     let downstream = failing.iter().filter(|f| f.is_consequence()).count();
@@ -458,7 +458,7 @@ fn failing_summary(failing: &[&Failure]) -> String {
         return failing.len().to_string();
     }
     format!(
-        "{}: {roots} root cause{} with {downstream} downstream, {} other",
+        "{}: {roots} root cause{} with {downstream} blocked, {} other",
         failing.len(),
         if roots == 1 { "" } else { "s" },
         failing.len() - roots - downstream

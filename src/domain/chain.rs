@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::failure::ItemRef;
 use super::pipeline::{StageSelector, wildcard_match};
@@ -31,6 +31,9 @@ pub struct StageNight {
     pub ended_at: Option<DateTime<Utc>>,
     /// Set on a green stage that ran on stale data: why ("ran while DMS loads was failed").
     pub stale: Option<String>,
+    /// Its newest run is of an earlier night than the pipeline's newest (tonight's has not
+    /// started yet): it is neither red nor green tonight, and neither root nor stale.
+    pub earlier: bool,
 }
 
 impl StageNight {
@@ -82,6 +85,17 @@ impl Chain {
         tasks: Option<&[ReplicationTask]>,
         runs: Option<&HashMap<&str, &WorkflowRun>>,
     ) -> Chain {
+        // Tonight is the newest logical date among the stages' runs: a stage whose newest run
+        // is of an earlier night has not run tonight yet.
+        let night = pipeline
+            .stages
+            .iter()
+            .filter_map(|stage| match &stage.selector {
+                StageSelector::Workflow { dag_id } => runs?.get(dag_id.as_str())?.logical_date,
+                StageSelector::Replication { .. } => None,
+            })
+            .map(|at| at.date_naive())
+            .max();
         let mut stages: Vec<StageNight> = pipeline
             .stages
             .iter()
@@ -97,6 +111,7 @@ impl Chain {
                 StageSelector::Workflow { dag_id } => of_run(
                     &stage.name,
                     runs.and_then(|r| r.get(dag_id.as_str()).copied()),
+                    night,
                 ),
             })
             .collect();
@@ -129,11 +144,11 @@ impl Chain {
             .collect()
     }
 
-    /// True when every stage that ran is green on tonight's data.
+    /// True when every stage that ran tonight is green on tonight's data.
     pub fn is_green(&self) -> bool {
-        self.stages
-            .iter()
-            .all(|s| s.is_green() || (s.health == Health::Unknown && s.items.is_empty()))
+        self.stages.iter().all(|s| {
+            s.is_green() || (s.health == Health::Unknown && (s.items.is_empty() || s.earlier))
+        })
     }
 }
 
@@ -161,6 +176,7 @@ fn of_tasks(name: &str, tasks: &[&ReplicationTask]) -> StageNight {
             })
             .max(),
         stale: None,
+        earlier: false,
     }
 }
 
@@ -170,7 +186,7 @@ fn task_ref(task: &ReplicationTask) -> ItemRef {
     }
 }
 
-fn of_run(name: &str, run: Option<&WorkflowRun>) -> StageNight {
+fn of_run(name: &str, run: Option<&WorkflowRun>, night: Option<NaiveDate>) -> StageNight {
     let Some(run) = run else {
         return StageNight {
             name: name.to_string(),
@@ -180,13 +196,22 @@ fn of_run(name: &str, run: Option<&WorkflowRun>) -> StageNight {
             started_at: None,
             ended_at: None,
             stale: None,
+            earlier: false,
         };
     };
     let item = ItemRef::WorkflowRun {
         dag_id: run.dag_id.clone(),
         run_id: run.run_id.clone(),
     };
-    let health = run.health();
+    let earlier = matches!(
+        (run.logical_date, night),
+        (Some(at), Some(night)) if at.date_naive() < night
+    );
+    let health = if earlier {
+        Health::Unknown
+    } else {
+        run.health()
+    };
     StageNight {
         name: name.to_string(),
         health,
@@ -199,6 +224,7 @@ fn of_run(name: &str, run: Option<&WorkflowRun>) -> StageNight {
         started_at: run.started_at,
         ended_at: run.ended_at,
         stale: None,
+        earlier,
     }
 }
 
@@ -419,5 +445,35 @@ pub(crate) mod tests {
         let unread = Chain::all(&[nightly()], None, None).remove(0);
         assert!(unread.stages.iter().all(|s| s.items.is_empty()));
         assert_eq!(unread.root(), None);
+    }
+
+    #[test]
+    fn a_stage_whose_newest_run_is_last_nights_waits_for_tonight() {
+        // Tonight's loads and landing run; dbt and marts still show last night's runs.
+        let tasks = [load("orders-full-load", false, (1, 0), (1, 40))];
+        let yesterday = |mut r: WorkflowRun| {
+            let day = chrono::Duration::days(1);
+            r.logical_date = r.logical_date.map(|d| d - day);
+            r.started_at = r.started_at.map(|d| d - day);
+            r.ended_at = r.ended_at.map(|d| d - day);
+            r
+        };
+        let runs = [
+            run("landing", "running", (1, 0), None),
+            yesterday(run("dbt", "failed", (3, 0), Some((3, 30)))),
+            yesterday(run("marts", "success", (4, 30), Some((4, 45)))),
+        ];
+        let chain = chain(&tasks, &runs);
+        assert!(chain.stages[2].earlier && chain.stages[3].earlier);
+        assert_eq!(
+            chain.root(),
+            None,
+            "last night's failure is not tonight's root"
+        );
+        assert!(
+            chain.stale().is_empty(),
+            "last night's green is not stale tonight"
+        );
+        assert_eq!(chain.stages[3].health, Health::Unknown);
     }
 }

@@ -145,15 +145,15 @@ pub fn plan(
     let Some(first) = chain
         .stages
         .iter()
-        .position(|s| !s.is_green() && !s.items.is_empty())
+        .position(|s| !s.is_green() && !s.items.is_empty() && !s.earlier)
     else {
         return Err(format!("{} is green: nothing to recover", chain.pipeline));
     };
     let mut steps: Vec<Step> = Vec::new();
     let mut notes = Vec::new();
     for stage in &chain.stages[first..] {
-        if stage.items.is_empty() {
-            notes.push(format!("{}: did not run tonight", stage.name));
+        if stage.items.is_empty() || stage.earlier {
+            notes.push(format!("{}: did not run tonight (yet)", stage.name));
             continue;
         }
         match stage.health {

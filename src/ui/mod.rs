@@ -202,6 +202,17 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             Span::styled(" ↑↓", theme.footer_key),
             Span::styled(" mode ", theme.footer_text),
         ]),
+        Mode::Confirm(dialog)
+            if matches!(&dialog.action, crate::app::Confirmable::Recover { plan, .. }
+                if plan.chosen().is_empty()) =>
+        {
+            Line::from(vec![
+                Span::styled(" o", theme.footer_key),
+                Span::styled(" add the stale stages ", theme.footer_text),
+                Span::styled(" Esc", theme.footer_key),
+                Span::styled(" cancel ", theme.footer_text),
+            ])
+        }
         Mode::Confirm(dialog) if !dialog.ready() => Line::from(vec![
             Span::styled(" waiting for the dry run… ", theme.footer_text),
             Span::styled(" Esc", theme.footer_key),

@@ -36,10 +36,15 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, timeline: &Timeline,
         height: area.height - 1,
         ..area
     };
+    // A night seen the next day says its dates.
+    let from = if first.date_naive() == now.date_naive() {
+        first.format("%H:%M").to_string()
+    } else {
+        first.format("%b %d %H:%M").to_string()
+    };
     let title = format!(
-        "night · {} · {} → {} (now)",
+        "night · {} · {from} → {} (now)",
         inert_line(&timeline.pipeline),
-        first.format("%H:%M"),
         now.format("%H:%M")
     );
     let b = block(theme, &title);
@@ -174,19 +179,35 @@ fn draw_bar(buffer: &mut Buffer, (x, y): (u16, u16), row: &Row, axis: &Axis, the
         (Phase::Ended, _) => "?",
     };
     buffer.set_string(x + to as u16, y, end_symbol, style);
+    // A retried task: `↻` before its bar's end (never over it).
     if row.retries > 0 {
-        buffer.set_string(x + from as u16, y, "↻", style);
-    }
-    // A note goes after the bar when there is room, else it ends the row.
-    if let Some(note) = &row.note {
-        let room = axis.columns.saturating_sub(to + 2);
-        let note = inert_line(note);
-        let (at, text) = if width(&note) <= room {
-            (to + 2, note)
+        let at = if to > from {
+            from
         } else {
-            let room = axis.columns.min(width(&note)).max(1);
-            (axis.columns - room, fit(&note, room))
+            from.saturating_sub(1)
         };
+        if at < to {
+            buffer.set_string(x + at as u16, y, "↻", style);
+        }
+    }
+    // A note goes after the bar when there is room, else before it, else it is cut to
+    // what is left after the bar: the bar's end stays in sight.
+    if let Some(note) = &row.note {
+        let after = axis.columns.saturating_sub(to + 2);
+        let before = from.saturating_sub(1);
+        let note = inert_line(note);
+        let (at, text) = if width(&note) <= after {
+            (to + 2, note)
+        } else if width(&note) <= before {
+            (from - 1 - width(&note), note)
+        } else if after >= before {
+            (to + 2, fit(&note, after))
+        } else {
+            (0, fit(&note, before))
+        };
+        if text.is_empty() {
+            return;
+        }
         let note_style = if note_is_warning(&text) {
             theme.warning
         } else {

@@ -209,7 +209,8 @@ fn plan_lines(
     for (step, preview) in plan.steps.iter().zip(previews) {
         let position = chosen.iter().position(|c| std::ptr::eq(*c, step));
         let lead = match (position, step.optional) {
-            (Some(i), _) => format!("{}.", i + 1),
+            (Some(i), true) => format!("{}. [x]", i + 1),
+            (Some(i), false) => format!("{}.", i + 1),
             (None, true) => "[ ]".to_string(),
             // A wait no chosen step comes after is not part of the run.
             (None, false) => continue,
@@ -227,12 +228,7 @@ fn plan_lines(
             StepKind::Act(action) => action.summary(),
             StepKind::Wait(_) => format!("wait for {} (it runs now)", step.item),
         };
-        let checked = if step.optional && step.chosen {
-            " [x]"
-        } else {
-            ""
-        };
-        lines.push(format!("{lead} {}: {what}{checked}", step.stage));
+        lines.push(format!("{lead} {}: {what}", step.stage));
         if step.clear().is_some() && (step.chosen || !step.optional) {
             lines.push(match preview {
                 None => "   dry run: reading…".to_string(),
@@ -241,8 +237,14 @@ fn plan_lines(
             });
         }
     }
-    if plan.steps.iter().any(|s| s.optional) {
-        lines.push("o: also run again the stages that ran on stale data.".to_string());
+    if chosen.is_empty() {
+        lines.push(
+            "Nothing is red: only stages that ran on stale data are left. o adds them.".to_string(),
+        );
+    } else if plan.steps.iter().any(|s| s.optional) {
+        lines.push(
+            "o: also (or no longer) run again the stages that ran on stale data.".to_string(),
+        );
     }
 }
 

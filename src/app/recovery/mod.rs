@@ -308,8 +308,9 @@ pub(super) fn settled(
     ok: Option<bool>,
     message: &str,
 ) -> Vec<Effect> {
+    // A cancelled plan's running step is still watched: how it ends is shown too.
     let Some(r) = model.recoveries.iter().position(|r| {
-        r.is_running() && {
+        matches!(r.state, PlanState::Running | PlanState::Cancelled) && {
             let step = &r.steps[r.current];
             step.state == StepState::Watching && step_item(&step.step).as_ref() == Some(item)
         }
@@ -318,9 +319,18 @@ pub(super) fn settled(
     };
     let current = model.recoveries[r].current;
     let at = model.platform_now;
+    let running = model.recoveries[r].is_running();
     let step = &mut model.recoveries[r].steps[current];
     step.since = Some(at);
     step.message = message.to_string();
+    if !running {
+        step.state = if ok == Some(true) {
+            StepState::Recovered
+        } else {
+            StepState::Failed
+        };
+        return Vec::new();
+    }
     match ok {
         Some(true) => {
             step.state = StepState::Recovered;

@@ -188,7 +188,11 @@ fn ask_cancel(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
         Confirmable::CancelRecovery {
             pipeline: running.pipeline.clone(),
         },
-        &format!("cancel the rest of {}'s recovery?", running.pipeline),
+        &format!(
+            "stop {}'s recovery after step {}?",
+            running.pipeline,
+            running.current + 1
+        ),
         vec![
             format!(
                 "Step {} of {} ({}) goes on: it was sent, and it is still watched.",
@@ -202,7 +206,7 @@ fn ask_cancel(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
                 running.steps.len() - running.current - 1
             ),
         ],
-        "Cancel the rest",
+        "Stop the plan",
     );
     dialog.on_confirm = false;
     model.mode = Mode::Confirm(dialog);
