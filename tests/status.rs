@@ -51,6 +51,15 @@ fn from_column(line: &str, column: usize) -> Option<&str> {
     None
 }
 
+/// The lines of the text's "failing now" list.
+fn failing_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .skip_while(|l| !l.starts_with("failing now"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect()
+}
+
 /// `status` of `model`'s environment and pipelines over `sources`, read as the command does.
 fn collect(model: &opsdeck::app::Model, sources: &Sources) -> opsdeck::cli::status::StatusReport {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -82,12 +91,7 @@ fn status_lines_up_failing_items_by_display_width() {
     };
     let report = collect(&model, &sources);
     let text = report.text();
-    let failing: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("failing now"))
-        .skip(1)
-        .take_while(|l| !l.is_empty())
-        .collect();
+    let failing = failing_lines(&text);
     let wide: Vec<&&str> = failing
         .iter()
         .filter(|l| l.contains("订单数据") || l.contains("🚚📦"))
@@ -204,12 +208,7 @@ fn status_puts_the_root_cause_first_and_agrees_with_json_and_the_overview() {
     let sources = platform.sources();
     let report = collect(&model, &sources);
     let text = report.text();
-    let failing: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("failing now"))
-        .skip(1)
-        .take_while(|l| !l.is_empty())
-        .collect();
+    let failing = failing_lines(&text);
     assert!(
         failing[0].starts_with("✖ failed   DMS") && failing[0].contains("root cause of nightly"),
         "{text}"

@@ -70,5 +70,3 @@ impl<T> Resource<T> {
         }
     }
 }
-
-pub use crate::text::age;

@@ -12,7 +12,6 @@ use super::msg::Effect;
 use super::recovery::StepState;
 use super::resource::Resource;
 use crate::domain::failure::ItemRef;
-use crate::domain::recovery::StepKind;
 use crate::domain::{Health, TaskInstance, TaskState};
 
 /// An open timeline.
@@ -78,14 +77,9 @@ pub struct Row {
 /// `T` and `:night [PIPELINE]`: the timeline of the pipeline named, of the selected root
 /// cause's, or of the first red pipeline (else the first).
 pub(super) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
-    let selected = super::recovery::selected_pipeline(model);
     let chain = match pipeline {
         Some(name) => model.chains.iter().find(|c| c.pipeline == name),
-        None => selected
-            .and_then(|name| model.chains.iter().find(|c| c.pipeline == name))
-            .or_else(|| model.chains.iter().find(|c| c.root().is_some()))
-            .or_else(|| model.chains.iter().find(|c| !c.is_green()))
-            .or_else(|| model.chains.first()),
+        None => super::recovery::red_chain(model).or_else(|| model.chains.first()),
     };
     let Some(chain) = chain else {
         model.notice = Some(Notice {
@@ -193,14 +187,7 @@ pub fn rows(model: &Model, timeline: &Timeline) -> Vec<Row> {
     let step_note = |item: &ItemRef| -> Option<String> {
         let plan = plan?;
         plan.steps.iter().enumerate().find_map(|(i, step)| {
-            let acts_on = match &step.step.kind {
-                StepKind::Act(action) => match action.acts_on() {
-                    crate::domain::action::ActionTarget::Item(target) => Some(target),
-                    _ => None,
-                },
-                StepKind::Wait(_) => None,
-            };
-            (acts_on.as_ref() == Some(item) && step.state != StepState::Pending)
+            (step.step.item().as_ref() == Some(item) && step.state != StepState::Pending)
                 .then(|| format!("plan step {} {}", i + 1, step.state.word()))
         })
     };

@@ -47,13 +47,7 @@ pub fn start(context: Context) -> anyhow::Result<ExitCode> {
         cli_theme: cli.theme.clone(),
         config_theme: config.theme.clone(),
     };
-    let audit = match crate::actions::audit::AuditLog::open(&context.audit_path) {
-        Ok(log) => Some(Arc::new(log)),
-        Err(error) => {
-            tracing::error!(%error, path = %context.audit_path.display(), "cannot open the audit log: actions are off");
-            None
-        }
-    };
+    let audit = context.open_audit();
     let console = Console {
         model,
         theme,

@@ -29,6 +29,18 @@ pub struct Context {
 }
 
 impl Context {
+    /// The audit log, open for appending; none when it cannot be opened (then every
+    /// action is refused, and the cause is logged).
+    pub fn open_audit(&self) -> Option<std::sync::Arc<crate::actions::audit::AuditLog>> {
+        match crate::actions::audit::AuditLog::open(&self.audit_path) {
+            Ok(log) => Some(std::sync::Arc::new(log)),
+            Err(error) => {
+                tracing::error!(%error, path = %self.audit_path.display(), "cannot open the audit log: actions are off");
+                None
+            }
+        }
+    }
+
     pub fn new(cli: Cli) -> anyhow::Result<Context> {
         let paths = Paths::discover()?;
         // A default path that is there but is no regular file is refused by `load`, not

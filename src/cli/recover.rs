@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::Context;
 use super::retry::{
-    Confirm, EXIT_DONE, EXIT_FAILED, EXIT_REFUSED, EXIT_UNSETTLED, Wait, follow_item, open_actor,
-    pause_of,
+    Asked, Confirm, EXIT_DONE, EXIT_FAILED, EXIT_REFUSED, EXIT_UNSETTLED, Wait, follow_item,
+    go_ahead, open_actor, pause_of,
 };
 use crate::actions::actor::Actor;
 use crate::domain::chain::Chain;
@@ -65,34 +65,14 @@ pub async fn recover(
         )?;
         return Ok(EXIT_REFUSED);
     };
-    if actor.read_only {
-        let reason = format!("environment {} is read-only", actor.environment);
-        actor.refuse(first, &reason).await;
-        writeln!(
-            err,
-            "opsdeck recover: {reason}: nothing was done (--write allows actions)"
-        )?;
+    let question = format!("Run these {} step(s)? [y/N] ", chosen.len());
+    let asked = Asked {
+        command: "recover",
+        question: &question,
+        typed: None,
+    };
+    if !go_ahead(actor, first, &mut confirm, asked, out, err).await? {
         return Ok(EXIT_REFUSED);
-    }
-    if !confirm.yes {
-        let Some(input) = confirm.input.as_mut() else {
-            let reason = "no terminal to confirm on and no --yes";
-            actor.refuse(first, reason).await;
-            writeln!(
-                err,
-                "opsdeck recover: {reason}: nothing was done (add --yes in runbooks)"
-            )?;
-            return Ok(EXIT_REFUSED);
-        };
-        write!(out, "Run these {} step(s)? [y/N] ", chosen.len())?;
-        out.flush()?;
-        let mut line = String::new();
-        input.read_line(&mut line)?;
-        if !matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            actor.refuse(first, "not confirmed").await;
-            writeln!(err, "opsdeck recover: not confirmed: nothing was done")?;
-            return Ok(EXIT_REFUSED);
-        }
     }
     let summaries: Vec<String> = chosen
         .iter()

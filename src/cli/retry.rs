@@ -90,48 +90,17 @@ pub async fn retry(
             return Ok(EXIT_REFUSED);
         }
     };
-    if actor.read_only {
-        let reason = format!("environment {} is read-only", actor.environment);
-        actor.refuse(&plan.action, &reason).await;
-        writeln!(
-            err,
-            "opsdeck retry: {reason}: nothing was done (--write allows actions)"
-        )?;
+    let question = match &plan.typed {
+        Some(name) => format!("Type `{name}` to go ahead: "),
+        None => "Go ahead? [y/N] ".to_string(),
+    };
+    let asked = Asked {
+        command: "retry",
+        question: &question,
+        typed: plan.typed.as_deref(),
+    };
+    if !go_ahead(actor, &plan.action, &mut confirm, asked, out, err).await? {
         return Ok(EXIT_REFUSED);
-    }
-    if !confirm.yes {
-        let Some(input) = confirm.input.as_mut() else {
-            let reason = "no terminal to confirm on and no --yes";
-            actor.refuse(&plan.action, reason).await;
-            writeln!(
-                err,
-                "opsdeck retry: {reason}: nothing was done (add --yes in runbooks)"
-            )?;
-            return Ok(EXIT_REFUSED);
-        };
-        match &plan.typed {
-            Some(name) => write!(out, "Type `{name}` to go ahead: ")?,
-            None => write!(out, "Go ahead? [y/N] ")?,
-        }
-        out.flush()?;
-        let mut line = String::new();
-        input.read_line(&mut line)?;
-        let answer = line.trim();
-        let agreed = match &plan.typed {
-            Some(name) => answer == name,
-            None => matches!(answer, "y" | "Y" | "yes" | "YES" | "Yes"),
-        };
-        if !agreed {
-            let reason = match &plan.typed {
-                Some(name) if !answer.is_empty() => {
-                    format!("typed `{answer}`, not `{name}`")
-                }
-                _ => "not confirmed".to_string(),
-            };
-            actor.refuse(&plan.action, &reason).await;
-            writeln!(err, "opsdeck retry: {reason}: nothing was done")?;
-            return Ok(EXIT_REFUSED);
-        }
     }
     // Before the call: an end dated after this is the retry's.
     let acted_at = actor.sources.clock.now();
@@ -161,6 +130,68 @@ pub async fn retry(
             Ok(EXIT_FAILED)
         }
     }
+}
+
+/// What a command asks before it acts: its name (for its messages), the question, and
+/// the name to type instead of a yes, for a destructive action.
+pub(super) struct Asked<'a> {
+    pub command: &'a str,
+    pub question: &'a str,
+    pub typed: Option<&'a str>,
+}
+
+/// The rules before an action from the command line: refused in read-only mode, without a
+/// terminal and without `--yes`, or without the operator's yes (or the typed name); each
+/// refusal recorded against `action` and said on `err`. True: go ahead.
+pub(super) async fn go_ahead(
+    actor: &Actor,
+    action: &Action,
+    confirm: &mut Confirm<'_>,
+    asked: Asked<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<bool> {
+    let command = asked.command;
+    if actor.read_only {
+        let reason = format!("environment {} is read-only", actor.environment);
+        actor.refuse(action, &reason).await;
+        writeln!(
+            err,
+            "opsdeck {command}: {reason}: nothing was done (--write allows actions)"
+        )?;
+        return Ok(false);
+    }
+    if confirm.yes {
+        return Ok(true);
+    }
+    let Some(input) = confirm.input.as_mut() else {
+        let reason = "no terminal to confirm on and no --yes";
+        actor.refuse(action, reason).await;
+        writeln!(
+            err,
+            "opsdeck {command}: {reason}: nothing was done (add --yes in runbooks)"
+        )?;
+        return Ok(false);
+    };
+    write!(out, "{}", asked.question)?;
+    out.flush()?;
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    let answer = line.trim();
+    let agreed = match asked.typed {
+        Some(name) => answer == name,
+        None => matches!(answer, "y" | "Y" | "yes" | "YES" | "Yes"),
+    };
+    if !agreed {
+        let reason = match asked.typed {
+            Some(name) if !answer.is_empty() => format!("typed `{answer}`, not `{name}`"),
+            _ => "not confirmed".to_string(),
+        };
+        actor.refuse(action, &reason).await;
+        writeln!(err, "opsdeck {command}: {reason}: nothing was done")?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// An action, and the name to type before it when it is destructive.
@@ -442,13 +473,7 @@ pub(super) fn open_actor(
     runtime: &tokio::runtime::Runtime,
 ) -> anyhow::Result<Actor> {
     let (environment, sources) = context.connect(runtime, None)?;
-    let audit = match crate::actions::audit::AuditLog::open(&context.audit_path) {
-        Ok(log) => Some(std::sync::Arc::new(log)),
-        Err(error) => {
-            tracing::error!(%error, path = %context.audit_path.display(), "cannot open the audit log: actions are off");
-            None
-        }
-    };
+    let audit = context.open_audit();
     let actor = Actor {
         sources,
         environment: environment.name.clone(),

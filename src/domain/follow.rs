@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::failure::ItemRef;
 use super::{
     Action, ActionOutcome, Health, QueryRecord, ReplicationTask, RunState, StatementProgress,
     StatementState, TaskStatus, WorkflowRun,
@@ -170,6 +171,33 @@ pub enum Followed {
     Run { dag_id: String, run_id: String },
     /// A re-run's Data API statement, and the query it runs again.
     Statement { id: String, of_query: i64 },
+}
+
+impl Followed {
+    /// The item to follow for a listed task or run (a query is followed through its
+    /// re-run's statement, which only the re-run names).
+    pub fn of(item: &ItemRef) -> Option<Followed> {
+        match item {
+            ItemRef::Replication { id } => Some(Followed::Task(id.clone())),
+            ItemRef::WorkflowRun { dag_id, run_id } => Some(Followed::Run {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            }),
+            ItemRef::Query { .. } => None,
+        }
+    }
+
+    /// The listed item it is about (a statement: the query it runs again).
+    pub fn item(&self) -> ItemRef {
+        match self {
+            Followed::Task(id) => ItemRef::Replication { id: id.clone() },
+            Followed::Run { dag_id, run_id } => ItemRef::WorkflowRun {
+                dag_id: dag_id.clone(),
+                run_id: run_id.clone(),
+            },
+            Followed::Statement { of_query, .. } => ItemRef::Query { id: *of_query },
+        }
+    }
 }
 
 /// The item an action leaves to follow, what to call it, and the watch to keep on it.

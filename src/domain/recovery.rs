@@ -51,6 +51,17 @@ impl Step {
         }
     }
 
+    /// The listed item the step acts on or waits for.
+    pub fn item(&self) -> Option<ItemRef> {
+        match &self.kind {
+            StepKind::Act(action) => match action.acts_on() {
+                super::action::ActionTarget::Item(item) => Some(item),
+                super::action::ActionTarget::Dag { .. } => None,
+            },
+            StepKind::Wait(followed) => Some(followed.item()),
+        }
+    }
+
     /// The DAG run a clear step clears, for its dry run.
     pub fn clear(&self) -> Option<(&str, &str, &ClearScope)> {
         match &self.kind {
@@ -187,13 +198,8 @@ pub fn plan(
             }
             Health::Running | Health::Degraded => {
                 for item in &stage.items {
-                    let follow = match item {
-                        ItemRef::Replication { id } => Followed::Task(id.clone()),
-                        ItemRef::WorkflowRun { dag_id, run_id } => Followed::Run {
-                            dag_id: dag_id.clone(),
-                            run_id: run_id.clone(),
-                        },
-                        ItemRef::Query { .. } => continue,
+                    let Some(follow) = Followed::of(item) else {
+                        continue;
                     };
                     let running = match item {
                         ItemRef::Replication { id } => tasks.get(id.as_str()).is_some_and(|t| {

@@ -52,10 +52,7 @@ pub(in crate::app) fn done(
                         effects.push(Effect::WatchStatement(id));
                         None
                     }
-                    Followed::Task(id) => Some(ItemRef::Replication { id }),
-                    Followed::Run { dag_id, run_id } => {
-                        Some(ItemRef::WorkflowRun { dag_id, run_id })
-                    }
+                    listed => Some(listed.item()),
                 };
                 if let Some(item) = item {
                     model.following.retain(|f| f.item != item);

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::model::{Follow, Mode, Model, Notice};
 use super::msg::Effect;
 use crate::domain::failure::ItemRef;
-use crate::domain::follow::{AfterAction, Followed, Watch};
+use crate::domain::follow::{AfterAction, Watch};
 use crate::domain::recovery::{Plan, Step, StepKind};
 use crate::domain::{Action, ActionOutcome};
 use crate::source::SourceError;
@@ -118,7 +118,7 @@ impl Recovery {
 
 mod open;
 
-pub(in crate::app) use open::{open, preview_effects, selected_pipeline};
+pub(in crate::app) use open::{open, preview_effects, red_chain};
 
 fn notice(text: String, is_error: bool) -> Option<Notice> {
     Some(Notice { text, is_error })
@@ -134,7 +134,7 @@ pub(super) fn tick(model: &Model) -> Vec<Effect> {
         if step.state != StepState::Watching {
             continue;
         }
-        let kind = match step_item(&step.step) {
+        let kind = match step.step.item() {
             Some(ItemRef::Replication { .. }) => SourceKind::Replication,
             Some(ItemRef::WorkflowRun { .. }) => SourceKind::Workflow,
             Some(ItemRef::Query { .. }) => SourceKind::Warehouse,
@@ -225,11 +225,7 @@ fn begin_step(model: &mut Model, r: usize) -> Vec<Effect> {
         StepKind::Wait(item) => {
             running.state = StepState::Watching;
             let name = running.step.item.clone();
-            let item = match item {
-                Followed::Task(id) => ItemRef::Replication { id },
-                Followed::Run { dag_id, run_id } => ItemRef::WorkflowRun { dag_id, run_id },
-                Followed::Statement { of_query, .. } => ItemRef::Query { id: of_query },
-            };
+            let item = item.item();
             model.following.retain(|f| f.item != item);
             model.following.push(Follow {
                 name,
@@ -282,21 +278,13 @@ pub(super) fn acted(
             }
             step.state = StepState::Watching;
             // A plan's step may take hours (a full load): watched longer than a lone retry.
-            if let Some(item) = followed_item(action)
+            if let Some(item) = model.recoveries[r].steps[current].step.item()
                 && let Some(follow) = model.following.iter_mut().find(|f| f.item == item)
             {
                 follow.until = now + Duration::hours(STEP_HOURS);
             }
             Vec::new()
         }
-    }
-}
-
-/// The item an action acts on (none for a trigger, which makes a new run).
-fn followed_item(action: &Action) -> Option<ItemRef> {
-    match action.acts_on() {
-        crate::domain::action::ActionTarget::Item(item) => Some(item),
-        crate::domain::action::ActionTarget::Dag { .. } => None,
     }
 }
 
@@ -312,7 +300,7 @@ pub(super) fn settled(
     let Some(r) = model.recoveries.iter().position(|r| {
         matches!(r.state, PlanState::Running | PlanState::Cancelled) && {
             let step = &r.steps[r.current];
-            step.state == StepState::Watching && step_item(&step.step).as_ref() == Some(item)
+            step.state == StepState::Watching && step.step.item().as_ref() == Some(item)
         }
     }) else {
         return Vec::new();
@@ -344,20 +332,6 @@ pub(super) fn settled(
                 r,
                 format!("step {} ({stage}): {message}", current + 1),
             )
-        }
-    }
-}
-
-fn step_item(step: &Step) -> Option<ItemRef> {
-    match &step.kind {
-        StepKind::Act(action) => followed_item(action),
-        StepKind::Wait(Followed::Task(id)) => Some(ItemRef::Replication { id: id.clone() }),
-        StepKind::Wait(Followed::Run { dag_id, run_id }) => Some(ItemRef::WorkflowRun {
-            dag_id: dag_id.clone(),
-            run_id: run_id.clone(),
-        }),
-        StepKind::Wait(Followed::Statement { of_query, .. }) => {
-            Some(ItemRef::Query { id: *of_query })
         }
     }
 }

@@ -6,6 +6,7 @@ use super::notice;
 use crate::app::confirm::{Confirmable, Confirmation};
 use crate::app::model::{Mode, Model};
 use crate::app::msg::Effect;
+use crate::domain::chain::Chain;
 use crate::domain::failure::{Cause, ItemRef};
 use crate::domain::recovery;
 use crate::domain::snapshot::latest_runs;
@@ -48,23 +49,16 @@ pub(in crate::app) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Eff
                 return Vec::new();
             }
         },
-        None => {
-            let selected = selected_pipeline(model);
-            match selected
-                .and_then(|name| model.chains.iter().find(|c| c.pipeline == name))
-                .or_else(|| model.chains.iter().find(|c| c.root().is_some()))
-                .or_else(|| model.chains.iter().find(|c| !c.is_green()))
-            {
-                Some(chain) => chain,
-                None => {
-                    model.notice = notice(
-                        "every pipeline is green: nothing to recover".to_string(),
-                        false,
-                    );
-                    return Vec::new();
-                }
+        None => match red_chain(model) {
+            Some(chain) => chain,
+            None => {
+                model.notice = notice(
+                    "every pipeline is green: nothing to recover".to_string(),
+                    false,
+                );
+                return Vec::new();
             }
-        }
+        },
     };
     let name = chosen.pipeline.clone();
     if model
@@ -107,10 +101,19 @@ pub(in crate::app) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Eff
     effects
 }
 
+/// The night a key opens without a pipeline named: the selected item's pipeline, else
+/// the first with a root cause, else the first that is not green.
+pub(in crate::app) fn red_chain(model: &Model) -> Option<&Chain> {
+    selected_pipeline(model)
+        .and_then(|name| model.chains.iter().find(|c| c.pipeline == name))
+        .or_else(|| model.chains.iter().find(|c| c.root().is_some()))
+        .or_else(|| model.chains.iter().find(|c| !c.is_green()))
+}
+
 /// The pipeline of what is selected: on the Overview a root cause or one of its
 /// consequences; on the DMS and Airflow tabs (or in an item's detail) an item of one of
 /// the pipeline's stages.
-pub(in crate::app) fn selected_pipeline(model: &Model) -> Option<String> {
+fn selected_pipeline(model: &Model) -> Option<String> {
     use crate::app::Tab;
     let item = match (model.tab, &model.detail) {
         (Tab::Overview, _) => {

@@ -103,9 +103,7 @@ pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
         let age = model
             .spend
             .fetched_at
-            .map(|at| {
-                crate::app::resource::age((model.now - at).to_std().unwrap_or_default()) + " ago"
-            })
+            .map(|at| crate::text::age((model.now - at).to_std().unwrap_or_default()) + " ago")
             .unwrap_or_else(|| "never".to_string());
         model.mode = Mode::Confirm(Confirmation::new(
             Confirmable::RefetchCost,
