@@ -9,7 +9,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    QueryRecord, ReplicationTask, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
+    ActionOutcome, ClearScope, ClearedTask, QueryRecord, ReplicationTask, StartMode,
+    StatementProgress, TableName, TableStatistics, TaskInstance, TaskSettings, WorkflowRun,
 };
 use crate::source::{ReplicationSource, SourceResult, Sources, WarehouseSource, WorkflowSource};
 
@@ -113,6 +114,32 @@ impl ReplicationSource for Padded {
             .task_settings(original_name(task_id))
             .await
     }
+
+    // Actions go to the platform: the originals act as in the demo, a copy is refused
+    // as an unknown item.
+    async fn start_task(
+        &self,
+        arn: &str,
+        serverless: bool,
+        mode: StartMode,
+    ) -> SourceResult<ActionOutcome> {
+        self.inner
+            .replication
+            .start_task(arn, serverless, mode)
+            .await
+    }
+
+    async fn reload_tables(
+        &self,
+        arn: &str,
+        serverless: bool,
+        tables: &[TableName],
+    ) -> SourceResult<ActionOutcome> {
+        self.inner
+            .replication
+            .reload_tables(arn, serverless, tables)
+            .await
+    }
 }
 
 #[async_trait]
@@ -140,6 +167,23 @@ impl WorkflowSource for Padded {
             .task_log(original_name(dag_id), run_id, task_id, try_number)
             .await
     }
+
+    async fn clear(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        scope: &ClearScope,
+        dry_run: bool,
+    ) -> SourceResult<Vec<ClearedTask>> {
+        self.inner
+            .workflow
+            .clear(dag_id, run_id, scope, dry_run)
+            .await
+    }
+
+    async fn trigger(&self, dag_id: &str) -> SourceResult<ActionOutcome> {
+        self.inner.workflow.trigger(dag_id).await
+    }
 }
 
 #[async_trait]
@@ -150,6 +194,22 @@ impl WarehouseSource for Padded {
             self.rows,
             copy_query,
         ))
+    }
+
+    async fn rerun(&self, database: Option<&str>, sql: &str) -> SourceResult<ActionOutcome> {
+        self.inner.warehouse.rerun(database, sql).await
+    }
+
+    async fn cancel(&self, query_id: i64, pid: Option<i64>) -> SourceResult<ActionOutcome> {
+        self.inner.warehouse.cancel(query_id, pid).await
+    }
+
+    async fn statement(&self, id: &str) -> SourceResult<StatementProgress> {
+        self.inner.warehouse.statement(id).await
+    }
+
+    async fn cancel_statement(&self, id: &str) -> SourceResult<ActionOutcome> {
+        self.inner.warehouse.cancel_statement(id).await
     }
 }
 
@@ -178,6 +238,22 @@ mod tests {
         assert!(copy.id.contains(COPY_MARK));
         let stats = sources.replication.table_statistics(&copy.id).await;
         assert!(stats.is_ok(), "a copy's details are its original's");
+    }
+
+    #[tokio::test]
+    async fn actions_reach_the_platform_under_the_padding() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
+        let sources = padded(DemoPlatform::frozen(7, at).sources(), 1000);
+        let tasks = sources.replication.tasks().await.unwrap();
+        let failed = tasks
+            .iter()
+            .find(|t| t.status == crate::domain::TaskStatus::Failed && !t.id.contains(COPY_MARK))
+            .expect("the demo's failed load");
+        let started = sources
+            .replication
+            .start_task(&failed.arn, failed.serverless, StartMode::ResumeProcessing)
+            .await;
+        assert!(started.is_ok(), "{started:?}");
     }
 
     #[test]
