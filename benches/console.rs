@@ -253,14 +253,16 @@ fn bench_chain(c: &mut Criterion) {
 /// The night's timeline of the demo with 200 task instances listed (each retried, so none
 /// is folded into "ended well"), drawn at 200x50 (budget 1 ms a frame).
 fn bench_timeline(c: &mut Criterion) {
-    use opsdeck::app::{DetailPayload, Effect, Key};
+    use opsdeck::app::{DetailPayload, DetailRequest, Effect, Key};
     use opsdeck::domain::{TaskInstance, TaskState};
     let mut model = common::demo_model();
     let effects = update(&mut model, Msg::Key(Key::char('T')));
     let runs: Vec<(String, String)> = effects
         .into_iter()
         .filter_map(|e| match e {
-            Effect::FetchTaskInstances { dag_id, run_id } => Some((dag_id, run_id)),
+            Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, run_id }) => {
+                Some((dag_id, run_id))
+            }
             _ => None,
         })
         .collect();

@@ -1183,6 +1183,7 @@ async fn a_recovery_plan_clears_a_chain_of_two_dags_in_order() {
         sources,
         environment: "airflow-test".into(),
         read_only: false,
+        read_only_by_flag: false,
         audit: Some(Arc::new(audit)),
         interface: Interface::Cli,
     };

@@ -474,6 +474,13 @@ fn read_only_wins_over_write_when_both_are_given() {
             "{order:?}: {}",
             stderr(&output)
         );
+        // --write cannot help here, so the refusal does not offer it.
+        assert!(
+            stderr(&output)
+                .contains("(opened with --read-only: start without it to allow actions)"),
+            "{order:?}: {}",
+            stderr(&output)
+        );
         let _ = std::fs::remove_dir_all(home);
     }
 }

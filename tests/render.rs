@@ -61,28 +61,34 @@ fn block_on<F: std::future::Future>(work: F) -> F::Output {
 
 /// Carries out detail fetches against the same frozen demo, as the runtime would.
 fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
-    use opsdeck::app::Effect;
+    use opsdeck::app::{DetailRequest, Effect};
     let platform = common::platform();
     let payload = match effect {
-        Effect::FetchTableStatistics { task_id } => DetailPayload::TableStatistics {
-            result: platform.table_statistics(&task_id),
-            task_id,
-        },
-        Effect::FetchTaskSettings { task_id } => DetailPayload::TaskSettings {
-            result: platform.task_settings(&task_id),
-            task_id,
-        },
-        Effect::FetchTaskInstances { dag_id, run_id } => DetailPayload::TaskInstances {
-            result: platform.task_instances(&dag_id, &run_id),
-            dag_id,
-            run_id,
-        },
-        Effect::FetchTaskLog {
+        Effect::FetchDetail(DetailRequest::TableStatistics { task_id }) => {
+            DetailPayload::TableStatistics {
+                result: platform.table_statistics(&task_id),
+                task_id,
+            }
+        }
+        Effect::FetchDetail(DetailRequest::TaskSettings { task_id }) => {
+            DetailPayload::TaskSettings {
+                result: platform.task_settings(&task_id),
+                task_id,
+            }
+        }
+        Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, run_id }) => {
+            DetailPayload::TaskInstances {
+                result: platform.task_instances(&dag_id, &run_id),
+                dag_id,
+                run_id,
+            }
+        }
+        Effect::FetchDetail(DetailRequest::TaskLog {
             dag_id,
             run_id,
             task_id,
             try_number,
-        } => {
+        }) => {
             let result = block_on(
                 platform
                     .sources()
@@ -155,7 +161,8 @@ fn recover_plan() {
     snapshot("recover_plan", "R");
 }
 
-/// The plan's progress pane once its first step was sent and answered.
+/// The plan's progress pane once its first step was sent and answered, and the load runs
+/// again: the red runs after it wait for it.
 #[test]
 fn recover_progress() {
     let mut model = common::demo_model();
@@ -178,10 +185,32 @@ fn recover_progress() {
             recorded: None,
         },
     );
+    let mut tasks = model.tasks.data.clone().expect("the demo's tasks");
+    let resumed = tasks
+        .iter_mut()
+        .find(|t| t.health() == opsdeck::domain::Health::Failed)
+        .expect("the failed load");
+    resumed.status = opsdeck::domain::TaskStatus::parse("running");
+    resumed.stop_reason = None;
+    resumed.started_at = Some(model.platform_now);
+    if let Some(stats) = resumed.stats.as_mut() {
+        stats.tables_errored = 0;
+    }
+    let now = model.now;
+    update(
+        &mut model,
+        Msg::Fetched {
+            kind: opsdeck::source::SourceKind::Replication,
+            fetched_at: now,
+            result: Ok(opsdeck::app::Payload::Tasks(tasks)),
+        },
+    );
     let theme = Theme::builtin("default").unwrap();
     for (w, h) in [(80, 24), (160, 48)] {
         let screen = text(draw(&model, &theme, w, h).backend().buffer());
         assert!(screen.contains("recovery · nightly · step 1/4"), "{screen}");
+        assert!(screen.contains("waiting for a re-run"), "{screen}");
+        assert!(!screen.contains("✖ root"), "{screen}");
         insta::assert_snapshot!(format!("recover_progress_{w}x{h}"), screen);
     }
 }
@@ -643,7 +672,7 @@ fn billed_cost_shows_its_count_and_asks_before_a_refetch() {
 /// its last lines, inert.
 #[test]
 fn a_fetched_log_tail_shows_its_end_inert() {
-    use opsdeck::app::{Detail, Effect};
+    use opsdeck::app::{Detail, DetailRequest, Effect};
     use opsdeck::domain::{TaskInstance, TaskState};
     let mut model = common::demo_model();
     press(&mut model, "3\r");
@@ -670,12 +699,12 @@ fn a_fetched_log_tail_shows_its_end_inert() {
     );
     assert_eq!(
         effects,
-        vec![Effect::FetchTaskLog {
+        vec![Effect::FetchDetail(DetailRequest::TaskLog {
             dag_id: dag_id.clone(),
             run_id: run_id.clone(),
             task_id: "load_orders".into(),
             try_number: 3,
-        }]
+        })]
     );
     let theme = Theme::builtin("default").unwrap();
     let screen = text(draw(&model, &theme, 80, 24).backend().buffer());

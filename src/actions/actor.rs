@@ -16,6 +16,8 @@ pub struct Actor {
     /// The environment's name, for the audit log.
     pub environment: String,
     pub read_only: bool,
+    /// Read-only because `--read-only` was given (a refusal then does not offer `--write`).
+    pub read_only_by_flag: bool,
     /// None when the log could not be opened: then every action is refused.
     pub audit: Option<Arc<AuditLog>>,
     pub interface: Interface,
@@ -105,8 +107,9 @@ impl Actor {
         if self.read_only {
             let reason = format!("environment {} is read-only", self.environment);
             self.refuse(action, &reason).await;
-            return Err(SourceError::new(ErrorKind::Rejected, reason)
-                .with_hint("--write, or read_only = false in the config, allows actions"));
+            return Err(SourceError::new(ErrorKind::Rejected, reason).with_hint(
+                crate::domain::environment::allow_actions_hint(self.read_only_by_flag),
+            ));
         }
         let Some(audit) = &self.audit else {
             return Err(SourceError::new(

@@ -24,7 +24,7 @@ pub use crate::keymap as keys;
 pub use confirm::{Confirmable, Confirmation};
 pub use keys::{Action, Key, KeyCode, Keymap};
 pub use model::{Detail, Environment, Mode, Model, ModelInit, Notice};
-pub use msg::{CostAnswers, DetailPayload, Effect, Msg, Payload};
+pub use msg::{CostAnswers, DetailPayload, DetailRequest, Effect, Msg, Payload};
 pub use resource::{Freshness, Resource};
 pub use tab::Tab;
 pub use update::update;

@@ -9,8 +9,8 @@ use crate::domain::{Action, ActionOutcome, ClearScope, ClearedTask, StatementPro
 use crate::source::{SourceError, SourceKind};
 use rust_decimal::Decimal;
 
-pub use crate::source::{DetailPayload, Payload};
-use crate::source::{DetailRequest, Update};
+use crate::source::Update;
+pub use crate::source::{DetailPayload, DetailRequest, Payload};
 
 /// The cost review's answers to one request.
 #[derive(Debug, Clone)]
@@ -102,19 +102,9 @@ pub enum Effect {
     Refresh(SourceKind),
     /// The visible tab changed: poll this source faster (none for the Overview).
     Focus(Option<SourceKind>),
-    /// Fetch the table statistics of a replication task.
-    FetchTableStatistics { task_id: String },
-    /// Fetch the settings of a replication task (for its detail view).
-    FetchTaskSettings { task_id: String },
-    /// Fetch the task instances of a workflow run.
-    FetchTaskInstances { dag_id: String, run_id: String },
-    /// Fetch the log tail of one try of a task instance.
-    FetchTaskLog {
-        dag_id: String,
-        run_id: String,
-        task_id: String,
-        try_number: u32,
-    },
+    /// Fetch the detail of one item (its table statistics, settings, task instances or a
+    /// try's log) for its detail view.
+    FetchDetail(DetailRequest),
     /// Ask the cost source again now, past its cache (each request is billed).
     RefetchCost,
     /// Read a theme's files by name (off the loop), to apply it.
@@ -181,35 +171,5 @@ impl From<Update> for Msg {
                 result,
             },
         }
-    }
-}
-
-impl Effect {
-    /// The detail fetch this effect asks for, if it is one.
-    pub fn detail_request(&self) -> Option<DetailRequest> {
-        Some(match self {
-            Effect::FetchTableStatistics { task_id } => DetailRequest::TableStatistics {
-                task_id: task_id.clone(),
-            },
-            Effect::FetchTaskSettings { task_id } => DetailRequest::TaskSettings {
-                task_id: task_id.clone(),
-            },
-            Effect::FetchTaskInstances { dag_id, run_id } => DetailRequest::TaskInstances {
-                dag_id: dag_id.clone(),
-                run_id: run_id.clone(),
-            },
-            Effect::FetchTaskLog {
-                dag_id,
-                run_id,
-                task_id,
-                try_number,
-            } => DetailRequest::TaskLog {
-                dag_id: dag_id.clone(),
-                run_id: run_id.clone(),
-                task_id: task_id.clone(),
-                try_number: *try_number,
-            },
-            _ => return None,
-        })
     }
 }

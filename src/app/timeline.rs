@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::keys::{Action, Key, KeyCode};
 use super::model::{Mode, Model, Notice};
-use super::msg::Effect;
+use super::msg::{DetailRequest, Effect};
 use super::recovery::StepState;
 use super::resource::Resource;
 use crate::domain::failure::ItemRef;
@@ -120,7 +120,9 @@ pub(super) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
     };
     model.mode = Mode::Timeline(Box::new(timeline));
     runs.into_iter()
-        .map(|(dag_id, run_id)| Effect::FetchTaskInstances { dag_id, run_id })
+        .map(|(dag_id, run_id)| {
+            Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, run_id })
+        })
         .collect()
 }
 

@@ -257,11 +257,6 @@ fn parse_mode(s: &str) -> Result<crate::domain::StartMode, String> {
         .ok_or_else(|| format!("`{s}` is not a mode: resume, start or reload-target"))
 }
 
-/// The read-only rule: `--read-only` wins, then `--write`, then the config.
-pub fn read_only(cli: &Cli, configured: bool) -> bool {
-    cli.read_only || (!cli.write && configured)
-}
-
 fn parse_speed(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(x) if x.is_finite() && (0.0..=100_000.0).contains(&x) => Ok(x),

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::Context;
-use super::context::header_of;
+use super::context::Opening;
 use crate::app::Environment;
 use crate::config::EnvironmentConfig;
 use crate::console::{Console, Environments, Opened, TerminalGuard, run};
@@ -31,7 +31,7 @@ pub fn start(context: Context) -> anyhow::Result<ExitCode> {
         &sources,
         crate::console::theme_names(Some(&themes_dir)),
     );
-    let (cli, config, paths) = (&context.cli, &context.config, &context.paths);
+    let (config, paths) = (&context.config, &context.paths);
     let environments = ConfiguredEnvironments {
         // From the demo, `:env demo` comes back to it (the same simulated platform).
         demo: environment.demo.then(|| (environment, sources.clone())),
@@ -41,11 +41,8 @@ pub fn start(context: Context) -> anyhow::Result<ExitCode> {
             .map(|e| config.budget_for(e))
             .collect(),
         environments: config.environments.clone(),
-        read_only: config.read_only,
-        read_only_flag: (cli.read_only || cli.write).then_some(cli.read_only),
+        opening: context.opening.clone(),
         cache_dir: paths.cache_dir.clone(),
-        cli_theme: cli.theme.clone(),
-        config_theme: config.theme.clone(),
     };
     let audit = context.open_audit();
     let console = Console {
@@ -102,14 +99,8 @@ struct ConfiguredEnvironments {
     environments: Vec<EnvironmentConfig>,
     /// The monthly budget of each environment, in the same order.
     budgets: Vec<Option<rust_decimal::Decimal>>,
-    /// The config's top-level `read_only`, for environments that do not say.
-    read_only: bool,
-    /// `--read-only` (Some(true)) or `--write` (Some(false)), which win over the config.
-    read_only_flag: Option<bool>,
+    opening: Opening,
     cache_dir: PathBuf,
-    /// `--theme`, which wins over every environment's theme.
-    cli_theme: Option<String>,
-    config_theme: Option<String>,
 }
 
 #[async_trait::async_trait]
@@ -121,11 +112,7 @@ impl Environments for ConfiguredEnvironments {
             return Ok(Opened {
                 environment: environment.clone(),
                 sources: sources.clone(),
-                theme: self
-                    .cli_theme
-                    .clone()
-                    .or_else(|| self.config_theme.clone())
-                    .unwrap_or_else(|| "default".to_string()),
+                theme: self.opening.theme(None),
                 theme_files: None,
             });
         }
@@ -135,25 +122,12 @@ impl Environments for ConfiguredEnvironments {
         let environment = &self.environments[index];
         tracing::info!(environment = %name, "switching environment");
         let connected = crate::aws::platform::sources(environment, &self.cache_dir).await;
-        let theme = self
-            .cli_theme
-            .clone()
-            .or_else(|| environment.theme.clone())
-            .or_else(|| self.config_theme.clone())
-            .unwrap_or_else(|| "default".to_string());
-        let mut header = header_of(
-            environment,
-            self.read_only,
-            connected.region,
-            self.budgets[index],
-        );
-        if let Some(flag) = self.read_only_flag {
-            header.read_only = flag;
-        }
         Ok(Opened {
-            environment: header,
+            environment: self
+                .opening
+                .header(environment, connected.region, self.budgets[index]),
             sources: connected.sources,
-            theme,
+            theme: self.opening.theme(Some(environment)),
             theme_files: None,
         })
     }

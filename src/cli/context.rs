@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::args::{Cli, read_only};
+use super::args::Cli;
 use crate::app::{Keymap, Model, ModelInit};
 use crate::config::{Config, EnvironmentConfig, Paths};
 use crate::demo::{DemoOptions, DemoPlatform};
@@ -26,6 +26,8 @@ pub struct Context {
     /// The theme asked for: `--theme`, the environment's, the config's, or "default".
     pub theme_name: String,
     pub audit_path: PathBuf,
+    /// How an environment of the config is opened, at start or by `:env`.
+    pub opening: Opening,
 }
 
 impl Context {
@@ -57,15 +59,11 @@ impl Context {
         };
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let platform = choose_platform(&cli, &config)?;
-        let theme_name = cli
-            .theme
-            .clone()
-            .or_else(|| match &platform {
-                Platform::Aws(environment) => environment.theme.clone(),
-                Platform::Demo => None,
-            })
-            .or(config.theme.clone())
-            .unwrap_or_else(|| "default".to_string());
+        let opening = Opening::of(&cli, &config);
+        let theme_name = opening.theme(match &platform {
+            Platform::Aws(environment) => Some(environment),
+            Platform::Demo => None,
+        });
         if matches!(platform, Platform::Demo) && config.pipelines.is_empty() {
             config.pipelines = Config::parse(
                 crate::demo::PIPELINE_TOML,
@@ -83,6 +81,7 @@ impl Context {
             platform,
             theme_name,
             audit_path,
+            opening,
         })
     }
 
@@ -130,7 +129,8 @@ impl Context {
                     profile: None,
                     region: Some("eu-west-1".to_string()),
                     demo: true,
-                    read_only: read_only(cli, config.read_only),
+                    read_only: self.opening.read_only(config.read_only),
+                    read_only_by_flag: self.opening.read_only_by_flag(),
                     // The demo company budgets its platform at USD 30,000 a month.
                     budget: config
                         .cost
@@ -158,9 +158,9 @@ impl Context {
                     }
                     None => runtime.block_on(connect),
                 };
-                let budget = config.budget_for(env);
-                let mut header = header_of(env, config.read_only, connected.region, budget);
-                header.read_only = read_only(cli, header.read_only);
+                let header = self
+                    .opening
+                    .header(env, connected.region, config.budget_for(env));
                 (header, connected.sources)
             }
         })
@@ -194,21 +194,66 @@ impl Context {
     }
 }
 
-/// What the header says of an environment: the region its clients resolved, which is
-/// the configured one when there is one.
-pub(super) fn header_of(
-    environment: &EnvironmentConfig,
-    read_only: bool,
-    resolved_region: Option<String>,
-    budget: Option<rust_decimal::Decimal>,
-) -> Environment {
-    Environment {
-        name: environment.name.clone(),
-        profile: environment.profile.clone(),
-        region: environment.region.clone().or(resolved_region),
-        demo: false,
-        read_only: environment.read_only.unwrap_or(read_only),
-        budget,
+/// The rules by which an environment is opened, at start or by `:env`: the command line's
+/// `--theme`, `--read-only` and `--write` over the environment's settings, over the
+/// config's. `--read-only` wins over `--write`, whatever their order.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    cli_theme: Option<String>,
+    config_theme: Option<String>,
+    /// The config's top-level `read_only`, for environments that do not say.
+    config_read_only: bool,
+    /// `--read-only` (Some(true)) or `--write` (Some(false)), which win over the config.
+    read_only_flag: Option<bool>,
+}
+
+impl Opening {
+    pub fn of(cli: &Cli, config: &Config) -> Opening {
+        Opening {
+            cli_theme: cli.theme.clone(),
+            config_theme: config.theme.clone(),
+            config_read_only: config.read_only,
+            read_only_flag: (cli.read_only || cli.write).then_some(cli.read_only),
+        }
+    }
+
+    /// The theme an environment is drawn in (none: the demo): `--theme`, the
+    /// environment's, the config's, or "default".
+    pub fn theme(&self, environment: Option<&EnvironmentConfig>) -> String {
+        self.cli_theme
+            .clone()
+            .or_else(|| environment.and_then(|e| e.theme.clone()))
+            .or_else(|| self.config_theme.clone())
+            .unwrap_or_else(|| "default".to_string())
+    }
+
+    /// Whether `--read-only` was given, which no setting overrides.
+    pub fn read_only_by_flag(&self) -> bool {
+        self.read_only_flag == Some(true)
+    }
+
+    /// Whether an environment configured `configured` is opened read-only.
+    pub fn read_only(&self, configured: bool) -> bool {
+        self.read_only_flag.unwrap_or(configured)
+    }
+
+    /// What the header says of an environment: the region its clients resolved, which is
+    /// the configured one when there is one.
+    pub fn header(
+        &self,
+        environment: &EnvironmentConfig,
+        resolved_region: Option<String>,
+        budget: Option<rust_decimal::Decimal>,
+    ) -> Environment {
+        Environment {
+            name: environment.name.clone(),
+            profile: environment.profile.clone(),
+            region: environment.region.clone().or(resolved_region),
+            demo: false,
+            read_only: self.read_only(environment.read_only.unwrap_or(self.config_read_only)),
+            read_only_by_flag: self.read_only_by_flag(),
+            budget,
+        }
     }
 }
 
@@ -289,6 +334,7 @@ mod tests {
             region: None,
             demo: true,
             read_only: false,
+            read_only_by_flag: false,
             budget: None,
         };
         let model = context.model(environment, &platform.sources(), Vec::new());
@@ -298,6 +344,39 @@ mod tests {
             model.cost_stages,
             crate::domain::stages::CostStages::defaults()
         );
+    }
+
+    /// An environment opened at start and one opened by `:env` follow the same rules.
+    #[test]
+    fn flags_win_over_the_environment_which_wins_over_the_config() {
+        let config = Config::parse(
+            "theme = \"light\"\nread_only = true\n\n[[environment]]\nname = \"prod\"\n\
+             theme = \"high-contrast\"\n\n[[environment]]\nname = \"dev\"\nread_only = false\n",
+            std::path::Path::new("test"),
+        )
+        .expect("a config");
+        let (prod, dev) = (&config.environments[0], &config.environments[1]);
+        let opening = |args: &[&str]| {
+            let cli = Cli::parse_from(std::iter::once("opsdeck").chain(args.iter().copied()));
+            Opening::of(&cli, &config)
+        };
+        let plain = opening(&[]);
+        assert_eq!(plain.theme(Some(prod)), "high-contrast");
+        assert_eq!(plain.theme(Some(dev)), "light");
+        assert_eq!(plain.theme(None), "light");
+        assert_eq!(
+            opening(&["--theme", "default"]).theme(Some(prod)),
+            "default"
+        );
+        let header = |opening: &Opening, environment| opening.header(environment, None, None);
+        assert!(header(&plain, prod).read_only, "the config's read_only");
+        assert!(!header(&plain, dev).read_only, "the environment's own");
+        assert!(!header(&plain, prod).read_only_by_flag);
+        assert!(!header(&opening(&["--write"]), prod).read_only);
+        for both in [["--write", "--read-only"], ["--read-only", "--write"]] {
+            let flagged = header(&opening(&both), dev);
+            assert!(flagged.read_only && flagged.read_only_by_flag, "{both:?}");
+        }
     }
 }
 

@@ -198,7 +198,7 @@ async fn plan(actor: &Actor, request: &Request<'_>) -> Result<Plan, (u8, String)
         })?,
         None => match chains
             .iter()
-            .find(|c| c.root().is_some())
+            .find(|c| c.is_red())
             .or_else(|| chains.iter().find(|c| !c.is_green()))
         {
             Some(chain) => chain,

@@ -157,7 +157,8 @@ pub(super) async fn go_ahead(
         actor.refuse(action, &reason).await;
         writeln!(
             err,
-            "opsdeck {command}: {reason}: nothing was done (--write allows actions)"
+            "opsdeck {command}: {reason}: nothing was done ({})",
+            crate::domain::environment::allow_actions_hint(actor.read_only_by_flag)
         )?;
         return Ok(false);
     }
@@ -478,6 +479,7 @@ pub(super) fn open_actor(
         sources,
         environment: environment.name.clone(),
         read_only: environment.read_only,
+        read_only_by_flag: environment.read_only_by_flag,
         audit,
         interface: crate::actions::audit::Interface::Cli,
     };

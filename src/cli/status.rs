@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::domain::failure::{Cause, ItemRef};
+use crate::domain::failure::{Cause, CauseCounts, ItemRef};
 use crate::domain::snapshot::Snapshot;
 use crate::domain::{Environment, Failure, Health, HealthCounts, PipelineDefinition, SpendSeries};
 use crate::poll::fetch;
@@ -286,6 +286,12 @@ impl StatusReport {
                     Cause::Consequence { stage, .. } => {
                         (" ↳ blocked".to_string(), format!("at {stage}: "))
                     }
+                    Cause::Waiting {
+                        upstream, stage, ..
+                    } => (
+                        format!("{} {}", Health::Running.symbol(), pad("waits", 8)),
+                        format!("at {stage}, waits for {upstream} (running again): "),
+                    ),
                 };
                 let _ = writeln!(
                     out,
@@ -417,6 +423,8 @@ impl StatusReport {
                 json!({
                     "pipeline": chain.pipeline,
                     "root_cause": chain.root().map(|i| &chain.stages[i].name),
+                    // While an upstream stage runs again, the red stages wait for it.
+                    "waits_for": chain.rerunning().map(|i| &chain.stages[i].name),
                     "green": chain.is_green(),
                     "stages": chain.stages.iter().map(|stage| json!({
                         "name": stage.name,
@@ -450,19 +458,27 @@ fn source_of(item: &ItemRef) -> SourceKind {
     }
 }
 
-/// "2 root causes with 5 blocked, 9 other", or the count alone when nothing is grouped.
+/// "2 root causes with 5 blocked, 9 other" (and "2 waiting for a re-run" while an
+/// upstream stage runs again), or the count alone when nothing is grouped.
 fn failing_summary(failing: &[&Failure]) -> String {
-    let roots = failing.iter().filter(|f| f.is_root()).count();
-    let downstream = failing.iter().filter(|f| f.is_consequence()).count();
-    if roots == 0 {
+    let counts = CauseCounts::of(failing.iter().copied());
+    if counts.roots == 0 && counts.waiting == 0 {
         return failing.len().to_string();
     }
-    format!(
-        "{}: {roots} root cause{} with {downstream} blocked, {} other",
-        failing.len(),
-        if roots == 1 { "" } else { "s" },
-        failing.len() - roots - downstream
-    )
+    let mut parts = Vec::new();
+    if counts.roots > 0 {
+        parts.push(format!(
+            "{} root cause{} with {} blocked",
+            counts.roots,
+            if counts.roots == 1 { "" } else { "s" },
+            counts.blocked
+        ));
+    }
+    if counts.waiting > 0 {
+        parts.push(format!("{} waiting for a re-run", counts.waiting));
+    }
+    let other = failing.len() - counts.roots - counts.blocked - counts.waiting;
+    format!("{}: {}, {other} other", failing.len(), parts.join(", "))
 }
 
 fn cause_json(cause: &Cause) -> Value {
@@ -480,6 +496,16 @@ fn cause_json(cause: &Cause) -> Value {
             "pipeline": pipeline,
             "stage": stage,
             "root": item_json(root),
+        }),
+        Cause::Waiting {
+            upstream,
+            pipeline,
+            stage,
+        } => json!({
+            "kind": "waiting",
+            "pipeline": pipeline,
+            "stage": stage,
+            "upstream_stage": upstream,
         }),
     }
 }

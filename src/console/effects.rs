@@ -268,16 +268,11 @@ impl Executor {
                     None
                 });
             }
-            detail @ (Effect::FetchTableStatistics { .. }
-            | Effect::FetchTaskSettings { .. }
-            | Effect::FetchTaskInstances { .. }
-            | Effect::FetchTaskLog { .. }) => {
-                if let Some(request) = detail.detail_request() {
-                    let sources = session.sources.clone();
-                    session.spawn(async move {
-                        Some(Msg::DetailFetched(fetch_detail(request, &sources).await))
-                    });
-                }
+            Effect::FetchDetail(request) => {
+                let sources = session.sources.clone();
+                session.spawn(async move {
+                    Some(Msg::DetailFetched(fetch_detail(request, &sources).await))
+                });
             }
         }
         Flow::Continue
@@ -290,6 +285,7 @@ fn actor_of(sources: &Sources, environment: &Environment, audit: &Option<Arc<Aud
         sources: sources.clone(),
         environment: environment.name.clone(),
         read_only: environment.read_only,
+        read_only_by_flag: environment.read_only_by_flag,
         audit: audit.clone(),
         interface: Interface::Tui,
     }

@@ -299,6 +299,7 @@ mod tests {
                 region: None,
                 demo: true,
                 read_only: true,
+                read_only_by_flag: false,
                 budget: None,
             },
             environments: vec!["demo".into(), "prod".into()],

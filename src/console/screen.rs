@@ -87,6 +87,7 @@ mod tests {
                 region: None,
                 demo: true,
                 read_only: false,
+                read_only_by_flag: false,
                 budget: None,
             },
             environments: Vec::new(),

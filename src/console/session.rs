@@ -311,6 +311,7 @@ mod tests {
             sources: sources.clone(),
             environment: "demo".into(),
             read_only: true,
+            read_only_by_flag: false,
             audit: None,
             interface: crate::actions::audit::Interface::Tui,
         };

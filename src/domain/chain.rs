@@ -122,19 +122,48 @@ impl Chain {
         }
     }
 
-    /// The root cause: the first stage that failed tonight.
-    pub fn root(&self) -> Option<usize> {
+    /// The first stage that failed tonight.
+    fn first_failed(&self) -> Option<usize> {
         self.stages.iter().position(|s| s.health == Health::Failed)
     }
 
-    /// The failed stages after the root cause: its consequences.
+    /// True when a stage failed tonight (whether a root cause or waiting for an upstream
+    /// stage that runs again).
+    pub fn is_red(&self) -> bool {
+        self.first_failed().is_some()
+    }
+
+    /// The root cause: the first stage that failed tonight, unless an upstream stage runs
+    /// again since (then the red stages wait for it: see `rerunning`).
+    pub fn root(&self) -> Option<usize> {
+        self.first_failed().filter(|_| self.rerunning().is_none())
+    }
+
+    /// An upstream stage of the first red one that started again after that stage failed
+    /// and runs now (a retried load, a cleared run): the red stages after it wait for it,
+    /// and none of them is the root cause while it runs.
+    pub fn rerunning(&self) -> Option<usize> {
+        let first = self.first_failed()?;
+        let failed_at = self.stages[first]
+            .ended_at
+            .or(self.stages[first].started_at)?;
+        self.stages[..first].iter().rposition(|up| {
+            matches!(up.health, Health::Running | Health::Degraded)
+                && up.started_at.is_some_and(|start| start > failed_at)
+        })
+    }
+
+    /// The failed stages after the root cause (its consequences), or every failed stage
+    /// while an upstream stage runs again (they wait for it).
     pub fn consequences(&self) -> Vec<usize> {
-        match self.root() {
-            Some(root) => (root + 1..self.stages.len())
-                .filter(|&i| self.stages[i].health == Health::Failed)
-                .collect(),
-            None => Vec::new(),
-        }
+        let from = match (self.root(), self.rerunning()) {
+            (Some(root), _) => root + 1,
+            (None, Some(upstream)) => upstream + 1,
+            (None, None) => return Vec::new(),
+        };
+        (from..self.stages.len())
+            .filter(|&i| self.stages[i].health == Health::Failed)
+            .collect()
     }
 
     /// The green stages that ran on stale data.
@@ -375,6 +404,30 @@ pub(crate) mod tests {
             Some("ran while loads was failed")
         );
         assert!(!chain.is_green());
+    }
+
+    #[test]
+    fn red_stages_wait_for_an_upstream_stage_that_runs_again_and_none_is_the_root() {
+        // The shipping load failed at 01:20 and was resumed at 09:00 (running now): landing
+        // and dbt, red since the night, wait for it.
+        let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
+        resumed.status = TaskStatus::parse("running");
+        resumed.stop_reason = None;
+        let (_, runs) = red_night();
+        let waiting = chain(&[resumed.clone()], &runs);
+        assert!(waiting.is_red());
+        assert_eq!(waiting.rerunning(), Some(0));
+        assert_eq!(waiting.root(), None);
+        assert_eq!(waiting.consequences(), [1, 2]);
+        // A load that has run since before landing failed (slow, not resumed) is no
+        // re-run: landing's failure is the root cause.
+        let mut slow = resumed;
+        slow.started_at = Some(at(0, 50));
+        slow.stats.as_mut().unwrap().full_load_started = Some(at(0, 50));
+        let rooted = chain(&[slow], &runs);
+        assert_eq!(rooted.rerunning(), None);
+        assert_eq!(rooted.root(), Some(1));
+        assert_eq!(rooted.consequences(), [2]);
     }
 
     #[test]

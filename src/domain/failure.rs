@@ -28,6 +28,13 @@ pub enum Cause {
         pipeline: String,
         stage: String,
     },
+    /// A red stage while an upstream stage `upstream` runs again (a retry under way): it
+    /// can recover once its upstream has, and is no root cause meanwhile.
+    Waiting {
+        upstream: String,
+        pipeline: String,
+        stage: String,
+    },
 }
 
 /// One unhealthy item: what, why, since when.
@@ -46,6 +53,46 @@ pub struct Failure {
     pub order: u32,
 }
 
+/// How many failures are root causes, blocked by one, or waiting for a re-run upstream.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CauseCounts {
+    pub roots: usize,
+    pub blocked: usize,
+    pub waiting: usize,
+}
+
+impl CauseCounts {
+    pub fn of<'a>(failures: impl IntoIterator<Item = &'a Failure>) -> CauseCounts {
+        let mut counts = CauseCounts::default();
+        for failure in failures {
+            match failure.cause {
+                Cause::Root { .. } => counts.roots += 1,
+                Cause::Consequence { .. } => counts.blocked += 1,
+                Cause::Waiting { .. } => counts.waiting += 1,
+                Cause::Own => {}
+            }
+        }
+        counts
+    }
+
+    /// "1 root cause, 3 blocked", "2 waiting for a re-run", both, or none (nothing grouped).
+    pub fn summary(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.roots > 0 {
+            parts.push(format!(
+                "{} root cause{}, {} blocked",
+                self.roots,
+                if self.roots == 1 { "" } else { "s" },
+                self.blocked
+            ));
+        }
+        if self.waiting > 0 {
+            parts.push(format!("{} waiting for a re-run", self.waiting));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
 impl Failure {
     /// True for a failure that is a consequence of a root cause upstream.
     pub fn is_consequence(&self) -> bool {
@@ -55,6 +102,11 @@ impl Failure {
     /// True for the root cause of a pipeline's red night.
     pub fn is_root(&self) -> bool {
         matches!(self.cause, Cause::Root { .. })
+    }
+
+    /// True for a failure waiting for an upstream stage that runs again.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.cause, Cause::Waiting { .. })
     }
 }
 

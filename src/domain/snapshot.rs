@@ -88,6 +88,28 @@ pub fn group(mut failures: Vec<Failure>, chains: &[Chain]) -> Vec<Failure> {
     // For each root: the failures of its stage, then its consequences.
     let mut roots: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
     for chain in chains {
+        if let Some(upstream) = chain.rerunning() {
+            // Nothing is the root while an upstream stage runs again: its red stages wait.
+            let mut waiting = Vec::new();
+            for later in chain.consequences() {
+                for item in &chain.stages[later].failing {
+                    if let Some(&i) = index.get(item)
+                        && causes[i].is_none()
+                    {
+                        causes[i] = Some(Cause::Waiting {
+                            upstream: chain.stages[upstream].name.clone(),
+                            pipeline: chain.pipeline.clone(),
+                            stage: chain.stages[later].name.clone(),
+                        });
+                        waiting.push(i);
+                    }
+                }
+            }
+            if !waiting.is_empty() {
+                roots.push((Vec::new(), waiting));
+            }
+            continue;
+        }
         let Some(root) = chain.root() else { continue };
         let stage = &chain.stages[root];
         let mut own: Vec<usize> = stage
@@ -122,7 +144,15 @@ pub fn group(mut failures: Vec<Failure>, chains: &[Chain]) -> Vec<Failure> {
         }
         roots.push((own, downstream));
     }
-    roots.sort_by(|(a, _), (b, _)| failures[b[0]].since.cmp(&failures[a[0]].since));
+    // The newest root cause first (a group that waits, by its first stage).
+    let lead = |(own, downstream): &(Vec<usize>, Vec<usize>)| {
+        failures[*own
+            .first()
+            .or(downstream.first())
+            .expect("a group has a row")]
+        .since
+    };
+    roots.sort_by_key(|group| std::cmp::Reverse(lead(group)));
     let newest_first = |mut rows: Vec<usize>| {
         rows.sort_by(|&a, &b| failures[b].since.cmp(&failures[a].since));
         rows
@@ -298,6 +328,32 @@ mod tests {
     }
 
     #[test]
+    fn red_stages_under_a_running_retry_wait_for_it_and_none_is_a_root() {
+        use crate::domain::TaskStatus;
+        use crate::domain::chain::tests::{load, nightly, red_night};
+        let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
+        resumed.status = TaskStatus::parse("running");
+        resumed.stop_reason = None;
+        let (_, runs) = red_night();
+        let snapshot = Snapshot::of(&[nightly()], Some(&[resumed]), Some(&runs), None);
+        let shown: Vec<(&str, &Cause)> = snapshot
+            .failures
+            .iter()
+            .map(|f| (f.title.as_str(), &f.cause))
+            .collect();
+        let waits = |stage: &str| Cause::Waiting {
+            upstream: "loads".into(),
+            pipeline: "nightly".into(),
+            stage: stage.into(),
+        };
+        assert_eq!(
+            shown,
+            [("landing", &waits("landing")), ("dbt", &waits("dbt"))]
+        );
+        assert!(snapshot.failures.iter().all(|f| f.is_waiting()));
+    }
+
+    #[test]
     fn two_independent_root_causes_each_keep_their_own_consequences() {
         use crate::domain::chain::tests::{load, nightly, run as stage_run};
         use crate::domain::{StageDefinition, StageSelector};
@@ -335,6 +391,7 @@ mod tests {
                 let role = match &f.cause {
                     Cause::Root { pipeline, .. } => pipeline.as_str(),
                     Cause::Consequence { .. } => "  blocked",
+                    Cause::Waiting { .. } => "  waits",
                     Cause::Own => "own",
                 };
                 (f.title.as_str(), role)

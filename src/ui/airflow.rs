@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dms::title_with_filter;
 use super::theme::Theme;
@@ -118,20 +118,20 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             (None, None) => Span::raw(""),
         };
         vec![
-            Cell::from(marked_health_span(
+            Line::from(marked_health_span(
                 run.health(),
                 model.marks.contains(&run.key()),
                 theme,
             )),
-            Cell::from(inert_line(&run.dag_id)),
-            Cell::from(inert_line(&run.run_id)),
+            Line::from(inert_line(&run.dag_id)),
+            Line::from(inert_line(&run.run_id)),
             status_cell(run.state.as_str(), row_activity(model, &item), theme),
-            Cell::from(clock(run.started_at, model.platform_now)),
-            Cell::from(span(
+            Line::from(clock(run.started_at, model.platform_now)),
+            Line::from(span(
                 run.started_at,
                 run.ended_at.or(Some(model.platform_now)),
             )),
-            Cell::from(problem),
+            Line::from(problem),
         ]
     });
 }
@@ -252,7 +252,7 @@ fn render_instances(
         |i| {
             let t = &rows[i];
             vec![
-                Cell::from(state_span(
+                Line::from(state_span(
                     t.state.health(),
                     matches!(
                         t.state,
@@ -261,11 +261,11 @@ fn render_instances(
                     t.state.as_str(),
                     theme,
                 )),
-                Cell::from(inert_line(&t.task_id)),
-                Cell::from(format!("{}/{}", t.try_number, t.max_tries)),
-                Cell::from(inert_line(&t.operator)),
-                Cell::from(clock(t.started_at, model.platform_now)),
-                Cell::from(span(t.started_at, t.ended_at)),
+                Line::from(inert_line(&t.task_id)),
+                Line::from(format!("{}/{}", t.try_number, t.max_tries)),
+                Line::from(inert_line(&t.operator)),
+                Line::from(clock(t.started_at, model.platform_now)),
+                Line::from(span(t.started_at, t.ended_at)),
             ]
         },
     );

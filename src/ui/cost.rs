@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph};
+use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -298,11 +298,11 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
                 theme.ok
             };
             vec![
-                Cell::from(inert_line(&r.key)),
-                Cell::from(format!("{:>12}", money(r.total, &b.unit))),
-                Cell::from(format!("{:>5}%", r.share)),
-                Cell::from(Span::styled(format!("{:>+11.2}", r.change), change_style)),
-                Cell::from(Span::styled(
+                Line::from(inert_line(&r.key)),
+                Line::from(format!("{:>12}", money(r.total, &b.unit))),
+                Line::from(format!("{:>5}%", r.share)),
+                Line::from(Span::styled(format!("{:>+11.2}", r.change), change_style)),
+                Line::from(Span::styled(
                     format!(
                         "{:>8}",
                         r.change_percent.map_or("new".to_string(), |p| {
@@ -311,7 +311,7 @@ fn render_groups(frame: &mut Frame, area: Rect, model: &Model, report: &CostRepo
                     ),
                     change_style,
                 )),
-                Cell::from(Span::styled(sparkline(&r.amounts, 14), theme.chart_bar)),
+                Line::from(Span::styled(sparkline(&r.amounts, 14), theme.chart_bar)),
             ]
         },
     );

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::theme::Theme;
 use super::widgets::{Column, field, health_span, pane, table};
@@ -54,20 +54,20 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 id: task.id.clone(),
             };
             vec![
-                Cell::from(marked_health_span(
+                Line::from(marked_health_span(
                     task.health(),
                     model.marks.contains(&task.key()),
                     theme,
                 )),
-                Cell::from(inert_line(&task.id)),
-                Cell::from(inert_line(task.migration_type.as_str())),
+                Line::from(inert_line(&task.id)),
+                Line::from(inert_line(task.migration_type.as_str())),
                 status_cell(task.status.as_str(), row_activity(model, &item), theme),
-                Cell::from(format!("{:>3}%", stats.full_load_progress_percent)),
-                Cell::from(match stats.tables_errored {
+                Line::from(format!("{:>3}%", stats.full_load_progress_percent)),
+                Line::from(match stats.tables_errored {
                     0 => "·".to_string(),
                     n => n.to_string(),
                 }),
-                Cell::from(ago(task.since(), model.platform_now).replace(" ago", "")),
+                Line::from(ago(task.since(), model.platform_now).replace(" ago", "")),
             ]
         },
     );
@@ -244,7 +244,7 @@ fn render_tables(
                 .marks
                 .contains(&crate::app::view::RowKey::table(&t.schema, &t.table));
             vec![
-                Cell::from({
+                Line::from({
                     let state = state_span(
                         t.state.health(),
                         t.state == TableState::BeforeLoad,
@@ -257,16 +257,16 @@ fn render_tables(
                         state
                     }
                 }),
-                Cell::from(format!(
+                Line::from(format!(
                     "{}.{}",
                     inert_line(&t.schema),
                     inert_line(&t.table)
                 )),
-                Cell::from(format!("{:>10}", t.full_load_rows)),
-                Cell::from(format!("{:>8}", t.inserts)),
-                Cell::from(format!("{:>8}", t.updates)),
-                Cell::from(format!("{:>8}", t.deletes)),
-                Cell::from(clock(t.last_update, model.platform_now)),
+                Line::from(format!("{:>10}", t.full_load_rows)),
+                Line::from(format!("{:>8}", t.inserts)),
+                Line::from(format!("{:>8}", t.updates)),
+                Line::from(format!("{:>8}", t.deletes)),
+                Line::from(clock(t.last_update, model.platform_now)),
             ]
         },
     );

@@ -357,7 +357,7 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
         && model.detail.is_none()
         && model.mode == Mode::Normal
         && !model.environment.read_only
-        && (model.chains.iter().any(|c| c.root().is_some())
+        && (model.chains.iter().any(|c| c.is_red())
             || model.recoveries.iter().any(|r| r.is_running()))
     {
         let at = actions

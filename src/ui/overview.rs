@@ -3,14 +3,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::theme::Theme;
 use super::widgets::{Column, block, fit_line, freshness_line, health_span, stage_words, table};
 use crate::app::view::source_name;
 use crate::app::{Model, Resource, Tab};
-use crate::domain::HealthCounts;
-use crate::domain::failure::Cause;
+use crate::domain::failure::{Cause, CauseCounts};
+use crate::domain::{Health, HealthCounts};
 use crate::text::money;
 use crate::text::{ago, fit, inert_line, pad, width as width_of};
 
@@ -291,18 +291,9 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
 
 fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let view = model.view(Tab::Overview);
-    let roots = model.failures.iter().filter(|f| f.is_root()).count();
-    let blocked = model.failures.iter().filter(|f| f.is_consequence()).count();
-    let counted = match roots {
-        0 => format!("failing now ({})", view.rows.len()),
-        1 => format!(
-            "failing now ({}) · 1 root cause, {blocked} blocked",
-            view.rows.len()
-        ),
-        n => format!(
-            "failing now ({}) · {n} root causes, {blocked} blocked",
-            view.rows.len()
-        ),
+    let counted = match CauseCounts::of(&model.failures).summary() {
+        Some(summary) => format!("failing now ({}) · {summary}", view.rows.len()),
+        None => format!("failing now ({})", view.rows.len()),
     };
     let title = super::dms::title_with_filter(&counted, &view.filter);
     let b = block(theme, &title);
@@ -335,14 +326,24 @@ fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 Span::styled(" ↳ blocked", theme.muted),
                 format!("  {}", inert_line(&f.title)),
             ),
+            // Red, but an upstream stage runs again: it waits, and is nobody's root cause.
+            Cause::Waiting { .. } => (
+                Span::styled(format!("{} waits", Health::Running.symbol()), theme.running),
+                inert_line(&f.title),
+            ),
             Cause::Own => (health_span(f.health, theme), inert_line(&f.title)),
         };
         vec![
-            Cell::from(health),
-            Cell::from(source_name(f)),
-            Cell::from(title),
-            Cell::from(inert_line(&f.reason)),
-            Cell::from(ago(f.since, model.platform_now).replace(" ago", "")),
+            Line::from(health),
+            Line::from(source_name(f)),
+            Line::from(title),
+            Line::from(match &f.cause {
+                Cause::Waiting { upstream, .. } => {
+                    inert_line(&format!("waits for {upstream}: {}", f.reason))
+                }
+                _ => inert_line(&f.reason),
+            }),
+            Line::from(ago(f.since, model.platform_now).replace(" ago", "")),
         ]
     });
 }

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dms::title_with_filter;
 use super::theme::Theme;
@@ -45,17 +45,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         let q = &queries[i];
         let item = ItemRef::Query { id: q.query_id };
         vec![
-            Cell::from(marked_health_span(
+            Line::from(marked_health_span(
                 q.health(),
                 model.marks.contains(&q.key()),
                 theme,
             )),
-            Cell::from(q.query_id.to_string()),
-            Cell::from(inert_line(q.title())),
-            Cell::from(inert_line(&q.user)),
+            Line::from(q.query_id.to_string()),
+            Line::from(inert_line(q.title())),
+            Line::from(inert_line(&q.user)),
             status_cell(q.status.as_str(), row_activity(model, &item), theme),
-            Cell::from(micros(q.elapsed_micros)),
-            Cell::from(micros(q.queue_micros)),
+            Line::from(micros(q.elapsed_micros)),
+            Line::from(micros(q.queue_micros)),
         ]
     });
 }

@@ -2,7 +2,7 @@
 //! virtualized table that builds only the rows on screen.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
@@ -77,14 +77,10 @@ pub fn marked_health_span(health: Health, marked: bool, theme: &Theme) -> Span<'
 
 /// A status cell that says "retrying…" while an action on the row's item is in flight,
 /// and "watching…" while it is followed after one.
-pub fn status_cell(
-    status: &str,
-    activity: Option<&'static str>,
-    theme: &Theme,
-) -> ratatui::widgets::Cell<'static> {
+pub fn status_cell(status: &str, activity: Option<&'static str>, theme: &Theme) -> Line<'static> {
     match activity {
-        Some(word) => ratatui::widgets::Cell::from(Span::styled(word, theme.accent)),
-        None => ratatui::widgets::Cell::from(crate::text::inert_line(status)),
+        Some(word) => Line::from(Span::styled(word, theme.accent)),
+        None => Line::from(crate::text::inert_line(status)),
     }
 }
 
@@ -237,14 +233,14 @@ pub fn scroll_offset(selected: usize, height: usize) -> usize {
 ///
 /// `cells(item_index)` gives one cell per column in `columns` order; dropped columns are
 /// removed here. The column sorted by gets ▼ or ▲ in its title.
-pub fn table<'a>(
+pub fn table(
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,
     view: &TableView,
     columns: &[Column],
     empty: &str,
-    cells: impl Fn(usize) -> Vec<Cell<'a>>,
+    cells: impl Fn(usize) -> Vec<Line<'static>>,
 ) {
     if view.rows.is_empty() {
         let text = if view.filter.is_empty() {
@@ -270,17 +266,26 @@ pub fn table<'a>(
     .style(theme.muted.add_modifier(Modifier::BOLD));
     let body_height = usize::from(area.height.saturating_sub(1));
     let offset = scroll_offset(view.selected, body_height);
+    let widths: Vec<Constraint> = shown.iter().map(|i| columns[*i].width).collect();
+    // The columns' widths as the table lays them out, so a cell too wide for its column
+    // is cut with an ellipsis rather than at the edge.
+    let fitted: Vec<usize> = Layout::horizontal(widths.iter().copied())
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, area.width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect();
     let rows = view.rows[offset..].iter().take(body_height).map(|index| {
-        let mut all = cells(*index);
+        let all = cells(*index);
         let mut kept = Vec::with_capacity(shown.len());
-        for (i, cell) in all.drain(..).enumerate() {
-            if shown.contains(&i) {
-                kept.push(cell);
+        for (i, line) in all.into_iter().enumerate() {
+            if let Some(at) = shown.iter().position(|&s| s == i) {
+                kept.push(Cell::from(fit_line(line, fitted[at])));
             }
         }
         Row::new(kept)
     });
-    let widths: Vec<Constraint> = shown.iter().map(|i| columns[*i].width).collect();
     let table = Table::new(rows, widths)
         .header(header)
         .style(theme.text)

@@ -52,6 +52,7 @@ pub fn model_with(platform: &DemoPlatform, sources: opsdeck::source::Sources) ->
             region: Some("eu-west-1".into()),
             demo: true,
             read_only: false,
+            read_only_by_flag: false,
             // As `opsdeck --demo` has it: the demo company's monthly budget.
             budget: Some(rust_decimal::Decimal::from(30_000)),
         },

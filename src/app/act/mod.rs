@@ -34,8 +34,9 @@ fn read_only_refusal(model: &mut Model, what: &str) -> bool {
     }
     model.notice = notice(
         format!(
-            "read-only: {what} is off in environment {} (--write or read_only = false allows it)",
-            model.environment.name
+            "read-only: {what} is off in environment {} ({})",
+            model.environment.name,
+            model.environment.allow_actions_hint()
         ),
         true,
     );

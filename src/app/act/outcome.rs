@@ -5,7 +5,7 @@ use chrono::Duration;
 
 use super::{FOLLOW_MINUTES, notice};
 use crate::app::model::{Detail, Follow, Model, Rerun};
-use crate::app::msg::Effect;
+use crate::app::msg::{DetailRequest, Effect};
 use crate::domain::action::ActionTarget;
 use crate::domain::failure::ItemRef;
 use crate::domain::follow::{AfterAction, Followed, Seen};
@@ -74,17 +74,17 @@ pub(in crate::app) fn done(
         (&action, &model.detail)
         && task_id == id
     {
-        effects.push(Effect::FetchTableStatistics {
+        effects.push(Effect::FetchDetail(DetailRequest::TableStatistics {
             task_id: task_id.clone(),
-        });
+        }));
     }
     if let (Action::ClearRun { .. }, Some(Detail::Run { dag_id, run_id, .. })) =
         (&action, &model.detail)
     {
-        effects.push(Effect::FetchTaskInstances {
+        effects.push(Effect::FetchDetail(DetailRequest::TaskInstances {
             dag_id: dag_id.clone(),
             run_id: run_id.clone(),
-        });
+        }));
     }
     effects
 }

@@ -6,7 +6,7 @@ use super::marks::chosen;
 use super::{notice, read_only_refusal};
 use crate::app::confirm::{ClearTarget, Confirmable, Confirmation, StartTarget};
 use crate::app::model::{Detail, Mode, Model};
-use crate::app::msg::Effect;
+use crate::app::msg::{DetailRequest, Effect};
 use crate::app::tab::Tab;
 use crate::app::view::RowKey;
 use crate::domain::retry;
@@ -87,8 +87,10 @@ fn open_start(model: &mut Model, tasks: Vec<ReplicationTask>) -> Vec<Effect> {
     let effects: Vec<Effect> = targets
         .iter()
         .filter(|t| t.prep.is_none())
-        .map(|t| Effect::FetchTaskSettings {
-            task_id: t.task_id.clone(),
+        .map(|t| {
+            Effect::FetchDetail(DetailRequest::TaskSettings {
+                task_id: t.task_id.clone(),
+            })
         })
         .collect();
     let title = if targets.len() == 1 {

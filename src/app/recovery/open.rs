@@ -21,9 +21,9 @@ pub(in crate::app) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Eff
     if model.environment.read_only {
         model.notice = notice(
             format!(
-                "read-only: recovering is off in environment {} (--write or read_only = false \
-                 allows it)",
-                model.environment.name
+                "read-only: recovering is off in environment {} ({})",
+                model.environment.name,
+                model.environment.allow_actions_hint()
             ),
             true,
         );
@@ -80,7 +80,7 @@ pub(in crate::app) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Eff
     let plan = match recovery::plan(chosen, tasks, &latest) {
         Ok(plan) => plan,
         Err(why) => {
-            model.notice = notice(why, chosen.root().is_some());
+            model.notice = notice(why, chosen.is_red());
             return Vec::new();
         }
     };
@@ -106,7 +106,7 @@ pub(in crate::app) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Eff
 pub(in crate::app) fn red_chain(model: &Model) -> Option<&Chain> {
     selected_pipeline(model)
         .and_then(|name| model.chains.iter().find(|c| c.pipeline == name))
-        .or_else(|| model.chains.iter().find(|c| c.root().is_some()))
+        .or_else(|| model.chains.iter().find(|c| c.is_red()))
         .or_else(|| model.chains.iter().find(|c| !c.is_green()))
 }
 
@@ -119,9 +119,9 @@ fn selected_pipeline(model: &Model) -> Option<String> {
         (Tab::Overview, _) => {
             let index = model.view(Tab::Overview).selected_index()?;
             return match &model.failures.get(index)?.cause {
-                Cause::Root { pipeline, .. } | Cause::Consequence { pipeline, .. } => {
-                    Some(pipeline.clone())
-                }
+                Cause::Root { pipeline, .. }
+                | Cause::Consequence { pipeline, .. }
+                | Cause::Waiting { pipeline, .. } => Some(pipeline.clone()),
                 Cause::Own => None,
             };
         }

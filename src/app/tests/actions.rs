@@ -11,9 +11,9 @@ fn retrying_a_failed_task_asks_with_cancel_first_and_sends_one_request() {
     let effects = press(&mut m, "r");
     assert_eq!(
         effects,
-        vec![Effect::FetchTaskSettings {
+        vec![Effect::FetchDetail(DetailRequest::TaskSettings {
             task_id: "orders-nightly-full-load".into()
-        }]
+        })]
     );
     let d = dialog(&m);
     assert!(!d.on_confirm, "Cancel has the focus");
@@ -374,6 +374,22 @@ fn read_only_offers_no_action_and_refuses_the_keys() {
     press(&mut m, "4");
     assert!(press(&mut m, "x").is_empty());
     assert_eq!(m.mode, Mode::Normal);
+    // The refusal says what would allow actions: the config's setting or `--write`...
+    assert!(
+        m.notice
+            .clone()
+            .unwrap()
+            .text
+            .contains("--write, or read_only = false"),
+        "{:?}",
+        m.notice
+    );
+    // ...but not `--write` when `--read-only` was given, which wins over it.
+    m.environment.read_only_by_flag = true;
+    press(&mut m, "x");
+    let text = m.notice.clone().unwrap().text;
+    assert!(text.contains("opened with --read-only"), "{text}");
+    assert!(!text.contains("--write"), "{text}");
 }
 
 #[test]
@@ -467,7 +483,7 @@ fn marked_tables_of_a_running_task_are_reloaded_ten_at_most() {
         effects,
         vec![
             Effect::Refresh(SourceKind::Replication),
-            Effect::FetchTableStatistics { task_id }
+            Effect::FetchDetail(DetailRequest::TableStatistics { task_id })
         ]
     );
     assert!(m.following.is_empty());

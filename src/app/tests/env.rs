@@ -46,6 +46,7 @@ fn env_command_switches_among_the_config_environments() {
             region: Some("eu-central-1".into()),
             demo: false,
             read_only: true,
+            read_only_by_flag: false,
             budget: Some(rust_decimal::Decimal::from(24_000)),
         })),
     );
@@ -87,6 +88,7 @@ fn an_environment_switch_resets_the_cost_review_and_takes_the_new_budget() {
             region: Some("eu-central-1".into()),
             demo: false,
             read_only: false,
+            read_only_by_flag: false,
             budget: None,
         })),
     );

@@ -36,6 +36,7 @@ fn model() -> Model {
             region: Some("eu-west-1".into()),
             demo: true,
             read_only: false,
+            read_only_by_flag: false,
             budget: None,
         },
         environments: Vec::new(),

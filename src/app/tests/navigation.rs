@@ -135,12 +135,12 @@ fn enter_opens_a_detail_that_fetches_and_esc_goes_back() {
     assert_eq!(
         effects,
         vec![
-            Effect::FetchTableStatistics {
+            Effect::FetchDetail(DetailRequest::TableStatistics {
                 task_id: "orders-nightly-full-load".into()
-            },
-            Effect::FetchTaskSettings {
+            }),
+            Effect::FetchDetail(DetailRequest::TaskSettings {
                 task_id: "orders-nightly-full-load".into()
-            }
+            })
         ]
     );
     update(
@@ -180,7 +180,7 @@ fn enter_opens_a_detail_that_fetches_and_esc_goes_back() {
     press(&mut m, "3");
     let effects = key(&mut m, KeyCode::Enter);
     assert!(
-        matches!(&effects[..], [Effect::FetchTaskInstances { dag_id, .. }] if dag_id == "dbt_build")
+        matches!(&effects[..], [Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, .. })] if dag_id == "dbt_build")
     );
     press(&mut m, "4");
     assert!(m.detail.is_none(), "switching tabs closes the detail");

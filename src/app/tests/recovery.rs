@@ -200,6 +200,18 @@ fn r_opens_the_plan_and_a_yes_runs_it_step_by_step_until_a_step_fails() {
             platform_now: t(9, 41),
         },
     );
+    // While the load runs again, the red runs after it wait for it: neither is a root cause.
+    assert!(
+        acts(&update(
+            &mut m,
+            tasks_now(task("orders-nightly-full-load", "running", None, t(9, 36))),
+        ))
+        .is_empty()
+    );
+    let rows = &m.view(Tab::Overview).rows;
+    let first = &m.failures[rows[0]];
+    assert!(first.is_waiting(), "{:?}", first.cause);
+    assert!(m.failures.iter().all(|f| !f.is_root()));
     // The task finished after the start: the next step, the clear of landing, goes.
     let effects = update(
         &mut m,
@@ -333,7 +345,9 @@ fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
     let fetches: Vec<&str> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::FetchTaskInstances { dag_id, .. } => Some(dag_id.as_str()),
+            Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, .. }) => {
+                Some(dag_id.as_str())
+            }
             _ => None,
         })
         .collect();

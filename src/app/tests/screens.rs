@@ -203,12 +203,12 @@ fn a_failed_try_without_an_error_has_its_log_fetched_once_when_selected() {
     assert_eq!(order, ["dbt_run", "dbt_test", "extract"]);
     assert_eq!(
         effects,
-        vec![Effect::FetchTaskLog {
+        vec![Effect::FetchDetail(DetailRequest::TaskLog {
             dag_id: dag_id.clone(),
             run_id: run_id.clone(),
             task_id: "dbt_run".into(),
             try_number: 2,
-        }]
+        })]
     );
     assert!(matches!(&m.detail, Some(Detail::Run { log: Some(l), .. }) if l.text.loading));
     // The same try is not asked for again while it is selected, nor after new instances.
@@ -241,10 +241,12 @@ fn a_failed_try_without_an_error_has_its_log_fetched_once_when_selected() {
     assert!(press(&mut m, "j").is_empty());
     // Ctrl-r reads the instances again, then the log once they are back.
     let effects = update(&mut m, Msg::Key(Key::ctrl('r')));
-    assert!(effects.contains(&Effect::FetchTaskInstances {
-        dag_id: dag_id.clone(),
-        run_id: run_id.clone()
-    }));
+    assert!(
+        effects.contains(&Effect::FetchDetail(DetailRequest::TaskInstances {
+            dag_id: dag_id.clone(),
+            run_id: run_id.clone()
+        }))
+    );
     assert!(matches!(&m.detail, Some(Detail::Run { log: None, .. })));
 }
 
@@ -296,8 +298,8 @@ fn after_g_the_selection_of_a_run_detail_moves_up_at_once() {
 }
 
 #[test]
-fn a_pollers_updates_and_detail_effects_map_onto_the_console() {
-    use crate::source::{DetailRequest, Update};
+fn a_pollers_updates_map_onto_the_console() {
+    use crate::source::Update;
     assert!(matches!(
         Msg::from(Update::Started(SourceKind::Cost)),
         Msg::FetchStarted(SourceKind::Cost)
@@ -312,18 +314,6 @@ fn a_pollers_updates_and_detail_effects_map_onto_the_console() {
         Msg::Fetched { kind: SourceKind::Warehouse, fetched_at, result: Ok(Payload::Queries(q)) }
             if fetched_at == t(9, 30) && q.is_empty()
     ));
-    assert_eq!(
-        Effect::FetchTaskInstances {
-            dag_id: "dbt_build".into(),
-            run_id: "r1".into()
-        }
-        .detail_request(),
-        Some(DetailRequest::TaskInstances {
-            dag_id: "dbt_build".into(),
-            run_id: "r1".into()
-        })
-    );
-    assert_eq!(Effect::Refresh(SourceKind::Cost).detail_request(), None);
 }
 
 #[test]

@@ -300,10 +300,10 @@ pub(super) fn log_fetch(model: &mut Model) -> Option<Effect> {
         try_number: selected.try_number,
         text,
     });
-    Some(Effect::FetchTaskLog {
+    Some(Effect::FetchDetail(DetailRequest::TaskLog {
         dag_id: dag_id.clone(),
         run_id: run_id.clone(),
         task_id: selected.task_id.clone(),
         try_number: selected.try_number,
-    })
+    }))
 }

@@ -12,7 +12,7 @@ use crate::app::command::{self, Command};
 use crate::app::confirm::{Confirmable, Confirmation};
 use crate::app::keys::{Action, Key, KeyCode};
 use crate::app::model::{Detail, Mode, Model, Notice, TaskLog};
-use crate::app::msg::{DetailPayload, Effect, Msg, Payload};
+use crate::app::msg::{DetailPayload, DetailRequest, Effect, Msg, Payload};
 use crate::app::resource::Resource;
 use crate::app::tab::Tab;
 use crate::domain::TaskState;

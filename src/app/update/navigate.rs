@@ -153,9 +153,9 @@ pub(super) fn detail_fetch(model: &mut Model) -> Option<Effect> {
     match model.detail.as_mut()? {
         Detail::Task { id, tables, .. } => {
             tables.loading = true;
-            Some(Effect::FetchTableStatistics {
+            Some(Effect::FetchDetail(DetailRequest::TableStatistics {
                 task_id: id.clone(),
-            })
+            }))
         }
         Detail::Run {
             dag_id,
@@ -167,10 +167,10 @@ pub(super) fn detail_fetch(model: &mut Model) -> Option<Effect> {
             instances.loading = true;
             // A refresh reads the log again once the task instances are back.
             *log = None;
-            Some(Effect::FetchTaskInstances {
+            Some(Effect::FetchDetail(DetailRequest::TaskInstances {
                 dag_id: dag_id.clone(),
                 run_id: run_id.clone(),
-            })
+            }))
         }
         Detail::Query { .. } => None,
     }
@@ -216,9 +216,9 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
     let mut effects: Vec<Effect> = detail_fetch(model).into_iter().collect();
     if let Some(Detail::Task { id, settings, .. }) = model.detail.as_mut() {
         settings.loading = true;
-        effects.push(Effect::FetchTaskSettings {
+        effects.push(Effect::FetchDetail(DetailRequest::TaskSettings {
             task_id: id.clone(),
-        });
+        }));
     }
     effects
 }
