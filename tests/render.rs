@@ -209,7 +209,7 @@ fn recover_progress() {
     for (w, h) in [(80, 24), (160, 48)] {
         let screen = text(draw(&model, &theme, w, h).backend().buffer());
         assert!(screen.contains("recovery · nightly · step 1/4"), "{screen}");
-        assert!(screen.contains("waiting for a re-run"), "{screen}");
+        assert!(screen.contains("waiting for a running stage"), "{screen}");
         assert!(!screen.contains("✖ root"), "{screen}");
         insta::assert_snapshot!(format!("recover_progress_{w}x{h}"), screen);
     }

@@ -90,7 +90,7 @@ pub async fn recover(
     let total = chosen.len();
     let mut ending = (
         EXIT_DONE,
-        format!("{} recovered: {total} step(s)", plan.pipeline),
+        Plan::recovered(&plan.pipeline, total, &plan.left_stale()),
     );
     for (i, step) in chosen.iter().enumerate() {
         let number = i + 1;

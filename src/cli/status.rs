@@ -289,8 +289,8 @@ impl StatusReport {
                     Cause::Waiting {
                         upstream, stage, ..
                     } => (
-                        format!("{} {}", Health::Running.symbol(), pad("waits", 8)),
-                        format!("at {stage}, waits for {upstream} (running again): "),
+                        format!("{} {}", Health::Failed.symbol(), pad("waits", 8)),
+                        format!("at {stage}, waits for {upstream} (running now): "),
                     ),
                 };
                 let _ = writeln!(
@@ -458,7 +458,7 @@ fn source_of(item: &ItemRef) -> SourceKind {
     }
 }
 
-/// "2 root causes with 5 blocked, 9 other" (and "2 waiting for a re-run" while an
+/// "2 root causes with 5 blocked, 9 other" (and "2 waiting for a running stage" while an
 /// upstream stage runs again), or the count alone when nothing is grouped.
 fn failing_summary(failing: &[&Failure]) -> String {
     let counts = CauseCounts::of(failing.iter().copied());
@@ -475,7 +475,7 @@ fn failing_summary(failing: &[&Failure]) -> String {
         ));
     }
     if counts.waiting > 0 {
-        parts.push(format!("{} waiting for a re-run", counts.waiting));
+        parts.push(format!("{} waiting for a running stage", counts.waiting));
     }
     let other = failing.len() - counts.roots - counts.blocked - counts.waiting;
     format!("{}: {}, {other} other", failing.len(), parts.join(", "))

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::failure::ItemRef;
+use super::follow::Seen;
 use super::pipeline::{StageSelector, wildcard_match};
 use super::{Health, HealthCounts, PipelineDefinition, ReplicationTask, WorkflowRun};
 
@@ -34,6 +35,9 @@ pub struct StageNight {
     /// Its newest run is of an earlier night than the pipeline's newest (tonight's has not
     /// started yet): it is neither red nor green tonight, and neither root nor stale.
     pub earlier: bool,
+    /// Work of the stage is under way and will end: a load starting or running (not a
+    /// change capture running, which never ends), a DAG run queued or running.
+    pub in_flight: bool,
 }
 
 impl StageNight {
@@ -134,23 +138,17 @@ impl Chain {
     }
 
     /// The root cause: the first stage that failed tonight, unless an upstream stage runs
-    /// again since (then the red stages wait for it: see `rerunning`).
+    /// now (then the red stages wait for it: see `rerunning`).
     pub fn root(&self) -> Option<usize> {
         self.first_failed().filter(|_| self.rerunning().is_none())
     }
 
-    /// An upstream stage of the first red one that started again after that stage failed
-    /// and runs now (a retried load, a cleared run): the red stages after it wait for it,
-    /// and none of them is the root cause while it runs.
+    /// The nearest stage upstream of the first red one whose work runs now (a retried
+    /// load, a cleared run, or one still running late): the red stages after it wait for
+    /// it, as the recovery plan does, and none of them is the root cause while it runs.
     pub fn rerunning(&self) -> Option<usize> {
         let first = self.first_failed()?;
-        let failed_at = self.stages[first]
-            .ended_at
-            .or(self.stages[first].started_at)?;
-        self.stages[..first].iter().rposition(|up| {
-            matches!(up.health, Health::Running | Health::Degraded)
-                && up.started_at.is_some_and(|start| start > failed_at)
-        })
+        self.stages[..first].iter().rposition(|up| up.in_flight)
     }
 
     /// The failed stages after the root cause (its consequences), or every failed stage
@@ -206,6 +204,7 @@ fn of_tasks(name: &str, tasks: &[&ReplicationTask]) -> StageNight {
             .max(),
         stale: None,
         earlier: false,
+        in_flight: tasks.iter().any(|t| Seen::of_task(t) == Seen::Working),
     }
 }
 
@@ -226,6 +225,7 @@ fn of_run(name: &str, run: Option<&WorkflowRun>, night: Option<NaiveDate>) -> St
             ended_at: None,
             stale: None,
             earlier: false,
+            in_flight: false,
         };
     };
     let item = ItemRef::WorkflowRun {
@@ -254,6 +254,7 @@ fn of_run(name: &str, run: Option<&WorkflowRun>, night: Option<NaiveDate>) -> St
         ended_at: run.ended_at,
         stale: None,
         earlier,
+        in_flight: !earlier && Seen::of_run(run) == Seen::Working,
     }
 }
 
@@ -407,7 +408,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn red_stages_wait_for_an_upstream_stage_that_runs_again_and_none_is_the_root() {
+    fn red_stages_wait_for_an_upstream_stage_that_runs_and_none_is_the_root() {
         // The shipping load failed at 01:20 and was resumed at 09:00 (running now): landing
         // and dbt, red since the night, wait for it.
         let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
@@ -419,12 +420,19 @@ pub(crate) mod tests {
         assert_eq!(waiting.rerunning(), Some(0));
         assert_eq!(waiting.root(), None);
         assert_eq!(waiting.consequences(), [1, 2]);
-        // A load that has run since before landing failed (slow, not resumed) is no
-        // re-run: landing's failure is the root cause.
-        let mut slow = resumed;
-        slow.started_at = Some(at(0, 50));
-        slow.stats.as_mut().unwrap().full_load_started = Some(at(0, 50));
-        let rooted = chain(&[slow], &runs);
+        // A cleared landing run queued again: dbt waits for it, the loads are green.
+        let mut runs_again = runs.clone();
+        runs_again[0] = run("landing", "queued", (9, 40), None);
+        let green_loads = [load("shipping-full-load", false, (9, 0), (9, 30))];
+        let waiting = chain(&green_loads, &runs_again);
+        assert_eq!(waiting.rerunning(), Some(1));
+        assert_eq!(waiting.root(), None);
+        assert_eq!(waiting.consequences(), [2]);
+        // A change capture running is its steady state, not work that will end: landing's
+        // failure is the root cause.
+        let mut capture = resumed;
+        capture.migration_type = MigrationType::parse("cdc");
+        let rooted = chain(&[capture], &runs);
         assert_eq!(rooted.rerunning(), None);
         assert_eq!(rooted.root(), Some(1));
         assert_eq!(rooted.consequences(), [2]);

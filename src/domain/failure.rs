@@ -53,7 +53,7 @@ pub struct Failure {
     pub order: u32,
 }
 
-/// How many failures are root causes, blocked by one, or waiting for a re-run upstream.
+/// How many failures are root causes, blocked by one, or waiting for a running stage upstream.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct CauseCounts {
     pub roots: usize,
@@ -75,7 +75,7 @@ impl CauseCounts {
         counts
     }
 
-    /// "1 root cause, 3 blocked", "2 waiting for a re-run", both, or none (nothing grouped).
+    /// "1 root cause, 3 blocked", "2 waiting for a running stage", both, or none (nothing grouped).
     pub fn summary(&self) -> Option<String> {
         let mut parts = Vec::new();
         if self.roots > 0 {
@@ -87,7 +87,7 @@ impl CauseCounts {
             ));
         }
         if self.waiting > 0 {
-            parts.push(format!("{} waiting for a re-run", self.waiting));
+            parts.push(format!("{} waiting for a running stage", self.waiting));
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }

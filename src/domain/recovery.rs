@@ -117,6 +117,30 @@ impl Plan {
         chosen
     }
 
+    /// The stages that ran on stale data and that the plan, as chosen, leaves so: a
+    /// recovered night says they are still stale.
+    pub fn left_stale(&self) -> Vec<String> {
+        let mut stages: Vec<String> = Vec::new();
+        for step in self.steps.iter().filter(|s| s.optional && !s.chosen) {
+            if !stages.contains(&step.stage) {
+                stages.push(step.stage.clone());
+            }
+        }
+        stages
+    }
+
+    /// How a plan that ran every step ends: recovered, and what it left on stale data.
+    pub fn recovered(pipeline: &str, steps: usize, left_stale: &[String]) -> String {
+        let mut line = format!("{pipeline} recovered: {steps} step(s)");
+        if !left_stale.is_empty() {
+            line.push_str(&format!(
+                "; still on stale data: {} (not chosen: the plan's o, or --include-stale)",
+                left_stale.join(", ")
+            ));
+        }
+        line
+    }
+
     /// Chooses (or leaves out) the optional steps.
     pub fn include_stale(&mut self, include: bool) {
         for step in self.steps.iter_mut().filter(|s| s.optional) {
@@ -349,9 +373,21 @@ mod tests {
             })
         ));
         assert_eq!(plan.chosen().len(), 3, "the stale stage is off by default");
+        // Recovered without it, the night says what it left on stale data.
+        assert_eq!(plan.left_stale(), ["marts"]);
+        assert_eq!(
+            Plan::recovered("nightly", 3, &plan.left_stale()),
+            "nightly recovered: 3 step(s); still on stale data: marts (not chosen: the plan's \
+             o, or --include-stale)"
+        );
         let mut plan = plan;
         plan.include_stale(true);
         assert_eq!(plan.chosen().len(), 4);
+        assert!(plan.left_stale().is_empty());
+        assert_eq!(
+            Plan::recovered("nightly", 4, &plan.left_stale()),
+            "nightly recovered: 4 step(s)"
+        );
     }
 
     #[test]

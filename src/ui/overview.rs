@@ -328,7 +328,7 @@ fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             ),
             // Red, but an upstream stage runs again: it waits, and is nobody's root cause.
             Cause::Waiting { .. } => (
-                Span::styled(format!("{} waits", Health::Running.symbol()), theme.running),
+                Span::styled(format!("{} waits", Health::Failed.symbol()), theme.failed),
                 inert_line(&f.title),
             ),
             Cause::Own => (health_span(f.health, theme), inert_line(&f.title)),

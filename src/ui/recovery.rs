@@ -46,7 +46,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             inert_line(&recovery.ending().unwrap_or_default())
         ),
     };
-    let b = block(theme, &title);
+    // Between the corners and the title's spaces; the whole line is under `L`.
+    let room = usize::from(area.width.saturating_sub(4));
+    let b = block(theme, &crate::text::fit(&title, room));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let width = usize::from(inner.width);

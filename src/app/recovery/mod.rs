@@ -92,6 +92,8 @@ pub struct Recovery {
     pub recorded: Option<String>,
     /// The end was said to the audit log (or waits for the record to exist).
     pub end_written: bool,
+    /// The stages on stale data the plan was not asked to run again.
+    pub left_stale: Vec<String>,
 }
 
 impl Recovery {
@@ -105,7 +107,7 @@ impl Recovery {
         let total = self.steps.len();
         match &self.state {
             PlanState::Running => None,
-            PlanState::Recovered => Some(format!("{} recovered: {total} step(s)", self.pipeline)),
+            PlanState::Recovered => Some(Plan::recovered(&self.pipeline, total, &self.left_stale)),
             PlanState::Stopped(why) => Some(format!("{} stopped: {why}", self.pipeline)),
             PlanState::Cancelled => Some(format!(
                 "{}: the steps after step {} were cancelled",
@@ -159,6 +161,7 @@ pub(super) fn confirmed(model: &mut Model, mut plan: Plan) -> Vec<Effect> {
     if model.environment.read_only {
         return Vec::new();
     }
+    let left_stale = plan.left_stale();
     plan.steps = plan.chosen().into_iter().cloned().collect();
     let summaries: Vec<String> = plan
         .steps
@@ -186,6 +189,7 @@ pub(super) fn confirmed(model: &mut Model, mut plan: Plan) -> Vec<Effect> {
         started_at: model.now,
         recorded: None,
         end_written: false,
+        left_stale,
     });
     let mut effects = vec![Effect::BeginPlan {
         pipeline: pipeline.clone(),

@@ -3,6 +3,7 @@
 use super::*;
 use crate::app::confirm::Confirmable;
 use crate::app::recovery::{PlanState, StepState};
+use crate::domain::failure::Cause;
 use crate::domain::{
     Action, ActionOutcome, ClearScope, PipelineDefinition, StageDefinition, StageSelector,
     StartMode,
@@ -229,6 +230,23 @@ fn r_opens_the_plan_and_a_yes_runs_it_step_by_step_until_a_step_fails() {
     );
     assert_eq!(m.recoveries[0].steps[0].state, StepState::Recovered);
     done(&mut m, clear[0].clone(), true);
+    // While the cleared landing run runs, dbt waits for it (an Airflow stage runs now).
+    assert!(
+        acts(&update(
+            &mut m,
+            runs_now(vec![
+                run("nightly_dms_to_s3", "running", t(1, 0)),
+                ended(run("dbt_build", "failed", t(3, 0)), t(3, 20)),
+            ]),
+        ))
+        .is_empty()
+    );
+    let dbt = m.failures.iter().find(|f| f.title == "dbt_build").unwrap();
+    assert!(
+        matches!(&dbt.cause, Cause::Waiting { upstream, .. } if upstream == "landing"),
+        "{:?}",
+        dbt.cause
+    );
     let effects = update(
         &mut m,
         runs_now(vec![
