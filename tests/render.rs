@@ -345,6 +345,33 @@ fn small_terminals_degrade_without_panicking() {
     assert!(text(terminal.backend().buffer()).contains("needs at least 60x16"));
 }
 
+/// At the smallest usable size the Cost tab's lines that do not fit end with an ellipsis,
+/// never cut at the border (the budget warning among them); the footer drops whole hints.
+#[test]
+fn at_60x16_cost_lines_end_with_an_ellipsis_and_footer_hints_go_whole() {
+    let mut model = common::demo_model();
+    press(&mut model, "5");
+    let theme = Theme::builtin("default").unwrap();
+    let screen = text(draw(&model, &theme, 60, 16).backend().buffer());
+    let forecast = screen
+        .lines()
+        .find(|l| l.contains("month end"))
+        .unwrap_or_else(|| panic!("no forecast line:\n{screen}"));
+    let inside = forecast.trim_end().trim_end_matches('│').trim_end();
+    assert!(
+        inside.ends_with('…'),
+        "cut without an ellipsis: {forecast}\n{screen}"
+    );
+    // The footer's key hints go whole: the last ones before help and quit leave first.
+    for keys in ["", "\x1b1"] {
+        press(&mut model, keys);
+        let screen = text(draw(&model, &theme, 60, 16).backend().buffer());
+        let footer = screen.lines().last().unwrap_or_default().trim_end();
+        assert!(footer.ends_with("q quit"), "{footer:?}\n{screen}");
+        assert!(footer.contains("? help"), "{footer:?}");
+    }
+}
+
 /// Below the smallest usable size the console says so plainly, instead of empty frames;
 /// at that size every tab still shows its data.
 #[test]

@@ -12,7 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::cost_chart::{budget_per_bucket, render_stacked};
 use super::theme::Theme;
-use super::widgets::{Column, block, pane, table};
+use super::widgets::{Column, block, fit_line, pane, table};
 use crate::app::{Action, Model, Tab};
 use crate::domain::breakdown::CostReport;
 use crate::domain::cost::CostAnomaly;
@@ -93,10 +93,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         Constraint::Length(anomaly_height),
     ])
     .areas(inner);
-    frame.render_widget(
-        Paragraph::new(head_lines(model, report, billed, theme)),
-        head,
-    );
+    // Lines too wide end with an ellipsis, never cut mid-word at the edge.
+    let head_text: Vec<Line<'static>> = head_lines(model, report, billed, theme)
+        .into_iter()
+        .map(|line| fit_line(line, usize::from(head.width)))
+        .collect();
+    frame.render_widget(Paragraph::new(head_text), head);
     if chart_height > 0 {
         render_stacked(
             frame,
@@ -368,6 +370,7 @@ fn render_anomalies(
                 Span::styled(format!("+{}  ", money(a.impact, &a.unit)), theme.warning),
                 Span::styled(cause, theme.muted),
             ]);
+            let line = fit_line(line, usize::from(inner.width));
             if selected == Some(i) {
                 line.style(theme.selection)
             } else {

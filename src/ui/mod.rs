@@ -396,12 +396,20 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
         .map(|a| (*a, model.keymap.key_text(*a)))
         .filter(|(_, key)| !key.is_empty())
         .collect();
+    // On the Cost tab Enter and Esc move through the drill-downs.
+    let hint_of = |action: Action| match (model.tab, action) {
+        _ if action == Action::Down && model.mode != Mode::Normal => "scroll",
+        (Tab::Cost, Action::Open) => "drill in",
+        (Tab::Cost, Action::Back) => "up",
+        _ => action.hint(),
+    };
     // On a narrow terminal the least needed hints go first, whole (help lists them all).
     let width_of = |shown: &[(Action, String)]| {
         shown
             .iter()
-            .map(|(a, k)| crate::text::width(k) + crate::text::width(a.hint()) + 3)
+            .map(|(a, k)| crate::text::width(k) + crate::text::width(hint_of(*a)) + 3)
             .sum::<usize>()
+            // The last hint's trailing space may fall past the edge.
             .saturating_sub(1)
     };
     for drop in [
@@ -419,15 +427,17 @@ fn hints(model: &Model, theme: &Theme, width: u16) -> Line<'static> {
         }
         shown.retain(|(a, _)| *a != drop);
     }
+    // Still too wide: the hints before help and quit go, the last first, so no hint is cut.
+    while width_of(&shown) > usize::from(width) && shown.len() > 2 {
+        let at = shown
+            .iter()
+            .rposition(|(a, _)| !matches!(a, Action::Help | Action::Quit))
+            .unwrap_or(0);
+        shown.remove(at);
+    }
     let mut spans = Vec::new();
     for (action, key) in shown {
-        // On the Cost tab Enter and Esc move through the drill-downs.
-        let hint = match (model.tab, action) {
-            _ if action == Action::Down && model.mode != Mode::Normal => "scroll",
-            (Tab::Cost, Action::Open) => "drill in",
-            (Tab::Cost, Action::Back) => "up",
-            _ => action.hint(),
-        };
+        let hint = hint_of(action);
         spans.push(Span::styled(format!(" {key}"), theme.footer_key));
         spans.push(Span::styled(format!(" {hint} "), theme.footer_text));
     }
