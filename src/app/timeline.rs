@@ -193,8 +193,15 @@ pub fn rows(model: &Model, timeline: &Timeline) -> Vec<Row> {
                 .then(|| format!("plan step {} {}", i + 1, step.state.word()))
         })
     };
+    // While an upstream stage runs, the red stages after it wait for it.
+    let waits_for = chain.rerunning().map(|up| chain.stages[up].name.as_str());
+    let waiting = if waits_for.is_some() {
+        chain.consequences()
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::new();
-    for stage in &chain.stages {
+    for (index, stage) in chain.stages.iter().enumerate() {
         let at = out.len();
         if stage.earlier {
             // Its newest run is last night's: tonight's bars are not mixed with it.
@@ -218,7 +225,13 @@ pub fn rows(model: &Model, timeline: &Timeline) -> Vec<Row> {
             start: None,
             end: None,
             retries: 0,
-            note: stage.stale.as_ref().map(|why| format!("◌ stale: {why}")),
+            note: match (&stage.stale, waits_for) {
+                (Some(why), _) => Some(format!("◌ stale: {why}")),
+                (None, Some(upstream)) if waiting.contains(&index) => {
+                    Some(format!("waits for {upstream}"))
+                }
+                _ => None,
+            },
         });
         for item in &stage.items {
             match item {

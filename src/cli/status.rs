@@ -608,6 +608,37 @@ mod tests {
         );
     }
 
+    /// While a resumed load runs, the red runs after it wait for it: the text and the JSON
+    /// say so alike, and no root cause is named.
+    #[test]
+    fn red_stages_under_a_running_load_wait_in_the_text_and_the_json() {
+        use crate::domain::TaskStatus;
+        use crate::domain::chain::tests::{load, nightly, red_night};
+        let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
+        resumed.status = TaskStatus::parse("running");
+        resumed.stop_reason = None;
+        let (_, runs) = red_night();
+        let mut status = report(Environment::default());
+        status.snapshot = Snapshot::of(&[nightly()], Some(&[resumed]), Some(&runs), None);
+        let text = status.text();
+        assert!(
+            text.contains("failing now (2: 2 waiting for a running stage, 0 other):"),
+            "{text}"
+        );
+        assert!(
+            text.contains("at dbt, waits for loads (running now): "),
+            "{text}"
+        );
+        assert!(!text.contains("root cause"), "{text}");
+        let json = status.json();
+        assert_eq!(json["pipelines"][0]["waits_for"], "loads");
+        assert_eq!(json["pipelines"][0]["root_cause"], Value::Null);
+        assert_eq!(
+            json["failing"][1]["cause"],
+            json!({"kind": "waiting", "pipeline": "nightly", "stage": "dbt", "upstream_stage": "loads"})
+        );
+    }
+
     #[test]
     fn a_late_cost_answer_is_named_cost_explorer_as_every_message_does() {
         let text = report(Environment::default()).text();

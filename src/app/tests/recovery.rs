@@ -425,4 +425,23 @@ fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
         Some("plan step 1 sending…"),
         "{laid:#?}"
     );
+    // Once the load runs again, the red stages after it say they wait for it.
+    update(
+        &mut m,
+        tasks_now(task("orders-nightly-full-load", "running", None, t(9, 36))),
+    );
+    let laid = rows(&m, &timeline);
+    let waits: Vec<(&str, Option<&str>)> = laid
+        .iter()
+        .filter(|r| r.depth == 0)
+        .map(|r| (r.label.as_str(), r.note.as_deref()))
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            ("loads", None),
+            ("landing", Some("waits for loads")),
+            ("dbt", Some("waits for loads")),
+        ]
+    );
 }
