@@ -140,6 +140,19 @@ fn fulfil(model: &mut Model, effect: opsdeck::app::Effect) {
     update(model, Msg::DetailFetched(payload));
 }
 
+/// A DMS poll answers `tasks` now.
+fn tasks_arrive(model: &mut Model, tasks: Vec<opsdeck::domain::ReplicationTask>) {
+    let now = model.now;
+    update(
+        model,
+        Msg::Fetched {
+            kind: opsdeck::source::SourceKind::Replication,
+            fetched_at: now,
+            result: Ok(opsdeck::app::Payload::Tasks(tasks)),
+        },
+    );
+}
+
 fn snapshot(name: &str, keys: &str) {
     let mut model = common::demo_model();
     press(&mut model, keys);
@@ -196,15 +209,7 @@ fn recover_progress() {
     if let Some(stats) = resumed.stats.as_mut() {
         stats.tables_errored = 0;
     }
-    let now = model.now;
-    update(
-        &mut model,
-        Msg::Fetched {
-            kind: opsdeck::source::SourceKind::Replication,
-            fetched_at: now,
-            result: Ok(opsdeck::app::Payload::Tasks(tasks)),
-        },
-    );
+    tasks_arrive(&mut model, tasks);
     let theme = Theme::builtin("default").unwrap();
     for (w, h) in [(80, 24), (160, 48)] {
         let screen = text(draw(&model, &theme, w, h).backend().buffer());
@@ -522,15 +527,7 @@ fn remote_strings_cannot_reach_the_terminal() {
     let mut tasks = model.tasks.data.clone().unwrap();
     tasks[0].id = "evil\x1b[2J\x1b]0;owned\x07task".into();
     tasks[0].last_failure_message = Some("boom\x1b[31m red\r\nsecond line".into());
-    let now = model.now;
-    update(
-        &mut model,
-        Msg::Fetched {
-            kind: opsdeck::source::SourceKind::Replication,
-            fetched_at: now,
-            result: Ok(opsdeck::app::Payload::Tasks(tasks)),
-        },
-    );
+    tasks_arrive(&mut model, tasks);
     let theme = Theme::builtin("default").unwrap();
     for keys in ["", "2", "/evil\r", "\r"] {
         press(&mut model, keys);

@@ -462,23 +462,13 @@ fn source_of(item: &ItemRef) -> SourceKind {
 /// upstream stage runs again), or the count alone when nothing is grouped.
 fn failing_summary(failing: &[&Failure]) -> String {
     let counts = CauseCounts::of(failing.iter().copied());
-    if counts.roots == 0 && counts.waiting == 0 {
-        return failing.len().to_string();
+    match counts.summary(" with ") {
+        Some(grouped) => {
+            let other = failing.len() - counts.roots - counts.blocked - counts.waiting;
+            format!("{}: {grouped}, {other} other", failing.len())
+        }
+        None => failing.len().to_string(),
     }
-    let mut parts = Vec::new();
-    if counts.roots > 0 {
-        parts.push(format!(
-            "{} root cause{} with {} blocked",
-            counts.roots,
-            if counts.roots == 1 { "" } else { "s" },
-            counts.blocked
-        ));
-    }
-    if counts.waiting > 0 {
-        parts.push(format!("{} waiting for a running stage", counts.waiting));
-    }
-    let other = failing.len() - counts.roots - counts.blocked - counts.waiting;
-    format!("{}: {}, {other} other", failing.len(), parts.join(", "))
 }
 
 fn cause_json(cause: &Cause) -> Value {
@@ -612,14 +602,10 @@ mod tests {
     /// say so alike, and no root cause is named.
     #[test]
     fn red_stages_under_a_running_load_wait_in_the_text_and_the_json() {
-        use crate::domain::TaskStatus;
-        use crate::domain::chain::tests::{load, nightly, red_night};
-        let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
-        resumed.status = TaskStatus::parse("running");
-        resumed.stop_reason = None;
+        use crate::domain::chain::tests::{nightly, red_night, resumed_load};
         let (_, runs) = red_night();
         let mut status = report(Environment::default());
-        status.snapshot = Snapshot::of(&[nightly()], Some(&[resumed]), Some(&runs), None);
+        status.snapshot = Snapshot::of(&[nightly()], Some(&[resumed_load()]), Some(&runs), None);
         let text = status.text();
         assert!(
             text.contains("failing now (2: 2 waiting for a running stage, 0 other):"),

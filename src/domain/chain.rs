@@ -319,6 +319,14 @@ pub(crate) mod tests {
         }
     }
 
+    /// The red night's failed shipping load, resumed at 09:00 and running now.
+    pub(crate) fn resumed_load() -> ReplicationTask {
+        let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
+        resumed.status = TaskStatus::parse("running");
+        resumed.stop_reason = None;
+        resumed
+    }
+
     pub(crate) fn run(
         dag: &str,
         state: &str,
@@ -411,11 +419,9 @@ pub(crate) mod tests {
     fn red_stages_wait_for_an_upstream_stage_that_runs_and_none_is_the_root() {
         // The shipping load failed at 01:20 and was resumed at 09:00 (running now): landing
         // and dbt, red since the night, wait for it.
-        let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
-        resumed.status = TaskStatus::parse("running");
-        resumed.stop_reason = None;
+        let resumed = resumed_load();
         let (_, runs) = red_night();
-        let waiting = chain(&[resumed.clone()], &runs);
+        let waiting = chain(std::slice::from_ref(&resumed), &runs);
         assert!(waiting.is_red());
         assert_eq!(waiting.rerunning(), Some(0));
         assert_eq!(waiting.root(), None);

@@ -75,12 +75,14 @@ impl CauseCounts {
         counts
     }
 
-    /// "1 root cause, 3 blocked", "2 waiting for a running stage", both, or none (nothing grouped).
-    pub fn summary(&self) -> Option<String> {
+    /// "1 root cause, 3 blocked" (`with` joins the roots to what they blocked: ", " on
+    /// the Overview, " with " in `status`), "2 waiting for a running stage", both, or none
+    /// when nothing is grouped.
+    pub fn summary(&self, with: &str) -> Option<String> {
         let mut parts = Vec::new();
         if self.roots > 0 {
             parts.push(format!(
-                "{} root cause{}, {} blocked",
+                "{} root cause{}{with}{} blocked",
                 self.roots,
                 if self.roots == 1 { "" } else { "s" },
                 self.blocked

@@ -329,13 +329,9 @@ mod tests {
 
     #[test]
     fn red_stages_under_a_running_retry_wait_for_it_and_none_is_a_root() {
-        use crate::domain::TaskStatus;
-        use crate::domain::chain::tests::{load, nightly, red_night};
-        let mut resumed = load("shipping-full-load", false, (9, 0), (9, 0));
-        resumed.status = TaskStatus::parse("running");
-        resumed.stop_reason = None;
+        use crate::domain::chain::tests::{nightly, red_night, resumed_load};
         let (_, runs) = red_night();
-        let snapshot = Snapshot::of(&[nightly()], Some(&[resumed]), Some(&runs), None);
+        let snapshot = Snapshot::of(&[nightly()], Some(&[resumed_load()]), Some(&runs), None);
         let shown: Vec<(&str, &Cause)> = snapshot
             .failures
             .iter()

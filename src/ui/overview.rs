@@ -291,7 +291,7 @@ fn pipeline_lines(model: &Model, theme: &Theme) -> Vec<Line<'static>> {
 
 fn render_failing(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let view = model.view(Tab::Overview);
-    let counted = match CauseCounts::of(&model.failures).summary() {
+    let counted = match CauseCounts::of(&model.failures).summary(", ") {
         Some(summary) => format!("failing now ({}) · {summary}", view.rows.len()),
         None => format!("failing now ({})", view.rows.len()),
     };
