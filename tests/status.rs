@@ -121,11 +121,21 @@ fn status_lines_up_failing_items_by_display_width() {
 /// `status` builds its report from the domain's snapshot, not by driving the console.
 #[test]
 fn status_does_not_drive_the_console() {
-    let source = include_str!("../src/cli/status.rs");
-    assert!(
-        !source.contains("crate::app"),
-        "src/cli/status.rs imports the console's app"
-    );
+    for (path, source) in [
+        (
+            "src/cli/status/mod.rs",
+            include_str!("../src/cli/status/mod.rs"),
+        ),
+        (
+            "src/cli/status/json.rs",
+            include_str!("../src/cli/status/json.rs"),
+        ),
+    ] {
+        assert!(
+            !source.contains("crate::app"),
+            "{path} imports the console's app"
+        );
+    }
 }
 
 /// The demo's spend as a disk cache serves it: fetched 7 hours ago, its renewal (when
