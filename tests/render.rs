@@ -350,6 +350,40 @@ fn small_terminals_degrade_without_panicking() {
     assert!(text(terminal.backend().buffer()).contains("needs at least 60x16"));
 }
 
+/// Whatever column a list is sorted by, its header shows the arrow at 80x24: the sorted
+/// column stays when a narrow terminal drops others.
+#[test]
+fn the_sorted_column_is_shown_at_80x24() {
+    use opsdeck::app::view::Listed;
+    use opsdeck::domain::{Failure, QueryRecord, ReplicationTask, WorkflowRun};
+    let theme = Theme::builtin("default").unwrap();
+    for (tab, columns) in [
+        ("1", Failure::COLUMNS.len()),
+        ("2", ReplicationTask::COLUMNS.len()),
+        ("3", WorkflowRun::COLUMNS.len()),
+        ("4", QueryRecord::COLUMNS.len()),
+    ] {
+        let mut model = common::demo_model();
+        press(&mut model, tab);
+        for _ in 0..columns {
+            press(&mut model, "s");
+            let screen = text(draw(&model, &theme, 80, 24).backend().buffer());
+            let notice = model.notice.clone().map(|n| n.text).unwrap_or_default();
+            // "sorted by source ↑": the header says SOURCE▲.
+            let column = notice
+                .trim_start_matches("sorted by ")
+                .trim_end_matches([' ', '↑', '↓'])
+                .to_uppercase();
+            // In a narrow column the title gives way to the arrow: "LOA▼".
+            let marked = (2..=column.len()).any(|n| {
+                let head = &column[..n];
+                screen.contains(&format!("{head}▲")) || screen.contains(&format!("{head}▼"))
+            });
+            assert!(marked, "tab {tab}, {notice}: no sort arrow\n{screen}");
+        }
+    }
+}
+
 /// At the smallest usable size the Cost tab's lines that do not fit end with an ellipsis,
 /// never cut at the border (the budget warning among them); the footer drops whole hints.
 #[test]

@@ -251,19 +251,10 @@ pub fn table(
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), area);
         return;
     }
+    // The column the rows are sorted by stays, however narrow: its arrow says the order.
     let shown: Vec<usize> = (0..columns.len())
-        .filter(|i| area.width >= columns[*i].min_area_width)
+        .filter(|i| area.width >= columns[*i].min_area_width || *i == view.sort.column)
         .collect();
-    let header = Row::new(shown.iter().map(|i| {
-        let c = &columns[*i];
-        let mark = match (view.sort.column == *i, view.sort.descending) {
-            (true, true) => "▼",
-            (true, false) => "▲",
-            _ => "",
-        };
-        Cell::from(format!("{}{mark}", c.title))
-    }))
-    .style(theme.muted.add_modifier(Modifier::BOLD));
     let body_height = usize::from(area.height.saturating_sub(1));
     let offset = scroll_offset(view.selected, body_height);
     let widths: Vec<Constraint> = shown.iter().map(|i| columns[*i].width).collect();
@@ -276,6 +267,18 @@ pub fn table(
         .iter()
         .map(|r| usize::from(r.width))
         .collect();
+    let header = Row::new(shown.iter().zip(&fitted).map(|(i, &room)| {
+        let title = columns[*i].title;
+        let mark = match (view.sort.column == *i, view.sort.descending) {
+            (true, true) => "▼",
+            (true, false) => "▲",
+            _ => return Cell::from(title),
+        };
+        // In a narrow column the title gives way to the arrow ("LOA▼").
+        let kept: String = title.chars().take(room.saturating_sub(1)).collect();
+        Cell::from(format!("{kept}{mark}"))
+    }))
+    .style(theme.muted.add_modifier(Modifier::BOLD));
     let rows = view.rows[offset..].iter().take(body_height).map(|index| {
         let all = cells(*index);
         let mut kept = Vec::with_capacity(shown.len());
