@@ -174,6 +174,19 @@ fn recover_plan() {
     snapshot("recover_plan", "R");
 }
 
+/// A plan taller than the terminal says how much of it is not shown, above its buttons.
+#[test]
+fn a_plan_taller_than_the_terminal_says_what_is_not_shown() {
+    let mut model = common::demo_model();
+    press(&mut model, "R");
+    let theme = Theme::builtin("default").unwrap();
+    let screen = text(draw(&model, &theme, 60, 16).backend().buffer());
+    assert!(screen.contains("more line(s) not shown"), "{screen}");
+    assert!(screen.contains("[ Recover ]"), "{screen}");
+    let screen = text(draw(&model, &theme, 160, 48).backend().buffer());
+    assert!(!screen.contains("not shown"), "{screen}");
+}
+
 /// The plan's progress pane once its first step was sent and answered, and the load runs
 /// again: the red runs after it wait for it.
 #[test]

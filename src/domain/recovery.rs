@@ -200,19 +200,9 @@ pub fn plan(
             Health::Ok if stage.stale.is_some() => {
                 for item in &stage.items {
                     match item {
-                        ItemRef::WorkflowRun { dag_id, run_id } => steps.push(Step {
-                            stage: stage.name.clone(),
-                            item: format!("{dag_id} {run_id}"),
-                            effect: ClearScope::Run.effect(),
-                            kind: StepKind::Act(Action::ClearRun {
-                                dag_id: dag_id.clone(),
-                                run_id: run_id.clone(),
-                                scope: ClearScope::Run,
-                            }),
-                            optional: true,
-                            chosen: false,
-                            preview: None,
-                        }),
+                        ItemRef::WorkflowRun { dag_id, run_id } => {
+                            steps.push(stale_rerun(&stage.name, dag_id, run_id))
+                        }
                         _ => notes.push(format!(
                             "{}: ran on stale data; a replication is not run again by the plan",
                             stage.name
@@ -221,6 +211,10 @@ pub fn plan(
                 }
             }
             Health::Running | Health::Degraded => {
+                // What runs now reads what the plan is about to redo upstream: once it has
+                // ended, it ran on stale data, and running it again is offered as for a
+                // stale stage.
+                let upstream_redone = steps.iter().any(|s| matches!(s.kind, StepKind::Act(_)));
                 for item in &stage.items {
                     let Some(follow) = Followed::of(item) else {
                         continue;
@@ -245,6 +239,11 @@ pub fn plan(
                             chosen: true,
                             preview: None,
                         });
+                        if let (true, ItemRef::WorkflowRun { dag_id, run_id }) =
+                            (upstream_redone, item)
+                        {
+                            steps.push(stale_rerun(&stage.name, dag_id, run_id));
+                        }
                     }
                 }
             }
@@ -271,6 +270,24 @@ pub fn plan(
         steps,
         notes,
     })
+}
+
+/// Running a stage's DAG run again from its first task, offered (not chosen) for a stage
+/// on stale data.
+fn stale_rerun(stage: &str, dag_id: &str, run_id: &str) -> Step {
+    Step {
+        stage: stage.to_string(),
+        item: format!("{dag_id} {run_id}"),
+        effect: ClearScope::Run.effect(),
+        kind: StepKind::Act(Action::ClearRun {
+            dag_id: dag_id.to_string(),
+            run_id: run_id.to_string(),
+            scope: ClearScope::Run,
+        }),
+        optional: true,
+        chosen: false,
+        preview: None,
+    }
 }
 
 fn item_name(item: &ItemRef) -> String {
@@ -388,6 +405,37 @@ mod tests {
             Plan::recovered("nightly", 4, &plan.left_stale()),
             "nightly recovered: 4 step(s)"
         );
+    }
+
+    #[test]
+    fn a_stage_running_on_what_the_plan_redoes_is_waited_for_then_offered_again() {
+        // Marts still runs while the loads are red: once it ends it ran on stale data.
+        let (tasks, mut runs) = red_night();
+        runs[2] = run("marts", "running", (4, 30), None);
+        let plan = night(&tasks, &runs);
+        let marts: Vec<(bool, bool)> = plan
+            .steps
+            .iter()
+            .filter(|s| s.stage == "marts")
+            .map(|s| (matches!(s.kind, StepKind::Wait(_)), s.optional))
+            .collect();
+        assert_eq!(marts, [(true, false), (false, true)], "{:#?}", plan.steps);
+        // Not chosen, the run is no step, and the night ends saying marts is still stale.
+        assert!(plan.chosen().iter().all(|s| s.stage != "marts"));
+        assert_eq!(plan.left_stale(), ["marts"]);
+        let mut plan = plan;
+        plan.include_stale(true);
+        let chosen: Vec<(&str, bool)> = plan
+            .chosen()
+            .iter()
+            .map(|s| (s.stage.as_str(), matches!(s.kind, StepKind::Wait(_))))
+            .collect();
+        assert_eq!(
+            &chosen[3..],
+            [("marts", true), ("marts", false)],
+            "waited for, then run again"
+        );
+        assert!(plan.left_stale().is_empty());
     }
 
     #[test]

@@ -64,10 +64,28 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: &Confirmation, theme: &Them
             typed,
         );
     }
-    let lines: Vec<Line> = wrapped
+    let room = usize::from(text.height);
+    let hidden = wrapped.len().saturating_sub(room);
+    let mut lines: Vec<Line> = wrapped
         .into_iter()
+        .take(if hidden > 0 {
+            room.saturating_sub(1)
+        } else {
+            room
+        })
         .map(|l| Line::styled(l, theme.text))
         .collect();
+    // What does not fit is never confirmed unseen in silence: the last row says so.
+    if hidden > 0 && room > 0 {
+        let more = format!(
+            "… {} more line(s) not shown: a taller terminal shows them",
+            hidden + 1
+        );
+        lines.push(Line::styled(
+            crate::text::fit(&more, text_width.saturating_sub(2)),
+            theme.warning,
+        ));
+    }
     frame.render_widget(
         Paragraph::new(lines).block(
             ratatui::widgets::Block::new().padding(ratatui::widgets::Padding::horizontal(1)),

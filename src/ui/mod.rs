@@ -232,6 +232,13 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
                 spans.push(Span::styled(" ↑↓ jk", theme.footer_key));
                 spans.push(Span::styled(" mode ", theme.footer_text));
             }
+            // A plan with stages on stale data: the key that takes them in or leaves them.
+            if matches!(&dialog.action, Confirmable::Recover { plan, .. }
+                if plan.steps.iter().any(|s| s.optional))
+            {
+                spans.push(Span::styled(" o", theme.footer_key));
+                spans.push(Span::styled(" stale stages ", theme.footer_text));
+            }
             spans.extend([
                 Span::styled(" Tab", theme.footer_key),
                 Span::styled(" switch button ", theme.footer_text),

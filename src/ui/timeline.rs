@@ -95,8 +95,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, timeline: &Timeline,
     } else {
         String::new()
     };
+    // The keys and where the view is first: on a narrow terminal the legend is cut.
     let text =
-        format!(" ✔ ended well  ✖ failed  ▶ runs  ░ waits  ↻ retried   j k scroll  Esc back{more}");
+        format!(" j k scroll  Esc back{more}   ✔ ended well  ✖ failed  ▶ runs  ░ waits  ↻ retried");
     frame.render_widget(
         Paragraph::new(fit(&text, usize::from(footer.width))).style(theme.muted),
         footer,
