@@ -30,6 +30,8 @@ pub struct RunInstances {
     pub dag_id: String,
     pub run_id: String,
     pub instances: Resource<Vec<TaskInstance>>,
+    /// The run's state when its task instances were last asked for.
+    pub read_at_state: Option<crate::domain::RunState>,
 }
 
 /// Two timelines are the same when they show the same pipeline from the same row with the
@@ -114,6 +116,7 @@ pub(super) fn open(model: &mut Model, pipeline: Option<&str>) -> Vec<Effect> {
                     dag_id: dag_id.clone(),
                     run_id: run_id.clone(),
                     instances,
+                    read_at_state: model.run(dag_id, run_id).map(|run| run.state.clone()),
                 }
             })
             .collect(),
@@ -144,6 +147,42 @@ pub(super) fn instances_arrived(
     {
         run.instances.apply(now, result.clone());
     }
+}
+
+/// New runs while the timeline is open: the task instances of a run that runs (or whose
+/// state changed since they were read) are read again, so a cleared run's rows move on
+/// with it rather than showing the failed tries until the timeline is opened again.
+pub(super) fn runs_arrived(model: &mut Model) -> Vec<Effect> {
+    let runs = model.runs.data.as_deref().unwrap_or_default();
+    let Mode::Timeline(timeline) = &mut model.mode else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    for read in timeline
+        .instances
+        .iter_mut()
+        .filter(|r| !r.instances.loading)
+    {
+        let Some(run) = runs
+            .iter()
+            .find(|r| r.dag_id == read.dag_id && r.run_id == read.run_id)
+        else {
+            continue;
+        };
+        let in_flight = matches!(
+            run.state,
+            crate::domain::RunState::Queued | crate::domain::RunState::Running
+        );
+        if in_flight || read.read_at_state.as_ref() != Some(&run.state) {
+            read.instances.loading = true;
+            read.read_at_state = Some(run.state.clone());
+            effects.push(Effect::FetchDetail(DetailRequest::TaskInstances {
+                dag_id: read.dag_id.clone(),
+                run_id: read.run_id.clone(),
+            }));
+        }
+    }
+    effects
 }
 
 /// A key while the timeline is open: scroll, or back.

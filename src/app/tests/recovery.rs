@@ -388,6 +388,26 @@ fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
     let Mode::Timeline(timeline) = m.mode.clone() else {
         panic!("no timeline: {:?}", m.mode)
     };
+    // While it is open, a run cleared and running again has its task instances read
+    // again (not dbt's, still loading its first answer).
+    let mut m2 = m.clone();
+    let effects = update(
+        &mut m2,
+        runs_now(vec![
+            run("nightly_dms_to_s3", "running", t(1, 0)),
+            ended(run("dbt_build", "failed", t(3, 0)), t(3, 20)),
+        ]),
+    );
+    let again: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, .. }) => {
+                Some(dag_id.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(again, ["nightly_dms_to_s3"]);
     let laid = rows(&m, &timeline);
     let labels: Vec<(u8, &str)> = laid.iter().map(|r| (r.depth, r.label.as_str())).collect();
     assert_eq!(

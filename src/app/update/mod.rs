@@ -221,7 +221,11 @@ fn on_fetched(
     if new_data {
         model.rederive_source(kind, keys);
     }
-    crate::app::act::settle(model)
+    let mut effects = crate::app::act::settle(model);
+    if new_data && kind == SourceKind::Workflow {
+        effects.extend(crate::app::timeline::runs_arrived(model));
+    }
+    effects
 }
 
 /// A run's task instances with the failed ones first (then the upstream-failed, then the
