@@ -1,7 +1,8 @@
 //! What is failing now and how healthy each source is, derived from what the sources
 //! returned: the console's Overview and badges and `opsdeck status` read the same.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::chain::Chain;
 use super::failure::{Cause, ItemRef};
@@ -46,7 +47,13 @@ impl Snapshot {
             failures.extend(latest.iter().copied().filter_map(Failure::of_run));
         }
         if let Some(queries) = queries {
-            failures.extend(queries.iter().filter_map(Failure::of_query));
+            let ran_well_later = ran_well_later(queries);
+            failures.extend(
+                queries
+                    .iter()
+                    .filter(|q| !ran_well_later.contains(&q.query_id))
+                    .filter_map(Failure::of_query),
+            );
         }
         let chains = Chain::all(pipelines, tasks, latest.as_deref());
         Snapshot {
@@ -59,6 +66,78 @@ impl Snapshot {
             },
         }
     }
+}
+
+/// The queries that failed or were canceled and whose SQL ran well later: the same text on
+/// the same database succeeded after they ended (a re-run, or the next schedule). Like a
+/// DAG's failed run that a newer run replaced, they are not failing now (the Redshift tab
+/// still lists them as they ended).
+fn ran_well_later(queries: &[QueryRecord]) -> HashSet<i64> {
+    use super::QueryStatus;
+    use chrono::{DateTime, Utc};
+    // A text is looked up by its length, database, first and last bytes: cheap to hash
+    // however long the SQL, and compared whole only where those match.
+    type Key<'a> = (usize, &'a str, &'a [u8], &'a [u8]);
+    fn key(query: &QueryRecord) -> Key<'_> {
+        let bytes = query.text.as_bytes();
+        let n = bytes.len();
+        (
+            n,
+            query.database.as_str(),
+            &bytes[..n.min(64)],
+            &bytes[n.saturating_sub(64)..],
+        )
+    }
+    let ended_badly =
+        |q: &&QueryRecord| matches!(q.status, QueryStatus::Failed | QueryStatus::Canceled);
+    let wanted: HashSet<Key> = queries.iter().filter(ended_badly).map(key).collect();
+    let mut found = HashSet::new();
+    if wanted.is_empty() {
+        return found;
+    }
+    // Most successes differ from every failure in the length of their text: passed over
+    // by a binary search, nothing hashed.
+    let mut lengths: Vec<usize> = wanted.iter().map(|k| k.0).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    // The latest start of each text that succeeded, for the texts that also failed.
+    let mut latest: HashMap<Key, Vec<(&QueryRecord, DateTime<Utc>)>> = HashMap::new();
+    for success in queries.iter().filter(|q| q.status == QueryStatus::Success) {
+        let Some(started) = success.started_at else {
+            continue;
+        };
+        if lengths.binary_search(&success.text.len()).is_err() {
+            continue;
+        }
+        let k = key(success);
+        if !wanted.contains(&k) {
+            continue;
+        }
+        let texts = latest.entry(k).or_default();
+        match texts.iter_mut().find(|(q, _)| same_sql(q, success)) {
+            Some((_, at)) => *at = (*at).max(started),
+            None => texts.push((success, started)),
+        }
+    }
+    for query in queries.iter().filter(ended_badly) {
+        let Some(ended) = query.ended_at.or(query.started_at) else {
+            continue;
+        };
+        let later = latest.get(&key(query)).is_some_and(|texts| {
+            texts
+                .iter()
+                .any(|(q, started)| *started > ended && same_sql(q, query))
+        });
+        if later {
+            found.insert(query.query_id);
+        }
+    }
+    found
+}
+
+/// The same SQL: the same text, cut or whole alike.
+fn same_sql(a: &QueryRecord, b: &QueryRecord) -> bool {
+    a.text_truncated == b.text_truncated && (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text)
 }
 
 /// Orders failures by cause and marks each: every pipeline's root cause first (its failed
@@ -325,6 +404,63 @@ mod tests {
             (0..6).collect::<Vec<_>>()
         );
         assert_eq!(snapshot.chains.len(), 1);
+    }
+
+    #[test]
+    fn a_query_whose_sql_ran_well_later_is_not_failing_now() {
+        use crate::domain::warehouse::tests::query;
+        use chrono::TimeZone as _;
+        let at = |hour| Some(Utc.with_ymd_and_hms(2026, 12, 5, hour, 0, 0).unwrap());
+        let run = |id, status, hour, text: &str, database: &str| {
+            let mut q = query(status);
+            q.query_id = id;
+            (q.started_at, q.ended_at) = (at(hour), at(hour));
+            q.text = text.into();
+            q.database = database.into();
+            q
+        };
+        let queries = vec![
+            // Failed at 08:00, the same SQL succeeded at 09:00 (its re-run).
+            run(1, "failed", 8, "insert into marts.x select 1", "analytics"),
+            run(2, "success", 9, "insert into marts.x select 1", "analytics"),
+            // The same SQL ran well only before it failed: still failing.
+            run(3, "success", 6, "select 2", "analytics"),
+            run(4, "failed", 7, "select 2", "analytics"),
+            // Ran well later, but on another database: still failing.
+            run(5, "failed", 7, "select 3", "analytics"),
+            run(6, "success", 9, "select 3", "staging"),
+            // A canceled dashboard query that ran well on the next refresh.
+            run(7, "canceled", 7, "select 4", "analytics"),
+            run(8, "success", 8, "select 4", "analytics"),
+            // Long texts alike at both ends but not in the middle: another SQL.
+            run(
+                9,
+                "failed",
+                7,
+                &format!("{}x{}", "a".repeat(90), "b".repeat(90)),
+                "analytics",
+            ),
+            run(
+                10,
+                "success",
+                9,
+                &format!("{}y{}", "a".repeat(90), "b".repeat(90)),
+                "analytics",
+            ),
+        ];
+        let snapshot = Snapshot::of(&[], None, None, Some(&queries));
+        let failing: Vec<&ItemRef> = snapshot.failures.iter().map(|f| &f.item).collect();
+        let mut ids: Vec<i64> = failing
+            .iter()
+            .map(|item| match item {
+                ItemRef::Query { id } => *id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [4, 5, 9], "{:#?}", snapshot.failures);
+        // The counts are of what the warehouse ran, as its tab lists it.
+        assert_eq!(snapshot.counts.queries.unwrap().get(Health::Failed), 4);
     }
 
     #[test]
