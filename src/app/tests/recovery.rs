@@ -355,12 +355,9 @@ fn read_only_has_no_plan_and_a_green_night_nothing_to_recover() {
     );
 }
 
-#[test]
-fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
-    use crate::app::timeline::{Phase, rows};
-    let mut m = red_night();
-    let effects = press(&mut m, "T");
-    let fetches: Vec<&str> = effects
+/// The DAGs whose task instances the effects read.
+fn instance_reads(effects: &[Effect]) -> Vec<&str> {
+    effects
         .iter()
         .filter_map(|e| match e {
             Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, .. }) => {
@@ -368,8 +365,15 @@ fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
             }
             _ => None,
         })
-        .collect();
-    assert_eq!(fetches, ["nightly_dms_to_s3", "dbt_build"]);
+        .collect()
+}
+
+#[test]
+fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
+    use crate::app::timeline::{Phase, rows};
+    let mut m = red_night();
+    let effects = press(&mut m, "T");
+    assert_eq!(instance_reads(&effects), ["nightly_dms_to_s3", "dbt_build"]);
     let run_id = m.runs.data.as_ref().unwrap()[0].run_id.clone();
     let mut retried = instance("wait_upstream", "failed", 2);
     retried.started_at = Some(t(1, 5));
@@ -398,16 +402,7 @@ fn t_lays_the_night_out_and_marks_the_plan_steps_as_they_run() {
             ended(run("dbt_build", "failed", t(3, 0)), t(3, 20)),
         ]),
     );
-    let again: Vec<&str> = effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::FetchDetail(DetailRequest::TaskInstances { dag_id, .. }) => {
-                Some(dag_id.as_str())
-            }
-            _ => None,
-        })
-        .collect();
-    assert_eq!(again, ["nightly_dms_to_s3"]);
+    assert_eq!(instance_reads(&effects), ["nightly_dms_to_s3"]);
     let laid = rows(&m, &timeline);
     let labels: Vec<(u8, &str)> = laid.iter().map(|r| (r.depth, r.label.as_str())).collect();
     assert_eq!(
