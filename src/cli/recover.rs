@@ -74,11 +74,7 @@ pub async fn recover(
     if !go_ahead(actor, first, &mut confirm, asked, out, err).await? {
         return Ok(EXIT_REFUSED);
     }
-    let summaries: Vec<String> = chosen
-        .iter()
-        .enumerate()
-        .map(|(i, s)| s.summary(i + 1))
-        .collect();
+    let summaries = plan.chosen_summaries();
     let Some(plan_id) = actor.begin_plan(&plan.pipeline, &summaries).await else {
         writeln!(
             err,

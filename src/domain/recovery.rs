@@ -117,6 +117,15 @@ impl Plan {
         chosen
     }
 
+    /// The chosen steps as the audit log records them, numbered as they run.
+    pub fn chosen_summaries(&self) -> Vec<String> {
+        self.chosen()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.summary(i + 1))
+            .collect()
+    }
+
     /// The stages that ran on stale data and that the plan, as chosen, leaves so: a
     /// recovered night says they are still stale.
     pub fn left_stale(&self) -> Vec<String> {

@@ -162,13 +162,8 @@ pub(super) fn confirmed(model: &mut Model, mut plan: Plan) -> Vec<Effect> {
         return Vec::new();
     }
     let left_stale = plan.left_stale();
+    let summaries = plan.chosen_summaries();
     plan.steps = plan.chosen().into_iter().cloned().collect();
-    let summaries: Vec<String> = plan
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| s.summary(i + 1))
-        .collect();
     let pipeline = plan.pipeline.clone();
     model.recoveries.retain(|r| r.pipeline != pipeline);
     model.recoveries.push(Recovery {
